@@ -1,0 +1,3 @@
+module gorepro.dev/samples
+
+go 1.26

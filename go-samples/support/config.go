@@ -1,0 +1,79 @@
+package support
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// config holds the GOREPRO_* knobs. Every field states its default.
+type config struct {
+	evidenceDir string        // GOREPRO_EVIDENCE_DIR; "" writes no files
+	trace       string        // GOREPRO_TRACE: "stream" (default), "flight" or "off"
+	poll        time.Duration // GOREPRO_POLL_US, default 1000 µs
+	settle      time.Duration // GOREPRO_SETTLE_MS, default 20 ms
+	leakGrace   time.Duration // GOREPRO_LEAK_GRACE_MS, default 100 ms
+	deadline    time.Duration // GOREPRO_DEADLINE_MS, default 10000 ms
+	gateTimeout time.Duration // GOREPRO_GATE_TIMEOUT_MS, default 5000 ms
+}
+
+func defaultConfig() config {
+	return config{
+		trace:       "stream",
+		poll:        time.Millisecond,
+		settle:      20 * time.Millisecond,
+		leakGrace:   100 * time.Millisecond,
+		deadline:    10 * time.Second,
+		gateTimeout: 5 * time.Second,
+	}
+}
+
+// loadConfig reads the environment. Bad values are an error, never ignored.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := defaultConfig()
+	c.evidenceDir = getenv("GOREPRO_EVIDENCE_DIR")
+	switch t := getenv("GOREPRO_TRACE"); t {
+	case "":
+	case "stream", "flight", "off":
+		c.trace = t
+	default:
+		return c, fmt.Errorf("GOREPRO_TRACE=%q: want stream, flight or off", t)
+	}
+	durations := []struct {
+		name string
+		unit time.Duration
+		min  int64
+		dst  *time.Duration
+	}{
+		{"GOREPRO_POLL_US", time.Microsecond, 1, &c.poll},
+		{"GOREPRO_SETTLE_MS", time.Millisecond, 0, &c.settle},
+		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, &c.leakGrace},
+		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, &c.deadline},
+		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, &c.gateTimeout},
+	}
+	for _, d := range durations {
+		s := getenv(d.name)
+		if s == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < d.min || n > int64(time.Hour/d.unit) {
+			return c, fmt.Errorf("%s=%q: want an integer from %d to %d", d.name, s, d.min, int64(time.Hour/d.unit))
+		}
+		*d.dst = time.Duration(n) * d.unit
+	}
+	return c, nil
+}
+
+// exitConfig is the exit status for a rejected GOREPRO_* value.
+const exitConfig = 7
+
+func mustLoadConfig() config {
+	c, err := loadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gorepro: config error: %v\n", err)
+		os.Exit(exitConfig)
+	}
+	return c
+}

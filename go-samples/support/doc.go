@@ -1,0 +1,121 @@
+// Package support is the in-process supervisor that every gorepro scenario
+// program links. It runs the scenario, watches its goroutines, decides a
+// verdict from runtime evidence and writes that evidence for the Rust harness.
+// The harness depends on exactly the contract below.
+//
+// # Goroutines
+//
+// A scenario's main is
+//
+//	func main() { support.Main(run) }
+//
+// Main keeps goroutine 1 as the supervisor and runs run on a new goroutine,
+// the root, whose outermost frame is gorepro.dev/samples/support.runRoot (the
+// harness recognises the root by that name). Goroutines whose outermost frame
+// is in package support (other than runRoot) or in runtime/trace are internal
+// and never part of the scenario. Every other goroutine except goroutine 1 is
+// a scenario goroutine; the root is one while it has not returned.
+//
+// A scenario goroutine is blocked when its wait reason is one of chan send,
+// chan receive, chan send (nil chan), chan receive (nil chan), select,
+// select (no cases), sync.Mutex.Lock, sync.RWMutex.RLock, sync.RWMutex.Lock,
+// sync.Cond.Wait, sync.WaitGroup.Wait or semacquire (suffixes such as
+// " (leaked)", ", 1 minutes" or ", locked to thread" are ignored). Any other
+// state is live. The run is quiescent when every scenario goroutine is
+// blocked.
+//
+// # Supervision
+//
+// Tracing and the supervisor's own sleeps silence the runtime's "all
+// goroutines are asleep" check, so the supervisor polls every
+// GOREPRO_POLL_US with runtime.Stack(all) and decides:
+//
+//   - root returned, no scenario goroutine left: clean, exit 0.
+//   - root not returned and quiescent: deadlock, exit 3.
+//   - root returned and the rest quiescent: leak, exit 4. If some are still
+//     live, they get GOREPRO_LEAK_GRACE_MS from the first poll that saw the
+//     root returned to finish or block; after that: leak, exit 4.
+//   - nothing after GOREPRO_DEADLINE_MS: timeout, exit 5.
+//   - a gate waited longer than GOREPRO_GATE_TIMEOUT_MS: gate-timeout,
+//     exit 6, naming the gate.
+//   - a rejected GOREPRO_* value: "gorepro: config error: ..." on stderr,
+//     exit 7, no verdict.
+//
+// Deadlock and leak need proof or patience. When a quiescent state (the set
+// of blocked goroutine ids, wait reasons and top frames) is first seen, the
+// supervisor takes the goroutine-leak profile (pprof "goroutineleak", which
+// is nil on go1.26 unless built with GOEXPERIMENT=goroutineleakprofile). If
+// it marks every blocked scenario goroutine " (leaked)", the verdict is
+// immediate and proven. Otherwise the verdict comes, unproven, once the same
+// state has lasted GOREPRO_SETTLE_MS; any change starts over.
+//
+// A panic is not recovered: the runtime's "panic:" report with the
+// GOTRACEBACK=all dump on stderr and exit status 2 are the evidence. The
+// streamed trace is flushed by the runtime. Main prints nothing else except
+// the verdict line; scenarios may print.
+//
+// # Environment
+//
+//	GOREPRO_EVIDENCE_DIR     evidence directory; unset: no files (and no trace)
+//	GOREPRO_TRACE            stream (default) | flight | off
+//	GOREPRO_POLL_US          supervisor and gate poll interval, default 1000
+//	GOREPRO_SETTLE_MS        default 20
+//	GOREPRO_LEAK_GRACE_MS    default 100
+//	GOREPRO_DEADLINE_MS      default 10000
+//	GOREPRO_GATE_TIMEOUT_MS  default 5000
+//
+// stream starts trace.Start on trace.out at once, so a panic still leaves a
+// complete trace; flight keeps a trace.FlightRecorder and writes trace.out at
+// the verdict only (a panicking run then has no trace).
+//
+// # Evidence
+//
+// At a verdict, in this order, into GOREPRO_EVIDENCE_DIR:
+//
+//  1. goroutines.txt: the final dump. It is the leak profile at debug=2
+//     (a full runtime.Stack dump in which leaked goroutines read
+//     "[chan send (leaked)]") when available, else runtime.Stack(all). For a
+//     proven verdict it is the very dump that proved it.
+//  2. trace.Log(ctx, "gorepro", "verdict <name>"), then the trace is stopped
+//     and trace.out flushed (stream) or written (flight).
+//  3. verdict.json, written to a temporary file and renamed, so its presence
+//     means the evidence is complete.
+//
+// verdict.json is one line, for example:
+//
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":""}
+//
+// Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
+// the process exits with the verdict's status. If verdict.json cannot be
+// written, a line "gorepro: evidence error: ..." precedes it.
+//
+// Field meanings: times are monotonic nanoseconds since Main started.
+// verdict_after_ns is when the verdict was decided (before the evidence was
+// written); quiescent_after_ns is when the final quiescent state was first
+// seen, 0 if the verdict did not come from a quiescent state (clean,
+// timeout, gate-timeout, leak after the grace). proven is true only when the
+// leak profile proved the verdict. root_returned is as decided. The goroutine
+// lists come from goroutines.txt, sorted; scenario_goroutines includes the
+// root while it exists. leak_profile says whether the profile was available.
+// gate names the gate of a gate-timeout, e.g. AwaitMark("caller gave up").
+// note explains unproven verdicts and records evidence failures.
+//
+// # Gates
+//
+// Gates force an interleaving deterministically without changing the bug:
+// AwaitBlocked, AwaitIdle, Mark and AwaitMark, Step (a trace label only) and
+// Exclusive. They poll every GOREPRO_POLL_US and wait by sleeping, so a
+// goroutine in a gate is live. The gate field of a gate-timeout names the
+// call: AwaitBlocked("sync.Cond.Wait", 2), AwaitIdle(), AwaitMark("caller
+// gave up") or Exclusive. Mark and Step log their name with
+// trace.Log(ctx, "gorepro", name).
+//
+// Exclusive keeps every other P busy with internal spinner goroutines while
+// its function runs, and holds off the supervisor's and the gates' snapshots
+// (a stop-the-world reschedules running goroutines). The function must be
+// short, must not block and should not allocate much (a GC started inside it
+// would reschedule goroutines too).
+//
+// The supervisor holds no reference to scenario objects: the leak GC treats
+// its stack as a root.
+package support

@@ -1,0 +1,138 @@
+package support
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseHeader(t *testing.T) {
+	tests := []struct {
+		line   string
+		id     int64
+		reason string
+		leaked bool
+	}{
+		{"goroutine 1 [running]:", 1, "running", false},
+		{"goroutine 20 [chan send]:", 20, "chan send", false},
+		{"goroutine 19 [chan send (leaked)]:", 19, "chan send", true},
+		{"goroutine 25 [chan receive (nil chan) (leaked)]:", 25, "chan receive (nil chan)", true},
+		{"goroutine 19 [chan receive, 1 minutes]:", 19, "chan receive", false},
+		{"goroutine 32 [chan receive, locked to thread]:", 32, "chan receive", false},
+		{"goroutine 36 [chan receive] {\"req id\": \"a b\", worker: w1}:", 36, "chan receive", false},
+		{"goroutine 35 [chan receive labels:{\"req id\": \"a b\", \"worker\": \"w1\"}]:", 35, "chan receive", false},
+		{"goroutine 20 gp=0x1804ae8825a0 m=nil [chan send]:", 20, "chan send", false},
+		{"goroutine 9 [chan send (durable), synctest bubble 1]:", 9, "chan send", false},
+		{"goroutine 7 [select (no cases) (scan)]:", 7, "select (no cases)", false},
+	}
+	for _, tt := range tests {
+		g, ok := parseHeader(tt.line)
+		if !ok || g.id != tt.id || g.reason != tt.reason || g.leaked != tt.leaked {
+			t.Errorf("parseHeader(%q) = %+v, %v; want id %d reason %q leaked %v", tt.line, g, ok, tt.id, tt.reason, tt.leaked)
+		}
+	}
+	for _, line := range []string{"goroutine profile: total 9", "created by main.main in goroutine 1", "main.main()"} {
+		if _, ok := parseHeader(line); ok {
+			t.Errorf("parseHeader(%q) accepted a non-header", line)
+		}
+	}
+}
+
+func TestFuncPackage(t *testing.T) {
+	tests := map[string]string{
+		"gorepro.dev/samples/support.runRoot":                 supportPkg,
+		"gorepro.dev/samples/support.(*supervisor).loop":      supportPkg,
+		"runtime/trace.(*traceMultiplexer).startLocked.func1": tracePkg,
+		"main.run.func1":         "main",
+		"sync.(*WaitGroup).Wait": "sync",
+		"pkg.F[...]":             "pkg",
+	}
+	for fn, want := range tests {
+		if got := funcPackage(fn); got != want {
+			t.Errorf("funcPackage(%q) = %q, want %q", fn, got, want)
+		}
+	}
+}
+
+// dump is a go1.27 leak-profile dump (debug=2) of a leaked worker, trimmed.
+const dump = `goroutine 1 [running]:
+runtime/pprof.writeGoroutineStacks({0x549928, 0x3e2b563b20e0})
+	runtime/pprof/pprof.go:819 +0x6b
+gorepro.dev/samples/support.Main(0x547838)
+	gorepro.dev/samples/support/supervisor.go:64 +0x25c
+main.main()
+	gorepro.dev/samples/scenarios/x/main.go:11 +0x1a
+
+goroutine 9 [trace reader (blocked)]:
+runtime.ReadTrace()
+	runtime/trace.go:893 +0x45
+runtime/trace.(*traceMultiplexer).startLocked.func1()
+	runtime/trace/subscribe.go:167 +0xb4
+created by runtime/trace.(*traceMultiplexer).startLocked in goroutine 1
+	runtime/trace/subscribe.go:157 +0x132
+
+goroutine 10 [chan send (leaked)]:
+main.produce(...)
+	gorepro.dev/samples/scenarios/x/main.go:20
+main.run()
+	gorepro.dev/samples/scenarios/x/main.go:14 +0x18
+gorepro.dev/samples/support.runRoot(0x547838)
+	gorepro.dev/samples/support/supervisor.go:74 +0x28
+created by gorepro.dev/samples/support.Main in goroutine 1
+	gorepro.dev/samples/support/supervisor.go:63 +0x24f
+
+goroutine 12 [sleep]:
+time.Sleep(0xf4240)
+	runtime/time.go:368 +0x165
+gorepro.dev/samples/support.spin(0x0?)
+	gorepro.dev/samples/support/gates.go:1 +0x1
+created by gorepro.dev/samples/support.Exclusive in goroutine 10
+	gorepro.dev/samples/support/gates.go:2 +0x2
+
+goroutine 13 [select]:
+main.worker(0x0?)
+	gorepro.dev/samples/scenarios/x/main.go:30 +0x51
+created by main.run in goroutine 10
+	gorepro.dev/samples/scenarios/x/main.go:25 +0x73
+`
+
+func TestClassify(t *testing.T) {
+	v := classify(dump, 0, 0)
+	if !slices.Equal(v.scenario, []int64{10, 13}) || !slices.Equal(v.internal, []int64{9, 12}) {
+		t.Fatalf("scenario %v internal %v", v.scenario, v.internal)
+	}
+	if !v.rootPresent || !v.quiescent() || v.blocked != 2 || v.leaked != 1 || v.allLeaked() {
+		t.Fatalf("view %+v", v)
+	}
+	want := "10 [chan send] main.produce gorepro.dev/samples/scenarios/x/main.go:20\n" +
+		"13 [select] main.worker gorepro.dev/samples/scenarios/x/main.go:30"
+	if v.signature != want {
+		t.Fatalf("signature\n%s\nwant\n%s", v.signature, want)
+	}
+	// The leak marking must not change the signature.
+	if w := classify(strings.ReplaceAll(dump, " (leaked)", ""), 0, 0); w.signature != v.signature {
+		t.Fatalf("signature depends on (leaked): %q", w.signature)
+	}
+	// A gate's caller is left out.
+	if w := classify(dump, 0, 13); w.blockedBy["select"] != 0 || w.blockedBy["chan send"] != 1 {
+		t.Fatalf("blockedBy %v", w.blockedBy)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_MS": "0"}
+	c, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.settle != 0 || c.deadline != defaultConfig().deadline {
+		t.Fatalf("loadConfig = %+v, %v", c, err)
+	}
+	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "x", "GOREPRO_TRACE": "yes"} {
+		if _, err := loadConfig(func(key string) string {
+			if key == k {
+				return v
+			}
+			return ""
+		}); err == nil {
+			t.Errorf("%s=%s accepted", k, v)
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package support
+
+import (
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Verdict names and exit statuses. A panic keeps the runtime's status 2.
+const (
+	verdictClean       = "clean"
+	verdictDeadlock    = "deadlock"
+	verdictLeak        = "leak"
+	verdictTimeout     = "timeout"
+	verdictGateTimeout = "gate-timeout"
+)
+
+var exitCodes = map[string]int{
+	verdictClean:       0,
+	verdictDeadlock:    3,
+	verdictLeak:        4,
+	verdictTimeout:     5,
+	verdictGateTimeout: 6,
+}
+
+var (
+	started      time.Time
+	cfgPtr       atomic.Pointer[config]
+	rootID       atomic.Int64
+	rootReturned atomic.Bool
+	gateTimedOut atomic.Pointer[string] // name of the first gate that timed out
+)
+
+// elapsed is the monotonic time since Main started.
+func elapsed() time.Duration { return time.Since(started) }
+
+// currentConfig is Main's config, or the defaults when a gate runs without Main.
+func currentConfig() *config {
+	if c := cfgPtr.Load(); c != nil {
+		return c
+	}
+	c := defaultConfig()
+	return &c
+}
+
+// Main runs the scenario: run executes on a new goroutine (the root, whose
+// outermost frame is runRoot) while the calling goroutine supervises it. Main
+// never returns: it exits with the verdict's status, unless the scenario
+// panics first.
+func Main(run func()) {
+	started = time.Now()
+	c := mustLoadConfig()
+	cfgPtr.Store(&c)
+	s := &supervisor{
+		cfg:      c,
+		leakProf: pprof.Lookup("goroutineleak"),
+		buf:      make([]byte, 64<<10),
+	}
+	s.trace = startTrace(c)
+	go runRoot(run)
+	s.loop()
+}
+
+// runRoot is the root goroutine's outermost frame; the harness recognises
+// the root by this function name. A panic in run is deliberately not
+// recovered.
+//
+//go:noinline
+func runRoot(run func()) {
+	rootID.Store(currentGoroutineID())
+	run()
+	rootReturned.Store(true)
+}
+
+// supervisor is goroutine 1. It must never reference scenario objects: the
+// leak GC treats its stack as a root.
+type supervisor struct {
+	cfg      config
+	leakProf *pprof.Profile // nil on go1.26 without GOEXPERIMENT=goroutineleakprofile
+	buf      []byte
+	trace    *tracer
+}
+
+// outcome is a verdict before its evidence is written.
+type outcome struct {
+	verdict     string
+	proven      bool
+	returned    bool
+	proof       string        // the leak-profile dump that proved the verdict
+	quiescentAt time.Duration // first sight of the final quiescent state; 0: none
+	gate        string
+	note        string
+}
+
+func (s *supervisor) loop() {
+	var (
+		sig        string        // current quiescent signature, "" if not quiescent
+		sigSince   time.Duration // when sig was first seen
+		tried      bool          // the leak profile was taken for sig
+		graceStart time.Duration = -1
+	)
+	for {
+		time.Sleep(s.cfg.poll)
+		now := elapsed()
+		if g := gateTimedOut.Load(); g != nil {
+			s.finish(outcome{verdict: verdictGateTimeout, returned: s.returned(nil), gate: *g})
+		}
+		if exclusiveActive.Load() != 0 && now-time.Duration(exclusiveSince.Load()) > s.cfg.gateTimeout {
+			s.finish(outcome{verdict: verdictGateTimeout, returned: s.returned(nil), gate: "Exclusive",
+				note: "the function passed to Exclusive did not return"})
+		}
+		if now >= s.cfg.deadline {
+			s.finish(outcome{verdict: verdictTimeout, returned: s.returned(nil),
+				note: fmt.Sprintf("no verdict within %v", s.cfg.deadline)})
+		}
+		if !beginSnapshot() {
+			continue // Exclusive is running: do not stop the world
+		}
+		v := classify(stackDump(&s.buf), rootID.Load(), 0)
+		endSnapshot()
+		returned := s.returned(&v)
+		if returned && len(v.scenario) == 0 {
+			s.finish(outcome{verdict: verdictClean, returned: true})
+		}
+		kind := verdictDeadlock
+		if returned {
+			kind = verdictLeak
+		}
+		if !v.quiescent() {
+			sig = ""
+			if returned {
+				if graceStart < 0 {
+					graceStart = now
+				}
+				if now-graceStart >= s.cfg.leakGrace {
+					s.finish(outcome{verdict: verdictLeak, returned: true,
+						note: fmt.Sprintf("%d scenario goroutine(s) still live %v after the root returned", v.live, s.cfg.leakGrace)})
+				}
+			}
+			continue
+		}
+		if v.signature != sig {
+			sig, sigSince, tried = v.signature, now, false
+		}
+		if !tried {
+			var proof string
+			if proof, tried = s.prove(sig); proof != "" {
+				s.finish(outcome{verdict: kind, proven: true, returned: returned, proof: proof, quiescentAt: sigSince})
+			}
+		}
+		if now-sigSince >= s.cfg.settle {
+			note := fmt.Sprintf("quiescent for %v without proof", s.cfg.settle)
+			if s.leakProf == nil {
+				note += "; leak profile unavailable"
+			}
+			s.finish(outcome{verdict: kind, returned: returned, quiescentAt: sigSince, note: note})
+		}
+	}
+}
+
+// returned reports whether the root has returned (or exited by Goexit, in
+// which case it is simply gone from the dump).
+func (s *supervisor) returned(v *view) bool {
+	if rootReturned.Load() {
+		return true
+	}
+	return v != nil && rootID.Load() != 0 && !v.rootPresent
+}
+
+// prove takes the goroutine-leak profile and returns it if the GC found every
+// blocked scenario goroutine of the quiescent state sig unreachable. tried is
+// false when the profile could not be taken yet (Exclusive is running).
+func (s *supervisor) prove(sig string) (proof string, tried bool) {
+	if s.leakProf == nil {
+		return "", true
+	}
+	if !beginSnapshot() {
+		return "", false
+	}
+	dump, err := leakDump(s.leakProf)
+	endSnapshot()
+	if err != nil {
+		return "", true
+	}
+	v := classify(dump, rootID.Load(), 0)
+	if !v.quiescent() || v.signature != sig || !v.allLeaked() {
+		return "", true
+	}
+	return dump, true
+}
+
+func leakDump(p *pprof.Profile) (string, error) {
+	var b strings.Builder
+	err := p.WriteTo(&b, 2)
+	return b.String(), err
+}
+
+// finalDump is the evidence dump: the proof, else a fresh leak profile, else
+// runtime.Stack. It waits for a running Exclusive, but not forever.
+func (s *supervisor) finalDump(o *outcome) string {
+	if o.proof != "" {
+		return o.proof
+	}
+	for !beginSnapshot() {
+		if elapsed()-time.Duration(exclusiveSince.Load()) > s.cfg.gateTimeout {
+			snapshotting.Add(1)
+			break
+		}
+		time.Sleep(s.cfg.poll)
+	}
+	defer endSnapshot()
+	if s.leakProf != nil {
+		if dump, err := leakDump(s.leakProf); err == nil {
+			return dump
+		}
+	}
+	return stackDump(&s.buf)
+}
+
+// finish writes the evidence, prints the verdict line and exits.
+func (s *supervisor) finish(o outcome) {
+	decided := elapsed()
+	dump := s.finalDump(&o)
+	v := classify(dump, rootID.Load(), 0)
+	rec := verdictRecord{
+		Verdict:             o.verdict,
+		Proven:              o.proven,
+		RootGoroutine:       rootID.Load(),
+		RootReturned:        o.returned,
+		SupervisorGoroutine: 1,
+		InternalGoroutines:  nonNil(v.internal),
+		ScenarioGoroutines:  nonNil(v.scenario),
+		LeakProfile:         s.leakProf != nil,
+		QuiescentAfterNs:    int64(o.quiescentAt),
+		VerdictAfterNs:      int64(decided),
+		PollIntervalUs:      s.cfg.poll.Microseconds(),
+		SettleMs:            s.cfg.settle.Milliseconds(),
+		Gate:                o.gate,
+		Note:                o.note,
+	}
+	if err := writeEvidence(s.cfg.evidenceDir, dump, s.trace, &rec); err != nil {
+		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)
+	}
+	fmt.Fprintf(os.Stderr, "gorepro: verdict=%s proven=%t\n", o.verdict, o.proven)
+	os.Exit(exitCodes[o.verdict])
+}
+
+func nonNil(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
+}
