@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The CI job. Runs on a fresh clone: installs what the project needs, then
+#   1. formatting and lints (Rust and Go),
+#   2. the README's test command (`cargo test`) on the machine's Go,
+#   3. the snapshot suite again on Go 1.27,
+#   4. the main job (`gorepro run --all`) with repeats on 1 and 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never INSTA_UPDATE=no
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+section "toolchains"
+go version
+cargo --version
+GO127="$(bash ci/go127.sh)"
+"$GO127" version
+
+section "go: gofmt and vet"
+unformatted="$(cd go-samples && gofmt -l .)"
+if [[ -n "$unformatted" ]]; then echo "gofmt needed: $unformatted"; exit 1; fi
+(cd go-samples && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go vet -tags fixed ./...)
+
+section "rust: fmt and clippy"
+cargo fmt --all --check
+cargo clippy --all-targets --locked -- -D warnings
+
+section "tests (README: cargo test) on $(go version)"
+cargo test --locked
+
+section "snapshot suite on $("$GO127" version)"
+GOREPRO_GO="$GO127" cargo test --locked --test integration -- snapshots
+
+section "main job: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
+cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2

@@ -1,0 +1,378 @@
+//! Classification: from evidence to a [`Diagnosis`].
+//!
+//! The input is runtime evidence only (the supervisor's verdict, dumps, panics, the trace); a
+//! scenario's declared expectation never reaches this module. The outcome comes from how the
+//! run ended, the stuck goroutines from the final dump, and the bug class from the first rule in
+//! [`rules`] whose evidence is present.
+
+mod rules;
+pub mod taxonomy;
+pub mod world;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::evidence::crash::FatalKind;
+use crate::evidence::{Evidence, VerdictKind};
+use crate::run::Exit;
+use world::{Loc, World};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Finished with no goroutine left behind.
+    Clean,
+    /// Every scenario goroutine blocked with nothing able to wake them.
+    Deadlock,
+    /// The scenario finished but left goroutines behind.
+    Leak,
+    /// An unrecovered panic.
+    Panic,
+    /// A fatal runtime error (other than the runtime's own deadlock report).
+    Fatal,
+    /// Still running at the deadline: no verdict, no progress.
+    Timeout,
+    /// A support-package gate waited too long: the scenario itself is broken.
+    GateTimeout,
+    /// Ended some other way (a signal, an unexpected exit status).
+    Crashed,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 8] = [
+        Outcome::Clean,
+        Outcome::Deadlock,
+        Outcome::Leak,
+        Outcome::Panic,
+        Outcome::Fatal,
+        Outcome::Timeout,
+        Outcome::GateTimeout,
+        Outcome::Crashed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Clean => "clean",
+            Outcome::Deadlock => "deadlock",
+            Outcome::Leak => "leak",
+            Outcome::Panic => "panic",
+            Outcome::Fatal => "fatal",
+            Outcome::Timeout => "timeout",
+            Outcome::GateTimeout => "gate-timeout",
+            Outcome::Crashed => "crashed",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Outcome, String> {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+                format!(
+                    "unknown outcome {s:?}; expected one of {}",
+                    known.join(", ")
+                )
+            })
+    }
+}
+
+/// The synchronization primitive a goroutine waits on, from its wait reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Primitive {
+    Channel,
+    NilChannel,
+    Select,
+    EmptySelect,
+    Mutex,
+    RwMutex,
+    Cond,
+    WaitGroup,
+    Semaphore,
+    /// Not blocked on synchronization (running, sleeping, in a syscall...).
+    None,
+}
+
+impl Primitive {
+    pub fn of_wait_reason(reason: &str) -> Primitive {
+        match reason {
+            "chan send" | "chan receive" => Primitive::Channel,
+            "chan send (nil chan)" | "chan receive (nil chan)" => Primitive::NilChannel,
+            "select" => Primitive::Select,
+            "select (no cases)" => Primitive::EmptySelect,
+            "sync.Mutex.Lock" => Primitive::Mutex,
+            "sync.RWMutex.RLock" | "sync.RWMutex.Lock" => Primitive::RwMutex,
+            "sync.Cond.Wait" => Primitive::Cond,
+            "sync.WaitGroup.Wait" => Primitive::WaitGroup,
+            "semacquire" => Primitive::Semaphore,
+            _ => Primitive::None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Primitive::Channel => "channel",
+            Primitive::NilChannel => "nil channel",
+            Primitive::Select => "select",
+            Primitive::EmptySelect => "select {}",
+            Primitive::Mutex => "sync.Mutex",
+            Primitive::RwMutex => "sync.RWMutex",
+            Primitive::Cond => "sync.Cond",
+            Primitive::WaitGroup => "sync.WaitGroup",
+            Primitive::Semaphore => "semaphore",
+            Primitive::None => "none",
+        }
+    }
+}
+
+/// Goroutines stuck at the same place, reported once with their names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StuckGroup {
+    pub goroutines: Vec<String>,
+    /// The runtime's wait reason (`chan send`), or its state for a live leftover (`sleep`).
+    pub wait: String,
+    pub primitive: Primitive,
+    /// The blocked operation in user code.
+    pub at: Option<String>,
+    pub function: Option<String>,
+    /// `G1 at scenarios/x/main.go:30`.
+    pub created_by: Option<String>,
+    /// The goroutine-leak profile marked them leaked (unreachable: nothing can wake them).
+    pub leaked: bool,
+}
+
+/// A panic or fatal error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// `panic` or `fatal error`.
+    pub kind: &'static str,
+    /// A stable id for the message (`wg-reused`, `runtime-error`, ...).
+    pub id: &'static str,
+    pub message: String,
+    pub goroutine: Option<String>,
+    pub at: Option<String>,
+}
+
+/// When the verdict came, relative to the moment the scenario got stuck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Latency {
+    #[serde(serialize_with = "as_micros")]
+    pub block_to_verdict: Duration,
+    /// `trace` (from the trace's own clock) or `supervisor` (its polling estimate).
+    pub measured_by: &'static str,
+}
+
+fn as_micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_micros() as u64)
+}
+
+/// What went wrong, derived from evidence only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    pub outcome: Outcome,
+    pub class: Option<&'static str>,
+    pub stuck: Vec<StuckGroup>,
+    pub failure: Option<Failure>,
+    /// The facts the class rests on, in words, with goroutine names and user source lines.
+    pub observations: Vec<String>,
+    pub explanation: String,
+    /// What could not be read (missing trace, truncated output...).
+    pub notes: Vec<String>,
+    /// Not part of the normalized report: it varies from run to run.
+    #[serde(skip)]
+    pub latency: Option<Latency>,
+}
+
+/// Classifies one run.
+pub fn classify(evidence: &Evidence) -> Diagnosis {
+    let world = world::build(evidence);
+    let outcome = outcome(evidence);
+    let stuck = match outcome {
+        Outcome::Deadlock | Outcome::Leak | Outcome::Timeout => stuck_groups(&world, outcome),
+        _ => Vec::new(),
+    };
+    let failure = failure(evidence, &world);
+    let mut notes = evidence.notes.clone();
+    if let crate::evidence::TraceEvidence::Missing(why) = &evidence.trace {
+        notes.push(format!("no trace evidence: {why}"));
+    }
+    if let Some(v) = &evidence.verdict {
+        if !v.note.is_empty() {
+            notes.push(format!("supervisor: {}", v.note));
+        }
+    }
+    let finding = rules::decide(&rules::Facts {
+        evidence,
+        world: &world,
+        outcome,
+        stuck: &stuck,
+        failure: failure.as_ref(),
+    });
+    Diagnosis {
+        outcome,
+        class: finding.as_ref().map(|f| f.class),
+        observations: finding
+            .as_ref()
+            .map(|f| f.observations.clone())
+            .unwrap_or_default(),
+        explanation: finding
+            .map(|f| f.explanation)
+            .unwrap_or_else(|| default_explanation(outcome, evidence)),
+        stuck,
+        failure,
+        notes,
+        latency: rules::latency(evidence, &world),
+    }
+}
+
+fn outcome(evidence: &Evidence) -> Outcome {
+    if let Some(verdict) = &evidence.verdict {
+        return match verdict.verdict {
+            VerdictKind::Clean => Outcome::Clean,
+            VerdictKind::Deadlock => Outcome::Deadlock,
+            VerdictKind::Leak => Outcome::Leak,
+            VerdictKind::Timeout => Outcome::Timeout,
+            VerdictKind::GateTimeout => Outcome::GateTimeout,
+        };
+    }
+    if let Some(kind) = evidence.stderr.fatal_kind() {
+        return if kind == FatalKind::Deadlock {
+            Outcome::Deadlock
+        } else {
+            Outcome::Fatal
+        };
+    }
+    if evidence.stderr.panic.is_some() {
+        return Outcome::Panic;
+    }
+    if evidence.backstop.is_some() {
+        return Outcome::Timeout;
+    }
+    match evidence.exit {
+        Exit::Code(0) => Outcome::Clean,
+        _ => Outcome::Crashed,
+    }
+}
+
+/// The goroutines that did not finish, grouped by where they are stuck.
+fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
+    let mut groups: Vec<StuckGroup> = Vec::new();
+    for g in &world.goroutines {
+        let Some(state) = &g.final_state else {
+            continue;
+        };
+        if g.exited {
+            continue;
+        }
+        let primitive = Primitive::of_wait_reason(state);
+        // In a deadlock every goroutine is blocked; a timeout lists only the blocked ones.
+        if outcome != Outcome::Leak && primitive == Primitive::None {
+            continue;
+        }
+        let group = StuckGroup {
+            goroutines: vec![g.name.clone()],
+            wait: state.clone(),
+            primitive,
+            at: g.final_at.as_ref().map(Loc::to_string),
+            function: g.final_function.as_deref().map(world::short_function),
+            created_by: g
+                .created_at
+                .as_ref()
+                .map(|at| format!("{} at {at}", world.name(g.creator))),
+            leaked: g.leaked,
+        };
+        match groups
+            .iter_mut()
+            .find(|existing| same_place(existing, &group))
+        {
+            Some(existing) => existing.goroutines.extend(group.goroutines),
+            None => groups.push(group),
+        }
+    }
+    groups
+}
+
+fn same_place(a: &StuckGroup, b: &StuckGroup) -> bool {
+    a.wait == b.wait && a.at == b.at && a.function == b.function && a.leaked == b.leaked && {
+        // Creators differ by name but not by place when identical workers are grouped.
+        let site = |s: &StuckGroup| {
+            s.created_by
+                .as_ref()
+                .and_then(|c| c.split_once(" at ").map(|(_, at)| at.to_string()))
+        };
+        site(a) == site(b)
+    }
+}
+
+fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
+    let dump = &evidence.stderr.dump;
+    let located = |goroutine: Option<u64>| {
+        let g = goroutine.and_then(|id| dump.goroutines.iter().find(|g| g.id == id));
+        let at = g
+            .and_then(|g| world::top_user_frame(&g.frames))
+            .and_then(|f| world::user_loc(&f.function, &f.file, f.line))
+            .map(|l| l.to_string());
+        (goroutine.map(|id| world.name(Some(id))), at)
+    };
+    if let Some(panic) = &evidence.stderr.panic {
+        let (goroutine, at) = located(panic.goroutine);
+        return Some(Failure {
+            kind: "panic",
+            id: panic.kind().as_str(),
+            message: panic.message.clone(),
+            goroutine,
+            at,
+        });
+    }
+    let message = evidence.stderr.fatal.as_ref()?;
+    let kind = evidence.stderr.fatal_kind()?;
+    if kind == FatalKind::Deadlock {
+        return None;
+    }
+    let running = dump
+        .goroutines
+        .iter()
+        .find(|g| g.state == "running")
+        .map(|g| g.id);
+    let (goroutine, at) = located(running);
+    Some(Failure {
+        kind: "fatal error",
+        id: kind.as_str(),
+        message: message.clone(),
+        goroutine,
+        at,
+    })
+}
+
+fn default_explanation(outcome: Outcome, evidence: &Evidence) -> String {
+    match outcome {
+        Outcome::Clean => "The scenario finished and no goroutine was left behind.".into(),
+        Outcome::GateTimeout => format!(
+            "A support gate ({}) waited too long: the scenario never reached the state the gate \
+             waits for, so the run says nothing about the bug.",
+            evidence
+                .verdict
+                .as_ref()
+                .map_or("unknown", |v| v.gate.as_str())
+        ),
+        Outcome::Crashed => format!(
+            "The program ended unexpectedly ({:?}) without a panic or fatal error message.",
+            evidence.exit
+        ),
+        _ => "The evidence shows the outcome but not a known bug class.".into(),
+    }
+}

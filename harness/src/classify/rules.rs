@@ -1,0 +1,447 @@
+//! The classification rules, most specific first. Each rule looks at the facts, and if the
+//! evidence it needs is present, names the class, lists the observations it rests on and
+//! explains them in words. The first rule that fires decides.
+
+use std::time::Duration;
+
+use super::world::{self, Gor, Loc, World};
+use super::{Failure, Latency, Outcome, Primitive, StuckGroup};
+use crate::evidence::crash::PanicKind;
+use crate::evidence::trace::{GoState, TraceFrame, Transition};
+use crate::evidence::{Evidence, VerdictKind};
+
+/// What the rules look at.
+pub struct Facts<'a> {
+    pub evidence: &'a Evidence,
+    pub world: &'a World,
+    pub outcome: Outcome,
+    pub stuck: &'a [StuckGroup],
+    pub failure: Option<&'a Failure>,
+}
+
+/// A rule's conclusion.
+pub struct Finding {
+    pub class: &'static str,
+    pub observations: Vec<String>,
+    pub explanation: String,
+}
+
+type Rule = fn(&Facts) -> Option<Finding>;
+
+/// In order: specific stories first, then what the stuck primitive alone says.
+const RULES: &[(&str, Rule)] = &[
+    ("waitgroup reused", wg_reused),
+    ("cond wait without loop", cond_wait_without_loop),
+    ("context result send gap", ctx_result_send_gap),
+    ("stuck primitive", stuck_primitive),
+    ("runtime failure", runtime_failure),
+    ("no progress", no_progress),
+];
+
+pub fn decide(facts: &Facts) -> Option<Finding> {
+    RULES.iter().find_map(|(_, rule)| rule(facts))
+}
+
+fn wg_reused(facts: &Facts) -> Option<Finding> {
+    let panic = facts.evidence.stderr.panic.as_ref()?;
+    if panic.kind() != PanicKind::WaitGroupReused {
+        return None;
+    }
+    let failure = facts.failure?;
+    let who = failure
+        .goroutine
+        .clone()
+        .unwrap_or_else(|| "a goroutine".into());
+    let mut observations = vec![format!(
+        "{who} panicked{}: {}",
+        at_suffix(failure.at.as_deref()),
+        panic.message
+    )];
+    let mut story = String::new();
+    if let Some((wait, wake)) = panic
+        .goroutine
+        .and_then(|id| last_woken_block(facts.world, id, |t| t.reason == "sync"))
+    {
+        let waker = facts.world.name(wake.actor);
+        observations.push(format!(
+            "trace: {who} was parked in WaitGroup.Wait{} until {waker}{} released it",
+            at_suffix(
+                user_loc(&wait.transition_stack)
+                    .as_ref()
+                    .map(Loc::to_string)
+                    .as_deref()
+            ),
+            at_suffix(
+                user_loc(&wake.stack)
+                    .as_ref()
+                    .map(Loc::to_string)
+                    .as_deref()
+            ),
+        ));
+        story = format!(
+            " {waker}'s Done brought the counter to zero and released {who}, but the WaitGroup \
+             was given new work (Add) before {who}'s Wait had returned;"
+        );
+    }
+    Some(Finding {
+        class: "wg.reuse-before-wait-returned",
+        observations,
+        explanation: format!(
+            "{who} was waiting in WaitGroup.Wait.{story} on waking, Wait found the counter \
+             non-zero again and panicked. A WaitGroup may only be reused once every Wait of the \
+             previous round has returned: start the next round after the waiter is done, or use \
+             a fresh WaitGroup per round."
+        ),
+    })
+}
+
+fn cond_wait_without_loop(facts: &Facts) -> Option<Finding> {
+    let panic = facts.evidence.stderr.panic.as_ref()?;
+    let id = panic.goroutine?;
+    let is_cond_wait = |t: &Transition| {
+        t.reason.contains("Cond") || stack_has(&t.transition_stack, "sync.(*Cond).Wait")
+    };
+    let (wait, wake) = last_woken_block(facts.world, id, is_cond_wait)?;
+    // Anything the goroutine blocked on after that wake-up, other than re-locking inside Wait,
+    // breaks the story.
+    let after: Vec<&Transition> = facts
+        .world
+        .history(id)
+        .iter()
+        .filter(|t| t.time > wake.time && t.to == GoState::Waiting)
+        .collect();
+    if after.iter().any(|t| {
+        !stack_has(&t.transition_stack, "sync.(*Cond).Wait") && !in_panic(&t.transition_stack)
+    })
+    {
+        return None;
+    }
+    let waker_op = if stack_has(&wake.stack, "sync.(*Cond).Broadcast") {
+        "Broadcast"
+    } else if stack_has(&wake.stack, "sync.(*Cond).Signal") {
+        "Signal"
+    } else {
+        return None;
+    };
+    let failure = facts.failure?;
+    let who = facts.world.name(Some(id));
+    let waker = facts.world.name(wake.actor);
+    let wait_at = user_loc(&wait.transition_stack).map(|l| l.to_string());
+    let observations = vec![
+        format!(
+            "trace: {who} blocked in sync.Cond.Wait{}",
+            at_suffix(wait_at.as_deref())
+        ),
+        format!(
+            "trace: {waker}'s {waker_op}{} woke it",
+            at_suffix(
+                user_loc(&wake.stack)
+                    .as_ref()
+                    .map(Loc::to_string)
+                    .as_deref()
+            )
+        ),
+        format!(
+            "{who} panicked{} right after waking: {}",
+            at_suffix(failure.at.as_deref()),
+            panic.message
+        ),
+    ];
+    Some(Finding {
+        class: "cond.wait-without-loop",
+        observations,
+        explanation: format!(
+            "{who} waited on a sync.Cond{} and was woken by {waker}'s {waker_op}, but by the time \
+             it re-acquired the lock the condition it waited for no longer held (another waiter \
+             got there first), and it went on as if it did: it panicked{}. Cond.Wait returning \
+             means only \"something changed\", never \"the predicate is true\": wait in a loop, \
+             `for !condition() {{ c.Wait() }}`.",
+            at_suffix(wait_at.as_deref()),
+            at_suffix(failure.at.as_deref()),
+        ),
+    })
+}
+
+fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let stuck: Vec<&Gor> = world
+        .goroutines
+        .iter()
+        .filter(|g| !g.exited && g.final_state.as_deref() == Some("chan send"))
+        .collect();
+    for sender in stuck {
+        let Some(start) = &sender.start else { continue };
+        // Siblings running the same code that a context cancel woke up and that then returned.
+        let mut cancel_at: Option<Loc> = None;
+        let mut canceller = None;
+        let siblings: Vec<&Gor> = world
+            .goroutines
+            .iter()
+            .filter(|g| g.id != sender.id && g.start.as_ref() == Some(start) && g.exited)
+            .filter(|g| {
+                world.history(g.id).iter().any(|t| {
+                    let by_cancel = t.from == GoState::Waiting
+                        && t.to == GoState::Runnable
+                        && stack_has(&t.stack, "context.(*cancelCtx).cancel");
+                    if by_cancel && cancel_at.is_none() {
+                        cancel_at = user_loc(&t.stack);
+                        canceller = t.actor;
+                    }
+                    by_cancel
+                })
+            })
+            .collect();
+        if siblings.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = siblings.iter().map(|g| g.name.as_str()).collect();
+        let function = world::short_function(start);
+        let at = sender.final_at.as_ref().map(Loc::to_string);
+        let by = world.name(canceller);
+        let cancel = format!(
+            "{by} cancelled the context{}",
+            at_suffix(cancel_at.as_ref().map(Loc::to_string).as_deref())
+        );
+        return Some(Finding {
+            class: "ctx.result-send-ignores-cancel",
+            observations: vec![
+                format!(
+                    "{} is blocked forever in chan send{} ({function})",
+                    sender.name,
+                    at_suffix(at.as_deref())
+                ),
+                format!(
+                    "trace: {cancel}, waking {} (also {function}), which returned",
+                    names.join(", ")
+                ),
+            ],
+            explanation: format!(
+                "The workers running {function} watch ctx.Done(), and when {cancel} the idle ones \
+                 ({}) saw it and returned. {} was busy at that moment; it finished its job and \
+                 tried to send the result{}, but the send does not select on ctx.Done(), and \
+                 after the cancel nobody receives: it is blocked forever, holding everything it \
+                 references. Guard the send: `select {{ case results <- r: case <-ctx.Done(): return }}`.",
+                names.join(", "),
+                sender.name,
+                at_suffix(at.as_deref()),
+            ),
+        });
+    }
+    None
+}
+
+fn stuck_primitive(facts: &Facts) -> Option<Finding> {
+    let group = facts
+        .stuck
+        .iter()
+        .find(|g| g.primitive != Primitive::None)?;
+    let class = match (group.primitive, group.wait.as_str()) {
+        (Primitive::Channel, "chan send") => "chan.send-no-receiver",
+        (Primitive::Channel, _) => "chan.recv-no-sender",
+        (Primitive::NilChannel, _) => "chan.nil-channel",
+        (Primitive::Select | Primitive::EmptySelect, _) => "chan.select-no-partner",
+        (Primitive::Mutex | Primitive::RwMutex, _) => "mutex.lock-never-released",
+        (Primitive::Cond, _) => "cond.wait-never-signalled",
+        (Primitive::WaitGroup, _) => "wg.wait-never-released",
+        (Primitive::Semaphore | Primitive::None, _) => return None,
+    };
+    let who = group.goroutines.join(", ");
+    let at = at_suffix(group.at.as_deref());
+    let forever = if group.leaked {
+        " (the goroutine-leak profile proves nothing can wake it)"
+    } else {
+        ""
+    };
+    let mut observations = vec![format!("{who} blocked in {}{at}{forever}", group.wait)];
+    let mut story = String::new();
+    let world = facts.world;
+    let first = group
+        .goroutines
+        .first()
+        .and_then(|name| world.goroutines.iter().find(|g| &g.name == name));
+    if facts.outcome == Outcome::Leak {
+        if let Some(creator) = first.and_then(|g| g.creator).and_then(|id| world.get(id)) {
+            let gave_up = timer_woken_select(world, creator.id);
+            if creator.exited || Some(creator.id) == world.root {
+                let after = gave_up
+                    .as_ref()
+                    .map(|at| format!(" after a timer woke its select at {at} (it gave up)"))
+                    .unwrap_or_default();
+                observations.push(format!(
+                    "{}, which created {who}, returned{after}",
+                    creator.name
+                ));
+                story = format!(
+                    " {}, which created it, {} returned; no goroutine is left that could take part.",
+                    creator.name,
+                    if gave_up.is_some() {
+                        "stopped waiting when a timer fired and"
+                    } else {
+                        "has"
+                    }
+                );
+            }
+        }
+    }
+    let what = match class {
+        "chan.send-no-receiver" => "sends on a channel that no goroutine will ever receive from",
+        "chan.recv-no-sender" => {
+            "receives from a channel that no goroutine will ever send on or close"
+        }
+        "chan.nil-channel" => "operates on a nil channel, which blocks forever",
+        "chan.select-no-partner" => "waits in a select none of whose cases can ever proceed",
+        "mutex.lock-never-released" => "waits for a lock that is never released",
+        "cond.wait-never-signalled" => "waits on a sync.Cond that nothing will signal",
+        _ => "waits for a WaitGroup whose counter never reaches zero",
+    };
+    let ending = match facts.outcome {
+        Outcome::Deadlock => "No goroutine can make progress: the program is deadlocked.",
+        Outcome::Leak => {
+            "The scenario returned but this goroutine never will: it leaks, with everything it references."
+        }
+        _ => "It never made progress before the deadline.",
+    };
+    Some(Finding {
+        class,
+        observations,
+        explanation: format!("{who} {what}{at}.{story} {ending}"),
+    })
+}
+
+fn runtime_failure(facts: &Facts) -> Option<Finding> {
+    let failure = facts.failure?;
+    let class = if failure.kind == "panic" {
+        "runtime.panic"
+    } else {
+        "runtime.fatal"
+    };
+    let who = failure
+        .goroutine
+        .clone()
+        .unwrap_or_else(|| "the program".into());
+    Some(Finding {
+        class,
+        observations: vec![format!(
+            "{who}: {}: {}{}",
+            failure.kind,
+            failure.message,
+            at_suffix(failure.at.as_deref())
+        )],
+        explanation: format!(
+            "{who} failed with a {}{}: {}. The evidence does not tie it to a known concurrency class.",
+            failure.kind,
+            at_suffix(failure.at.as_deref()),
+            failure.message
+        ),
+    })
+}
+
+fn no_progress(facts: &Facts) -> Option<Finding> {
+    (facts.outcome == Outcome::Timeout).then(|| Finding {
+        class: "runtime.no-progress",
+        observations: vec!["no verdict before the deadline; goroutines were still alive".into()],
+        explanation: "The program neither finished nor got stuck on synchronization before the \
+                      deadline: something kept running (a busy loop, a sleep, a timer) without \
+                      the scenario making progress."
+            .into(),
+    })
+}
+
+/// The last block of goroutine `id` matching `is_block` that was followed by a wake-up.
+fn last_woken_block<'w>(
+    world: &'w World,
+    id: u64,
+    is_block: impl Fn(&Transition) -> bool,
+) -> Option<(&'w Transition, &'w Transition)> {
+    let history = world.history(id);
+    let (i, block) = history
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, t)| {
+            t.from == GoState::Running
+                && t.to == GoState::Waiting
+                && !in_panic(&t.transition_stack)
+                && is_block(t)
+        })?;
+    let wake = history[i + 1..]
+        .iter()
+        .find(|t| t.from == GoState::Waiting && t.to == GoState::Runnable)?;
+    Some((block, wake))
+}
+
+/// Where goroutine `id` last waited in a select that a timer (no goroutine) woke.
+fn timer_woken_select(world: &World, id: u64) -> Option<Loc> {
+    let history = world.history(id);
+    history.iter().enumerate().rev().find_map(|(i, t)| {
+        if t.to != GoState::Waiting || t.reason != "select" {
+            return None;
+        }
+        let wake = history[i + 1..]
+            .iter()
+            .find(|w| w.from == GoState::Waiting)?;
+        (wake.actor.is_none())
+            .then(|| user_loc(&t.transition_stack))
+            .flatten()
+    })
+}
+
+/// A block inside the panic machinery (the runtime flushes the trace while panicking): part
+/// of the crash, not of the scenario.
+fn in_panic(stack: &[TraceFrame]) -> bool {
+    stack_has(stack, "runtime.gopanic")
+}
+
+fn stack_has(stack: &[TraceFrame], function: &str) -> bool {
+    stack.iter().any(|f| f.function == function)
+}
+
+fn user_loc(stack: &[TraceFrame]) -> Option<Loc> {
+    world::user_loc_trace(stack)
+}
+
+fn at_suffix(at: Option<&str>) -> String {
+    at.map(|at| format!(" at {at}")).unwrap_or_default()
+}
+
+/// Time from the moment the scenario got stuck to the verdict: from the trace when it has the
+/// supervisor's verdict log, else the supervisor's own estimate.
+pub fn latency(evidence: &Evidence, world: &World) -> Option<Latency> {
+    let verdict = evidence.verdict.as_ref()?;
+    if !matches!(verdict.verdict, VerdictKind::Deadlock | VerdictKind::Leak) {
+        return None;
+    }
+    if let Some(trace) = evidence.trace.parsed() {
+        let verdict_time = trace
+            .logs
+            .iter()
+            .find(|l| l.category == "gorepro" && l.message.starts_with("verdict"))
+            .map(|l| l.time);
+        // The last moment a scenario goroutine blocked or exited: after it, nothing moved.
+        let settled = world
+            .history
+            .values()
+            .flatten()
+            .filter(|t| matches!(t.to, GoState::Waiting | GoState::NotExist))
+            .map(|t| t.time)
+            .filter(|&t| verdict_time.is_some_and(|v| t <= v))
+            .max();
+        if let (Some(v), Some(s)) = (verdict_time, settled) {
+            return Some(Latency {
+                block_to_verdict: Duration::from_nanos(v - s),
+                measured_by: "trace",
+            });
+        }
+    }
+    Some(Latency {
+        block_to_verdict: Duration::from_nanos(
+            verdict
+                .verdict_after_ns
+                .saturating_sub(verdict.quiescent_after_ns),
+        ),
+        measured_by: "supervisor",
+    })
+}

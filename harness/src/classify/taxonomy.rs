@@ -1,0 +1,165 @@
+//! The bug-class taxonomy: stable ids, grouped by family. `docs/taxonomy.md` is generated from
+//! this table (a test keeps them equal). Ids are never renamed or reused; a retired class keeps
+//! its row.
+
+/// One bug class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BugClass {
+    /// Stable id, `family.name`.
+    pub id: &'static str,
+    pub family: &'static str,
+    pub title: &'static str,
+    /// The runtime evidence that decides the class.
+    pub decided_by: &'static str,
+}
+
+/// Every class, in display order. Classes marked "fallback" are what the classifier says when
+/// the evidence shows the stuck primitive but not the more specific story.
+pub const CLASSES: &[BugClass] = &[
+    BugClass {
+        id: "chan.send-no-receiver",
+        family: "channels",
+        title: "Send on a channel no goroutine will ever receive from",
+        decided_by: "a goroutine blocked forever in `chan send` (deadlock or left behind)",
+    },
+    BugClass {
+        id: "chan.recv-no-sender",
+        family: "channels",
+        title: "Receive from a channel no goroutine will ever send on or close (fallback)",
+        decided_by: "a goroutine blocked forever in `chan receive`",
+    },
+    BugClass {
+        id: "chan.nil-channel",
+        family: "channels",
+        title: "Send or receive on a nil channel (fallback)",
+        decided_by: "a goroutine in `chan send (nil chan)` or `chan receive (nil chan)`",
+    },
+    BugClass {
+        id: "chan.select-no-partner",
+        family: "channels",
+        title: "A select none of whose cases can ever proceed (fallback)",
+        decided_by: "a goroutine blocked forever in `select` or `select (no cases)`",
+    },
+    BugClass {
+        id: "ctx.result-send-ignores-cancel",
+        family: "context",
+        title: "A worker watches ctx.Done() but sends its result unguarded; after cancel nobody receives",
+        decided_by: "a goroutine blocked forever in `chan send` while goroutines running the same function were woken by a context cancel and exited (trace)",
+    },
+    BugClass {
+        id: "wg.reuse-before-wait-returned",
+        family: "sync.WaitGroup",
+        title: "WaitGroup reused (Add) before the previous Wait returned",
+        decided_by: "`panic: sync: WaitGroup is reused before previous Wait has returned`",
+    },
+    BugClass {
+        id: "wg.wait-never-released",
+        family: "sync.WaitGroup",
+        title: "WaitGroup.Wait whose counter never reaches zero (fallback)",
+        decided_by: "a goroutine blocked forever in `sync.WaitGroup.Wait`",
+    },
+    BugClass {
+        id: "cond.wait-without-loop",
+        family: "sync.Cond",
+        title: "Cond.Wait guarded by `if` instead of `for`: woken with the predicate false",
+        decided_by: "a panic in a goroutine right after it was woken from `sync.Cond.Wait` (trace)",
+    },
+    BugClass {
+        id: "cond.wait-never-signalled",
+        family: "sync.Cond",
+        title: "Cond.Wait that no Signal or Broadcast will ever wake (fallback)",
+        decided_by: "a goroutine blocked forever in `sync.Cond.Wait`",
+    },
+    BugClass {
+        id: "mutex.lock-never-released",
+        family: "sync.Mutex",
+        title: "Lock of a Mutex or RWMutex that is never unlocked (fallback)",
+        decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` or `sync.RWMutex.*`",
+    },
+    BugClass {
+        id: "runtime.panic",
+        family: "runtime",
+        title: "An unrecovered panic the evidence does not attribute to a concurrency class (fallback)",
+        decided_by: "a `panic:` line",
+    },
+    BugClass {
+        id: "runtime.fatal",
+        family: "runtime",
+        title: "A fatal runtime error the evidence does not attribute to a concurrency class (fallback)",
+        decided_by: "a `fatal error:` line",
+    },
+    BugClass {
+        id: "runtime.no-progress",
+        family: "runtime",
+        title: "No verdict before the deadline: goroutines alive but the program never finished (fallback)",
+        decided_by: "the supervisor's deadline or the harness backstop",
+    },
+];
+
+pub fn lookup(id: &str) -> Option<&'static BugClass> {
+    CLASSES.iter().find(|c| c.id == id)
+}
+
+/// `docs/taxonomy.md`, generated.
+pub fn render_markdown() -> String {
+    let mut out = String::from(
+        "# Bug-class taxonomy\n\n\
+         Generated from `harness/src/classify/taxonomy.rs` (a test keeps this file equal to it).\n\
+         Ids are stable: never renamed or reused. A class marked *fallback* is what the\n\
+         classifier reports when the evidence shows the stuck primitive but not the more\n\
+         specific story.\n",
+    );
+    let mut family = "";
+    for class in CLASSES {
+        if class.family != family {
+            family = class.family;
+            out.push_str(&format!(
+                "\n## {family}\n\n| id | class | decided by |\n|---|---|---|\n"
+            ));
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            class.id, class.title, class.decided_by
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        for (i, class) in CLASSES.iter().enumerate() {
+            assert!(
+                CLASSES[..i].iter().all(|c| c.id != class.id),
+                "duplicate {}",
+                class.id
+            );
+            let (family, name) = class.id.split_once('.').expect("family.name");
+            assert!(!family.is_empty() && !name.is_empty());
+            assert!(
+                class
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '-')
+            );
+        }
+    }
+
+    #[test]
+    fn docs_taxonomy_md_is_generated_from_this_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/taxonomy.md");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        if committed != render_markdown() {
+            if std::env::var_os("GOREPRO_BLESS").is_some() {
+                std::fs::write(path, render_markdown()).unwrap();
+            } else {
+                panic!(
+                    "docs/taxonomy.md is out of date: rerun with GOREPRO_BLESS=1 and review the diff"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! The scenario's goroutines, as one model merged from the dumps and the trace, with stable
+//! names.
+//!
+//! Goroutine ids change from run to run, so they never reach a diagnosis. The root (the
+//! scenario's `run`) is `G1`; the others are numbered in an order that depends only on what
+//! they are: where they were created, what function they run, how they ended. Goroutines that
+//! are indistinguishable get consecutive names, so which of three identical workers got stuck
+//! does not change the report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::evidence::dump::{Dump, Frame, Goroutine};
+use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
+use crate::evidence::{Evidence, Verdict};
+
+/// The Go module the scenarios live in; stripped from file paths in reports.
+pub const SAMPLES_MODULE: &str = "gorepro.dev/samples/";
+/// The support package; its frames are the harness's, not the scenario's.
+pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
+/// The support function every scenario's root goroutine starts in.
+pub const ROOT_FUNCTION: &str = "gorepro.dev/samples/support.runRoot";
+
+/// A source position in user code: module-relative file and line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub file: String,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// What one scenario goroutine did, as far as the evidence tells.
+#[derive(Debug, Clone, Default)]
+pub struct Gor {
+    pub id: u64,
+    pub name: String,
+    /// The user function it started in (`main.worker`), if known.
+    pub start: Option<String>,
+    pub creator: Option<u64>,
+    pub created_at: Option<Loc>,
+    /// Its state in the last dump (`chan send`, `running`, ...); `None` if it was not in it.
+    pub final_state: Option<String>,
+    pub leaked: bool,
+    /// The innermost user frame in the last dump.
+    pub final_at: Option<Loc>,
+    pub final_function: Option<String>,
+    /// The trace saw it exit.
+    pub exited: bool,
+    /// Trace position of its creation, for ordering.
+    created_seq: Option<usize>,
+}
+
+/// All scenario goroutines of a run, plus the trace indexed by goroutine.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    pub goroutines: Vec<Gor>,
+    pub root: Option<u64>,
+    /// Trace transitions of scenario goroutines, per goroutine, in time order.
+    pub history: BTreeMap<u64, Vec<Transition>>,
+}
+
+impl World {
+    pub fn get(&self, id: u64) -> Option<&Gor> {
+        self.goroutines.iter().find(|g| g.id == id)
+    }
+
+    /// The stable name of a goroutine id; ids outside the scenario (the supervisor, timers,
+    /// the runtime) are described rather than named.
+    pub fn name(&self, id: Option<u64>) -> String {
+        match id.and_then(|id| self.get(id)) {
+            Some(g) => g.name.clone(),
+            None => "the runtime".into(),
+        }
+    }
+
+    pub fn history(&self, id: u64) -> &[Transition] {
+        self.history.get(&id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The dump that describes the end of the run: the supervisor's, else what the runtime printed.
+pub fn final_dump(evidence: &Evidence) -> Option<&Dump> {
+    evidence
+        .final_dump
+        .as_ref()
+        .filter(|d| !d.goroutines.is_empty())
+        .or(Some(&evidence.stderr.dump).filter(|d| !d.goroutines.is_empty()))
+}
+
+/// Builds the model from the evidence.
+pub fn build(evidence: &Evidence) -> World {
+    let verdict = evidence.verdict.as_ref();
+    let dump = final_dump(evidence);
+    let trace = evidence.trace.parsed();
+
+    let root = verdict
+        .map(|v| v.root_goroutine)
+        .or_else(|| dump.and_then(|d| d.goroutines.iter().find(|g| is_root(g)).map(|g| g.id)))
+        .or_else(|| trace.and_then(root_in_trace));
+
+    let mut gors: BTreeMap<u64, Gor> = BTreeMap::new();
+    if let Some(root) = root {
+        gors.insert(
+            root,
+            Gor {
+                id: root,
+                ..Gor::default()
+            },
+        );
+    }
+    // The trace knows every goroutine that ever lived: the root's descendants are the scenario.
+    if let Some(trace) = trace {
+        for (seq, t) in trace.transitions.iter().enumerate() {
+            if t.from == GoState::NotExist && t.to == GoState::Runnable {
+                let parent_is_scenario = t.actor.is_some_and(|a| gors.contains_key(&a));
+                let start = t.transition_stack.first().map(|f| f.function.as_str());
+                if parent_is_scenario
+                    && !start.is_some_and(is_harness_function)
+                    && !gors.contains_key(&t.goroutine)
+                {
+                    gors.insert(
+                        t.goroutine,
+                        Gor {
+                            id: t.goroutine,
+                            start: t.transition_stack.first().map(|f| f.function.clone()),
+                            creator: t.actor,
+                            created_at: user_loc_trace(&t.stack),
+                            created_seq: Some(seq),
+                            ..Gor::default()
+                        },
+                    );
+                }
+            }
+            if t.to == GoState::NotExist {
+                if let Some(g) = gors.get_mut(&t.goroutine) {
+                    g.exited = true;
+                }
+            }
+        }
+    }
+    if let Some(dump) = dump {
+        let excluded: BTreeSet<u64> = verdict
+            .map(|v| {
+                let mut ids: BTreeSet<u64> = v.internal_goroutines.iter().copied().collect();
+                ids.insert(v.supervisor_goroutine);
+                ids
+            })
+            .unwrap_or_default();
+        // Creators can appear after their children in a dump; repeat until nothing changes.
+        loop {
+            let mut added = false;
+            for g in &dump.goroutines {
+                if gors.contains_key(&g.id)
+                    || excluded.contains(&g.id)
+                    || !in_scenario(g, &gors, verdict)
+                {
+                    continue;
+                }
+                let created = g.created_by.as_ref();
+                gors.insert(
+                    g.id,
+                    Gor {
+                        id: g.id,
+                        start: g.frames.last().map(|f| f.function.clone()),
+                        creator: created.and_then(|c| c.goroutine),
+                        created_at: created.and_then(|c| user_loc(&c.function, &c.file, c.line)),
+                        ..Gor::default()
+                    },
+                );
+                added = true;
+            }
+            if !added {
+                break;
+            }
+        }
+        for g in &dump.goroutines {
+            if let Some(gor) = gors.get_mut(&g.id) {
+                gor.final_state = Some(g.state.clone());
+                gor.leaked = g.leaked;
+                let top = top_user_frame(&g.frames);
+                gor.final_at = top.and_then(|f| user_loc(&f.function, &f.file, f.line));
+                gor.final_function = top.map(|f| f.function.clone());
+                if gor.start.is_none() {
+                    gor.start = g.frames.last().map(|f| f.function.clone());
+                }
+            }
+        }
+    }
+
+    let mut history: BTreeMap<u64, Vec<Transition>> = BTreeMap::new();
+    if let Some(trace) = trace {
+        for t in &trace.transitions {
+            if gors.contains_key(&t.goroutine) {
+                history.entry(t.goroutine).or_default().push(t.clone());
+            }
+        }
+        for transitions in history.values_mut() {
+            transitions.sort_by_key(|t| t.time);
+        }
+    }
+
+    let mut goroutines: Vec<Gor> = gors.into_values().collect();
+    goroutines.sort_by(|a, b| order_key(a, root).cmp(&order_key(b, root)));
+    for (i, g) in goroutines.iter_mut().enumerate() {
+        g.name = format!("G{}", i + 1);
+    }
+    World {
+        goroutines,
+        root,
+        history,
+    }
+}
+
+/// Sort key: the root first, then by what the goroutine is and how it ended; ids only break
+/// ties between goroutines that are indistinguishable anyway.
+fn order_key(
+    g: &Gor,
+    root: Option<u64>,
+) -> (
+    bool,
+    Option<Loc>,
+    Option<String>,
+    String,
+    Option<usize>,
+    u64,
+) {
+    let ending = match (&g.final_state, g.exited) {
+        (None, _) | (_, true) => "0 exited".to_string(),
+        (Some(state), false) => format!(
+            "1 {state} {}",
+            g.final_at.as_ref().map(Loc::to_string).unwrap_or_default()
+        ),
+    };
+    (
+        Some(g.id) != root,
+        g.created_at.clone(),
+        g.start.clone(),
+        ending,
+        g.created_seq,
+        g.id,
+    )
+}
+
+fn is_root(g: &Goroutine) -> bool {
+    g.frames.last().is_some_and(|f| f.function == ROOT_FUNCTION)
+}
+
+fn root_in_trace(trace: &Trace) -> Option<u64> {
+    trace
+        .transitions
+        .iter()
+        .find(|t| {
+            t.from == GoState::NotExist
+                && t.transition_stack
+                    .first()
+                    .is_some_and(|f| f.function == ROOT_FUNCTION)
+        })
+        .map(|t| t.goroutine)
+}
+
+/// Whether a dump goroutine belongs to the scenario: the root, a child of a scenario goroutine,
+/// or a goroutine created by user code.
+fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdict>) -> bool {
+    if let Some(v) = verdict {
+        if v.scenario_goroutines.contains(&g.id) {
+            return true;
+        }
+    }
+    if is_root(g) {
+        return true;
+    }
+    if g.id == 1
+        || g.frames
+            .last()
+            .is_some_and(|f| is_harness_function(&f.function))
+    {
+        return false;
+    }
+    match &g.created_by {
+        Some(c) => {
+            c.goroutine.is_some_and(|p| known.contains_key(&p)) || is_user_function(&c.function)
+        }
+        None => false,
+    }
+}
+
+/// Functions of the harness side that scenario goroutines may start (the `Exclusive`
+/// spinners, the trace reader): never part of the scenario.
+fn is_harness_function(function: &str) -> bool {
+    (function.starts_with(SUPPORT_PACKAGE) && function != ROOT_FUNCTION)
+        || function.starts_with("runtime/trace.")
+}
+
+/// User code: `main.*` or a package whose path starts with a domain, except the support package.
+pub fn is_user_function(function: &str) -> bool {
+    if function.starts_with(SUPPORT_PACKAGE) {
+        return false;
+    }
+    if function.starts_with("main.") {
+        return true;
+    }
+    let first_element = function.split('/').next().unwrap_or("");
+    first_element.contains('.') && function.contains('/')
+}
+
+pub fn top_user_frame(frames: &[Frame]) -> Option<&Frame> {
+    frames.iter().find(|f| is_user_function(&f.function))
+}
+
+/// A user-code location, with the module prefix stripped.
+pub fn user_loc(function: &str, file: &str, line: u32) -> Option<Loc> {
+    is_user_function(function).then(|| Loc {
+        file: module_relative(file),
+        line,
+    })
+}
+
+pub fn user_loc_trace(frames: &[TraceFrame]) -> Option<Loc> {
+    frames
+        .iter()
+        .find(|f| is_user_function(&f.function))
+        .and_then(|f| user_loc(&f.function, &f.file, f.line))
+}
+
+/// `gorepro.dev/samples/scenarios/x/buggy.go` becomes `scenarios/x/buggy.go`.
+pub fn module_relative(file: &str) -> String {
+    file.strip_prefix(SAMPLES_MODULE)
+        .unwrap_or(file)
+        .to_string()
+}
+
+/// `main.(*pool).worker.func1` stays; the module path prefix is dropped from package paths.
+pub fn short_function(function: &str) -> String {
+    function
+        .strip_prefix(SAMPLES_MODULE)
+        .unwrap_or(function)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_functions_are_main_and_module_packages() {
+        assert!(is_user_function("main.worker"));
+        assert!(is_user_function("main.(*pool).run.func1"));
+        assert!(is_user_function("github.com/acme/x.(*T).M"));
+        assert!(!is_user_function("gorepro.dev/samples/support.runRoot"));
+        assert!(!is_user_function("sync.(*WaitGroup).Wait"));
+        assert!(!is_user_function("internal/sync.(*Mutex).lockSlow"));
+        assert!(!is_user_function("runtime/trace.Start.func1"));
+        assert!(!is_user_function("context.(*cancelCtx).cancel"));
+    }
+
+    #[test]
+    fn files_are_made_module_relative() {
+        assert_eq!(
+            module_relative("gorepro.dev/samples/scenarios/x/buggy.go"),
+            "scenarios/x/buggy.go"
+        );
+        assert_eq!(module_relative("example.com/m/a.go"), "example.com/m/a.go");
+    }
+}

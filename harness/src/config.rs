@@ -1,0 +1,157 @@
+//! Harness settings. Every knob has a default and one `GOREPRO_*` environment variable that
+//! overrides it; a value that does not parse is rejected loudly rather than ignored.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings shared by every stage. Build with [`Config::from_env`] or [`Config::default`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The `go` binary. Default: `go` on `PATH`. Env: `GOREPRO_GO`.
+    pub go: Option<PathBuf>,
+    /// The project root holding `scenarios/` and `go-samples/`. Default: the repository this
+    /// crate was built from. Env: `GOREPRO_ROOT`.
+    pub root: PathBuf,
+    /// Built programs, Go's build cache and run scratch dirs. Default: `<root>/target/gorepro`.
+    /// Env: `GOREPRO_CACHE_DIR`.
+    pub cache_dir: PathBuf,
+    /// The in-process supervisor gives up and reports `timeout` after this long.
+    /// Default 10 s. Env: `GOREPRO_DEADLINE_MS`.
+    pub supervisor_deadline: Duration,
+    /// Grace after the supervisor's deadline before the harness sends SIGQUIT (backstop).
+    /// Default 5 s. Env: `GOREPRO_BACKSTOP_MS`.
+    pub backstop_after: Duration,
+    /// How long a program may take to die after SIGQUIT before its process group is killed.
+    /// Default 1 s. Env: `GOREPRO_GRACE_MS`.
+    pub quit_grace: Duration,
+    /// Bytes kept of each of stdout and stderr; the rest is counted and dropped.
+    /// Default 4 MiB. Env: `GOREPRO_OUTPUT_CAP`.
+    pub output_cap: usize,
+}
+
+/// A `GOREPRO_*` variable holds a value the harness cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}={value:?} is not valid: expected {expected}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the harness crate lives inside the project root")
+            .to_path_buf();
+        Config {
+            go: None,
+            cache_dir: root.join("target").join("gorepro"),
+            root,
+            supervisor_deadline: Duration::from_secs(10),
+            backstop_after: Duration::from_secs(5),
+            quit_grace: Duration::from_secs(1),
+            output_cap: 4 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults overridden by whichever `GOREPRO_*` variables are set.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], reading variables through `lookup` (tests use a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(go) = lookup("GOREPRO_GO").filter(|v| !v.is_empty()) {
+            config.go = Some(PathBuf::from(go));
+        }
+        if let Some(root) = lookup("GOREPRO_ROOT").filter(|v| !v.is_empty()) {
+            config.root = PathBuf::from(root);
+            config.cache_dir = config.root.join("target").join("gorepro");
+        }
+        if let Some(dir) = lookup("GOREPRO_CACHE_DIR").filter(|v| !v.is_empty()) {
+            config.cache_dir = PathBuf::from(dir);
+        }
+        let millis = |var: &'static str, slot: &mut Duration| -> Result<(), ConfigError> {
+            if let Some(value) = lookup(var) {
+                let ms: u64 = value.trim().parse().map_err(|_| ConfigError {
+                    var,
+                    value: value.clone(),
+                    expected: "a whole number of milliseconds",
+                })?;
+                *slot = Duration::from_millis(ms);
+            }
+            Ok(())
+        };
+        millis("GOREPRO_DEADLINE_MS", &mut config.supervisor_deadline)?;
+        millis("GOREPRO_BACKSTOP_MS", &mut config.backstop_after)?;
+        millis("GOREPRO_GRACE_MS", &mut config.quit_grace)?;
+        if let Some(value) = lookup("GOREPRO_OUTPUT_CAP") {
+            config.output_cap =
+                value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|&n: &usize| n > 0)
+                    .ok_or(ConfigError {
+                        var: "GOREPRO_OUTPUT_CAP",
+                        value,
+                        expected: "a positive number of bytes",
+                    })?;
+        }
+        Ok(config)
+    }
+
+    /// `scenarios/`: one TOML spec per scenario.
+    pub fn scenarios_dir(&self) -> PathBuf {
+        self.root.join("scenarios")
+    }
+
+    /// `go-samples/`: the Go module holding the support package and the scenario programs.
+    pub fn samples_dir(&self) -> PathBuf {
+        self.root.join("go-samples")
+    }
+
+    /// The external deadline: the supervisor's own deadline plus the backstop margin.
+    pub fn hard_deadline(&self) -> Duration {
+        self.supervisor_deadline + self.backstop_after
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn env_overrides_defaults() {
+        let config = config(&[
+            ("GOREPRO_DEADLINE_MS", "250"),
+            ("GOREPRO_GO", "/opt/go/bin/go"),
+        ])
+        .unwrap();
+        assert_eq!(config.supervisor_deadline, Duration::from_millis(250));
+        assert_eq!(config.go, Some(PathBuf::from("/opt/go/bin/go")));
+    }
+
+    #[test]
+    fn bad_values_are_rejected_with_the_variable_named() {
+        let err = config(&[("GOREPRO_GRACE_MS", "soon")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "GOREPRO_GRACE_MS=\"soon\" is not valid: expected a whole number of milliseconds"
+        );
+        assert!(config(&[("GOREPRO_OUTPUT_CAP", "0")]).is_err());
+    }
+}

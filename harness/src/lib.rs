@@ -1,0 +1,232 @@
+//! gorepro reproduces Go concurrency bugs on purpose, diagnoses them from what the Go runtime
+//! says, and pins the diagnosis down in snapshot tests.
+//!
+//! A run goes through one stage per module:
+//!
+//! scenario ([`scenario`]: the spec) -> codegen ([`codegen`]: params into Go) -> build
+//! ([`build`]: content-addressed binary) -> run ([`run`]: supervised process) -> evidence
+//! ([`evidence`]: dumps, panics, trace) -> classify ([`classify`]: a [`Diagnosis`]) -> report
+//! ([`report`]: normalized text, JSON, terminal).
+//!
+//! [`Harness::reproduce`] composes them. The spec's expectation is compared with the diagnosis
+//! at the very end; it never feeds the classifier.
+//!
+//! ```no_run
+//! use gorepro::{Config, Harness, RunOptions, scenario::Variant};
+//! let harness = Harness::new(Config::from_env()?)?;
+//! let scenario = harness.catalog.get("chan-send-abandoned")?;
+//! let params = scenario.params::<&str>(&[])?;
+//! let record = harness.reproduce(scenario, Variant::Buggy, &params, &RunOptions::default())?;
+//! assert!(record.matches, "{:?}", record.mismatches);
+//! # Ok::<(), gorepro::Error>(())
+//! ```
+
+pub mod build;
+pub mod classify;
+pub mod codegen;
+pub mod config;
+pub mod evidence;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod toolchain;
+
+pub use classify::{Diagnosis, Outcome};
+pub use config::Config;
+pub use report::RunRecord;
+
+use scenario::{Catalog, Expectation, Params, Scenario, Variant};
+use toolchain::Toolchain;
+
+/// Any harness failure. Behaviour of the Go program is never an error: it is a diagnosis.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Toolchain(#[from] toolchain::ToolchainError),
+    #[error(transparent)]
+    Scenario(#[from] scenario::ScenarioError),
+    #[error(transparent)]
+    Build(#[from] build::BuildError),
+    #[error(transparent)]
+    Run(#[from] run::RunError),
+    #[error("cannot read the Go source in {}", path.display())]
+    Source {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How to run one reproduction.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// `GOMAXPROCS` of the program. Default 2.
+    pub gomaxprocs: u32,
+    /// Distinguishes the evidence dirs of runs that may happen at the same time.
+    pub label: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            gomaxprocs: 2,
+            label: "run".into(),
+        }
+    }
+}
+
+/// The toolchain, the catalog and the settings: everything a reproduction needs.
+#[derive(Debug, Clone)]
+pub struct Harness {
+    pub config: Config,
+    pub toolchain: Toolchain,
+    pub catalog: Catalog,
+}
+
+impl Harness {
+    pub fn new(config: Config) -> Result<Harness, Error> {
+        let toolchain = Toolchain::discover(&config)?;
+        let catalog = Catalog::load(&config.scenarios_dir(), &config.samples_dir())?;
+        Ok(Harness {
+            config,
+            toolchain,
+            catalog,
+        })
+    }
+
+    /// The program for a scenario variant, as it would be built.
+    pub fn program(
+        &self,
+        scenario: &Scenario,
+        variant: Variant,
+        params: &Params,
+    ) -> codegen::Program {
+        codegen::render(scenario, variant, params, self.config.samples_dir())
+    }
+
+    /// The command line that replays this run.
+    pub fn replay_command(
+        &self,
+        scenario: &Scenario,
+        variant: Variant,
+        params: &Params,
+        options: &RunOptions,
+    ) -> String {
+        let mut command = format!(
+            "GOREPRO_GO={} cargo run --release -- run {} --variant {variant} --gomaxprocs {}",
+            self.toolchain.go.display(),
+            scenario.id,
+            options.gomaxprocs
+        );
+        for (name, value) in &params.0 {
+            command.push_str(&format!(" --param {name}={value}"));
+        }
+        command
+    }
+
+    /// Builds, runs and diagnoses one variant, and compares the diagnosis with the spec.
+    pub fn reproduce(
+        &self,
+        scenario: &Scenario,
+        variant: Variant,
+        params: &Params,
+        options: &RunOptions,
+    ) -> Result<RunRecord, Error> {
+        let program = self.program(scenario, variant, params);
+        let artifact = build::build(&self.toolchain, &program, &self.config.cache_dir)?;
+        let evidence_dir = self.config.cache_dir.join("runs").join(format!(
+            "{}-{variant}-p{}-{}",
+            scenario.id, options.gomaxprocs, options.label
+        ));
+        let output = run::run(
+            &run::RunRequest {
+                binary: artifact.binary.clone(),
+                evidence_dir,
+                gomaxprocs: options.gomaxprocs,
+                base_env: self.toolchain.env(),
+            },
+            &self.config,
+        )?;
+        let evidence = evidence::collect(&self.toolchain, &output);
+        let diagnosis = classify::classify(&evidence);
+        let expectation = scenario.expectation(variant);
+        let mismatches = compare(expectation, &diagnosis, &scenario.package);
+        Ok(RunRecord {
+            scenario: scenario.id.clone(),
+            variant,
+            params: params.clone(),
+            gomaxprocs: options.gomaxprocs,
+            go_version: self.toolchain.version.to_string(),
+            expected_outcome: expectation.outcome,
+            expected_class: expectation.class,
+            observed_outcome: diagnosis.outcome,
+            observed_class: diagnosis.class,
+            matches: mismatches.is_empty(),
+            mismatches,
+            timings: report::Timings {
+                build: artifact.build_time,
+                build_cached: artifact.cached,
+                run: output.wall,
+                verdict: diagnosis.latency,
+            },
+            diagnosis,
+            evidence_dir: output.evidence_dir.display().to_string(),
+            replay: self.replay_command(scenario, variant, params, options),
+        })
+    }
+}
+
+/// How the diagnosis falls short of the expectation, one line per difference.
+pub fn compare(expectation: &Expectation, diagnosis: &Diagnosis, package: &str) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    if expectation.outcome != diagnosis.outcome {
+        mismatches.push(format!(
+            "outcome {}, diagnosed {}",
+            expectation.outcome, diagnosis.outcome
+        ));
+    }
+    if expectation.class != diagnosis.class {
+        mismatches.push(format!(
+            "class {}, diagnosed {}",
+            expectation.class.unwrap_or("none"),
+            diagnosis.class.unwrap_or("none")
+        ));
+    }
+    for want in &expectation.stuck {
+        let place = want.at.as_ref().map(|at| format!("{package}/{at}"));
+        let found: usize = diagnosis
+            .stuck
+            .iter()
+            .filter(|g| g.wait == want.wait)
+            .filter(|g| match (&place, &g.at) {
+                (None, _) => true,
+                (Some(place), Some(at)) => {
+                    at == place || at.rsplit_once(':').is_some_and(|(file, _)| file == place)
+                }
+                (Some(_), None) => false,
+            })
+            .map(|g| g.goroutines.len())
+            .sum();
+        let ok = match want.count {
+            Some(count) => found == count,
+            None => found > 0,
+        };
+        if !ok {
+            mismatches.push(format!(
+                "{} goroutine(s) stuck in {}{}, diagnosed {found}",
+                want.count.map_or("some".to_string(), |c| c.to_string()),
+                want.wait,
+                place.map(|p| format!(" at {p}")).unwrap_or_default()
+            ));
+        }
+    }
+    if expectation.outcome == Outcome::Clean && !diagnosis.stuck.is_empty() {
+        mismatches.push(format!(
+            "no stuck goroutines, diagnosed {}",
+            diagnosis.stuck.len()
+        ));
+    }
+    mismatches
+}

@@ -1,0 +1,224 @@
+//! The `gorepro` command line: list the catalog, show a scenario's Go source, and reproduce
+//! scenarios. Exit status: 0 when every diagnosis matches its expectation (and repeats agree),
+//! 1 when one does not, 2 for usage or harness errors.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use gorepro::report::{self, SummaryRow};
+use gorepro::scenario::Variant;
+use gorepro::{Config, Error, Harness, RunOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "gorepro",
+    version,
+    about = "Reproduce Go concurrency bugs and diagnose them from runtime evidence"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the scenarios of the catalog with their bug classes.
+    List,
+    /// Print a scenario's Go source as it is built.
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value = "buggy")]
+        variant: VariantArg,
+        /// Set a parameter: NAME=VALUE (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+    },
+    /// Reproduce scenarios and diagnose them.
+    Run {
+        /// Scenario ids.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<String>,
+        /// Every scenario of the catalog.
+        #[arg(long)]
+        all: bool,
+        /// Only this variant (default: both).
+        #[arg(long, value_enum)]
+        variant: Option<VariantArg>,
+        /// Run every variant N times and check the normalized diagnoses agree.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
+        /// GOMAXPROCS values to run under, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2", value_parser = clap::value_parser!(u32).range(1..=256))]
+        gomaxprocs: Vec<u32>,
+        /// Set a parameter: NAME=VALUE (repeatable; one scenario only).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// One JSON object per run on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum VariantArg {
+    Buggy,
+    Fixed,
+}
+
+impl From<VariantArg> for Variant {
+    fn from(v: VariantArg) -> Variant {
+        match v {
+            VariantArg::Buggy => Variant::Buggy,
+            VariantArg::Fixed => Variant::Fixed,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            report::print_error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command; `Ok(false)` means it ran but something did not match.
+fn execute(command: Command) -> Result<bool, Error> {
+    let harness = Harness::new(Config::from_env()?)?;
+    match command {
+        Command::List => {
+            for scenario in &harness.catalog.scenarios {
+                let params: Vec<String> = scenario
+                    .params
+                    .iter()
+                    .map(|p| format!("{}={} ({}..={})", p.name, p.default, p.min, p.max))
+                    .collect();
+                println!(
+                    "{:<24} {:<32} {}",
+                    scenario.id, scenario.class, scenario.title
+                );
+                if !params.is_empty() {
+                    println!("{:<24} params: {}", "", params.join(", "));
+                }
+            }
+            Ok(true)
+        }
+        Command::Show {
+            id,
+            variant,
+            params,
+        } => {
+            let scenario = harness.catalog.get(&id)?;
+            let params = scenario.params(&params)?;
+            let program = harness.program(scenario, variant.into(), &params);
+            let sources = program.sources().map_err(|source| Error::Source {
+                path: program.module_dir.join(&scenario.package),
+                source,
+            })?;
+            for (name, text) in sources {
+                println!("// ==== go-samples/{}/{name} ====", scenario.package);
+                print!("{text}");
+            }
+            Ok(true)
+        }
+        Command::Run {
+            ids,
+            all,
+            variant,
+            repeat,
+            gomaxprocs,
+            params,
+            json,
+        } => {
+            let scenarios: Vec<_> = if all {
+                harness.catalog.scenarios.iter().collect()
+            } else {
+                ids.iter()
+                    .map(|id| harness.catalog.get(id))
+                    .collect::<Result<_, _>>()?
+            };
+            if !params.is_empty() && scenarios.len() != 1 {
+                return Err(gorepro::scenario::ScenarioError::ParamSyntax {
+                    text: "--param needs exactly one scenario".into(),
+                }
+                .into());
+            }
+            let variants: Vec<Variant> = match variant {
+                Some(v) => vec![v.into()],
+                None => Variant::ALL.to_vec(),
+            };
+            let detailed = scenarios.len() == 1 && repeat == 1;
+            let mut all_ok = true;
+            let mut rows = Vec::new();
+            for scenario in scenarios {
+                let params = scenario.params(&params)?;
+                for &variant in &variants {
+                    let mut matched = 0;
+                    let mut diagnoses: BTreeMap<String, usize> = BTreeMap::new();
+                    let mut latencies = Vec::new();
+                    let mut runs = 0;
+                    for &procs in &gomaxprocs {
+                        for index in 0..repeat {
+                            let options = RunOptions {
+                                gomaxprocs: procs,
+                                label: format!("cli{index}"),
+                            };
+                            if !json {
+                                report::print_starting(
+                                    &harness.replay_command(scenario, variant, &params, &options),
+                                );
+                            }
+                            let record = harness.reproduce(scenario, variant, &params, &options)?;
+                            runs += 1;
+                            matched += usize::from(record.matches);
+                            *diagnoses
+                                .entry(report::render_diagnosis(
+                                    &record.scenario,
+                                    variant,
+                                    &params,
+                                    &record.diagnosis,
+                                ))
+                                .or_default() += 1;
+                            latencies.extend(record.timings.verdict.map(|l| l.block_to_verdict));
+                            if json {
+                                report::print_json(&record);
+                            } else {
+                                report::print_human(&record, detailed);
+                            }
+                        }
+                    }
+                    all_ok &= matched == runs && diagnoses.len() == 1;
+                    latencies.sort();
+                    rows.push(SummaryRow {
+                        scenario: scenario.id.clone(),
+                        variant,
+                        runs,
+                        matched,
+                        distinct_diagnoses: diagnoses.len(),
+                        median_latency: latencies.get(latencies.len() / 2).copied(),
+                    });
+                    if diagnoses.len() > 1 && !json {
+                        println!(
+                            "DIVERGED {} ({variant}): {} distinct normalized diagnoses:",
+                            scenario.id,
+                            diagnoses.len()
+                        );
+                        for (text, count) in &diagnoses {
+                            println!("--- {count} run(s):\n{text}");
+                        }
+                    }
+                }
+            }
+            if !json && (rows.len() > 1 || repeat > 1) {
+                report::print_summary(&rows);
+            }
+            Ok(all_ok)
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Reports: the normalized text of a diagnosis (what snapshots hold), the JSON record of a
+//! run, and every line the CLI prints. Nothing else in the crate writes to the terminal.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::classify::{Diagnosis, Latency, Outcome};
+use crate::scenario::{Params, Variant};
+
+/// One reproduced run: what was expected, what was diagnosed, and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub scenario: String,
+    pub variant: Variant,
+    pub params: Params,
+    pub gomaxprocs: u32,
+    pub go_version: String,
+    pub expected_outcome: Outcome,
+    pub expected_class: Option<&'static str>,
+    pub observed_outcome: Outcome,
+    pub observed_class: Option<&'static str>,
+    /// Whether the diagnosis meets the spec's expectation.
+    pub matches: bool,
+    /// Why it does not, one line each.
+    pub mismatches: Vec<String>,
+    pub diagnosis: Diagnosis,
+    pub timings: Timings,
+    pub evidence_dir: String,
+    /// A command that runs exactly this again.
+    pub replay: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Timings {
+    #[serde(serialize_with = "as_millis")]
+    pub build: Duration,
+    pub build_cached: bool,
+    #[serde(serialize_with = "as_millis")]
+    pub run: Duration,
+    /// Block to verdict, for deadlocks and leaks.
+    pub verdict: Option<Latency>,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+}
+
+/// The normalized, human-readable diagnosis: deterministic for a scenario variant, so it is
+/// what snapshots hold. No ids, addresses, timings, runtime lines or temp paths.
+pub fn render_diagnosis(
+    scenario: &str,
+    variant: Variant,
+    params: &Params,
+    diagnosis: &Diagnosis,
+) -> String {
+    let mut out = String::new();
+    let params_text: Vec<String> = params.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let _ = writeln!(out, "scenario: {scenario} ({variant})");
+    if !params_text.is_empty() {
+        let _ = writeln!(out, "params:   {}", params_text.join(" "));
+    }
+    let _ = writeln!(out, "outcome:  {}", diagnosis.outcome);
+    let _ = writeln!(out, "class:    {}", diagnosis.class.unwrap_or("-"));
+    if !diagnosis.stuck.is_empty() {
+        let _ = writeln!(out, "stuck:");
+        for group in &diagnosis.stuck {
+            let mut line = format!("  {} [{}]", group.goroutines.join(" "), group.wait);
+            if group.leaked {
+                line.push_str(" (leaked)");
+            }
+            if let Some(at) = &group.at {
+                let _ = write!(line, " at {at}");
+            }
+            if let Some(function) = &group.function {
+                let _ = write!(line, " in {function}");
+            }
+            if let Some(created) = &group.created_by {
+                let _ = write!(line, ", created by {created}");
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if let Some(failure) = &diagnosis.failure {
+        let _ = writeln!(
+            out,
+            "failure:  {} [{}]: {}",
+            failure.kind,
+            failure.id,
+            failure.message.replace('\n', "\n          ")
+        );
+        if let Some(at) = &failure.at {
+            let _ = writeln!(
+                out,
+                "          in {} at {at}",
+                failure.goroutine.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    if !diagnosis.observations.is_empty() {
+        let _ = writeln!(out, "evidence:");
+        for observation in &diagnosis.observations {
+            let _ = writeln!(out, "  - {observation}");
+        }
+    }
+    let _ = writeln!(out, "explanation:");
+    for line in wrap(&diagnosis.explanation, 96) {
+        let _ = writeln!(out, "  {line}");
+    }
+    if !diagnosis.notes.is_empty() {
+        let _ = writeln!(out, "notes:");
+        for note in &diagnosis.notes {
+            let _ = writeln!(out, "  - {note}");
+        }
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The line printed before a run starts, so a hung or killed run can still be replayed.
+pub fn print_starting(record_replay: &str) {
+    eprintln!("gorepro: running `{record_replay}`");
+}
+
+/// A run's result for people: a status line, then the diagnosis.
+pub fn print_human(record: &RunRecord, full: bool) {
+    let status = if record.matches { "ok  " } else { "FAIL" };
+    let latency = record
+        .timings
+        .verdict
+        .map(|l| {
+            format!(
+                ", verdict {:.1} ms after the block",
+                l.block_to_verdict.as_secs_f64() * 1e3
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "{status} {} ({}, GOMAXPROCS={}): {} / {}  [build {:.0} ms{}, run {:.0} ms{latency}]",
+        record.scenario,
+        record.variant,
+        record.gomaxprocs,
+        record.observed_outcome,
+        record.observed_class.unwrap_or("-"),
+        record.timings.build.as_secs_f64() * 1e3,
+        if record.timings.build_cached {
+            " cached"
+        } else {
+            ""
+        },
+        record.timings.run.as_secs_f64() * 1e3,
+    );
+    for mismatch in &record.mismatches {
+        println!("     expected: {mismatch}");
+    }
+    if full || !record.matches {
+        for line in render_diagnosis(
+            &record.scenario,
+            record.variant,
+            &record.params,
+            &record.diagnosis,
+        )
+        .lines()
+        {
+            println!("     {line}");
+        }
+        println!("     evidence files: {}", record.evidence_dir);
+        println!("     replay: {}", record.replay);
+    }
+}
+
+/// One JSON object per line.
+pub fn print_json(record: &RunRecord) {
+    match serde_json::to_string(record) {
+        Ok(json) => println!("{json}"),
+        Err(err) => eprintln!(
+            "gorepro: cannot encode the record of {}: {err}",
+            record.scenario
+        ),
+    }
+}
+
+/// The closing summary of `run --repeat`: per variant, how many runs matched and how many
+/// distinct normalized diagnoses were seen.
+pub fn print_summary(rows: &[SummaryRow]) {
+    println!();
+    println!(
+        "{:<28} {:<6} {:>9} {:>9} {:>13}",
+        "scenario", "variant", "matched", "distinct", "verdict p50"
+    );
+    for row in rows {
+        println!(
+            "{:<28} {:<6} {:>5}/{:<3} {:>9} {:>13}",
+            row.scenario,
+            row.variant,
+            row.matched,
+            row.runs,
+            row.distinct_diagnoses,
+            row.median_latency
+                .map(|d| format!("{:.2} ms", d.as_secs_f64() * 1e3))
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub scenario: String,
+    pub variant: Variant,
+    pub runs: usize,
+    pub matched: usize,
+    pub distinct_diagnoses: usize,
+    pub median_latency: Option<Duration>,
+}
+
+/// A harness error, printed once.
+pub fn print_error(error: &dyn std::error::Error) {
+    let mut text = format!("gorepro: error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, "\n  caused by: {cause}");
+        source = cause.source();
+    }
+    eprintln!("{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap("", 7), Vec::<String>::new());
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            vec!["averyveryverylongword", "x"]
+        );
+    }
+}

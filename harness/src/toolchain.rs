@@ -1,0 +1,231 @@
+//! Finding `go`, reading its version, and giving every `go` invocation the same controlled
+//! environment, so a build or a run depends on the scenario and not on the caller's shell.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+
+/// The oldest Go the harness supports: the goroutine-leak profile and the `/sched/goroutines`
+/// metrics first appear in 1.26, and the wait-reason strings the classifier keys on are the
+/// 1.24+ ones.
+pub const MIN_GO: GoVersion = GoVersion {
+    major: 1,
+    minor: 26,
+    patch: 0,
+};
+
+/// A released Go version, as printed by `go version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct GoVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl fmt::Display for GoVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "go{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+impl GoVersion {
+    /// Reads `go version go1.26.8 linux/amd64` (also `go1.27rc1`, `go1.26`).
+    pub fn parse_version_output(output: &str) -> Option<GoVersion> {
+        let word = output
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix("go"))
+            .find(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))?;
+        let digits_prefix = |s: &str| -> Option<u32> {
+            let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+            s[..end].parse().ok()
+        };
+        let mut parts = word.splitn(3, '.');
+        let major = digits_prefix(parts.next()?)?;
+        let minor = digits_prefix(parts.next()?)?;
+        let patch = parts.next().and_then(digits_prefix).unwrap_or(0);
+        Some(GoVersion {
+            major,
+            minor,
+            patch,
+        })
+    }
+
+    /// On 1.26 the goroutine-leak profile exists only when the program is built with this
+    /// experiment; 1.27 has it built in and rejects the experiment's name.
+    pub fn leak_profile_experiment(&self) -> Option<&'static str> {
+        (self.major == 1 && self.minor == 26).then_some("goroutineleakprofile")
+    }
+}
+
+/// The harness cannot use the Go toolchain it was pointed at.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolchainError {
+    #[error(
+        "no `go` found ({searched}); install Go 1.26 or newer, or set GOREPRO_GO to its `go` binary"
+    )]
+    NotFound { searched: String },
+    #[error("could not run `{go} version`")]
+    Spawn {
+        go: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{go} version` printed {output:?}, which is not a Go version")]
+    Unreadable { go: PathBuf, output: String },
+    #[error("{go} is {found}, but gorepro needs Go 1.26 or newer (set GOREPRO_GO to a newer `go`)")]
+    TooOld { go: PathBuf, found: GoVersion },
+}
+
+/// A usable `go` plus the environment every invocation of it gets.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    pub go: PathBuf,
+    pub version: GoVersion,
+    /// Go's build cache, shared by all builds (Go keeps it safe for concurrent use).
+    gocache: PathBuf,
+}
+
+impl Toolchain {
+    /// Finds `go` (`GOREPRO_GO`, else `PATH`) and checks its version.
+    pub fn discover(config: &Config) -> Result<Toolchain, ToolchainError> {
+        let go = match &config.go {
+            Some(path) => path.clone(),
+            None => find_on_path("go").ok_or_else(|| ToolchainError::NotFound {
+                searched: "GOREPRO_GO is unset and PATH has no `go`".into(),
+            })?,
+        };
+        if !go.is_file() {
+            return Err(ToolchainError::NotFound {
+                searched: format!("{} does not exist", go.display()),
+            });
+        }
+        let gocache = config.cache_dir.join("go-build");
+        let probe = Toolchain {
+            go: go.clone(),
+            version: MIN_GO,
+            gocache,
+        };
+        let output = duct::cmd(&go, ["version"])
+            .full_env(probe.env())
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()
+            .map_err(|source| ToolchainError::Spawn {
+                go: go.clone(),
+                source,
+            })?;
+        let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let version =
+            GoVersion::parse_version_output(&text).ok_or_else(|| ToolchainError::Unreadable {
+                go: go.clone(),
+                output: text,
+            })?;
+        if version < MIN_GO {
+            return Err(ToolchainError::TooOld { go, found: version });
+        }
+        Ok(Toolchain { version, ..probe })
+    }
+
+    /// The complete environment of every `go` invocation and of every built program's parent
+    /// side: the caller's environment is not inherited, only `PATH`, `HOME` and `TMPDIR` are.
+    /// `GOTOOLCHAIN=local` stops `go` from downloading another toolchain, `GOENV=off` ignores
+    /// the user's `go env -w` settings, `GOFLAGS`/`GODEBUG` are cleared, `CGO_ENABLED=0` keeps
+    /// the runtime's own deadlock detector alive, and `GOPROXY=off` keeps builds offline.
+    pub fn env(&self) -> Vec<(OsString, OsString)> {
+        let mut env: Vec<(OsString, OsString)> = ["PATH", "HOME", "TMPDIR", "GOPATH", "GOMODCACHE"]
+            .into_iter()
+            .filter_map(|name| std::env::var_os(name).map(|value| (name.into(), value)))
+            .collect();
+        let fixed = [
+            ("GOTOOLCHAIN", "local"),
+            ("GOENV", "off"),
+            ("GOWORK", "off"),
+            ("GOFLAGS", ""),
+            ("GO111MODULE", "on"),
+            ("GOPROXY", "off"),
+            ("CGO_ENABLED", "0"),
+            ("LANG", "C"),
+            ("LC_ALL", "C"),
+        ];
+        env.extend(fixed.into_iter().map(|(k, v)| (k.into(), v.into())));
+        env.push(("GOCACHE".into(), self.gocache.clone().into_os_string()));
+        env.push((
+            "GOEXPERIMENT".into(),
+            self.version.leak_profile_experiment().unwrap_or("").into(),
+        ));
+        env
+    }
+
+    /// `go <args>` with the controlled environment, run in `dir`.
+    pub fn command<I, S>(&self, dir: &Path, args: I) -> duct::Expression
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        duct::cmd(&self.go, args).dir(dir).full_env(self.env())
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_go_version_lines() {
+        let v = |s| GoVersion::parse_version_output(s);
+        assert_eq!(
+            v("go version go1.26.8 linux/amd64"),
+            Some(GoVersion {
+                major: 1,
+                minor: 26,
+                patch: 8
+            })
+        );
+        assert_eq!(
+            v("go version go1.27rc1 linux/amd64"),
+            Some(GoVersion {
+                major: 1,
+                minor: 27,
+                patch: 0
+            })
+        );
+        assert_eq!(
+            v("go version go1.26 linux/amd64"),
+            Some(GoVersion {
+                major: 1,
+                minor: 26,
+                patch: 0
+            })
+        );
+        assert_eq!(v("bash: go: command not found"), None);
+        assert_eq!(v(""), None);
+    }
+
+    #[test]
+    fn only_1_26_needs_the_leak_profile_experiment() {
+        let v = |minor| GoVersion {
+            major: 1,
+            minor,
+            patch: 0,
+        };
+        assert_eq!(
+            v(26).leak_profile_experiment(),
+            Some("goroutineleakprofile")
+        );
+        assert_eq!(v(27).leak_profile_experiment(), None);
+        assert!(v(25) < MIN_GO);
+        // The error messages spell the minimum out.
+        assert_eq!(MIN_GO, v(26));
+    }
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary. Modules:
+//! - `snapshots`: every scenario variant reproduced with the real Go, diagnosis snapshotted.
+//! - `recorded`: the classifier on runtime output recorded from real runs, without Go.
+//! - `catalog`: the specs, their Go packages and the snapshot files agree.
+//! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
+
+mod bad_input;
+mod catalog;
+mod common;
+mod recorded;
+mod snapshots;

@@ -1,0 +1,84 @@
+//! The classifier on runtime output recorded from real runs of every scenario variant on Go
+//! 1.26 and 1.27 (`tests/fixtures/recorded/<go>/<scenario>-<variant>/`): the normalized
+//! diagnosis must equal the live snapshot, so parsing and classification are pinned down
+//! without Go installed.
+
+use std::path::Path;
+
+use gorepro::classify::classify;
+use gorepro::evidence::{Raw, assemble};
+use gorepro::report::render_diagnosis;
+use gorepro::run::Exit;
+use gorepro::scenario::{Catalog, Variant};
+
+use crate::common::{root, snapshot_name};
+
+fn read(dir: &Path, name: &str) -> Option<String> {
+    std::fs::read_to_string(dir.join(name)).ok()
+}
+
+/// The exit status the support package uses for each verdict; a run without a verdict crashed.
+fn exit_of(verdict_json: Option<&str>) -> Exit {
+    let code = match verdict_json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()) {
+        Some(v) => match v["verdict"].as_str() {
+            Some("clean") => 0,
+            Some("deadlock") => 3,
+            Some("leak") => 4,
+            Some("timeout") => 5,
+            _ => 6,
+        },
+        None => 2,
+    };
+    Exit::Code(code)
+}
+
+/// The snapshot body: insta's file has a `---` front matter block first.
+fn snapshot_body(name: &str) -> String {
+    let text =
+        std::fs::read_to_string(root().join("snapshots").join(format!("{name}.snap"))).unwrap();
+    let body = text.splitn(3, "---\n").nth(2).unwrap_or_default();
+    body.to_string()
+}
+
+#[test]
+fn recorded_runs_diagnose_as_the_snapshots_say() {
+    let catalog = Catalog::load(&root().join("scenarios"), &root().join("go-samples")).unwrap();
+    let fixtures = root().join("harness/tests/fixtures/recorded");
+    let mut checked = 0;
+    for version in ["go1.26", "go1.27"] {
+        for scenario in &catalog.scenarios {
+            for variant in Variant::ALL {
+                let dir = fixtures.join(version).join(format!(
+                    "{}-{variant}",
+                    scenario.package.rsplit('/').next().unwrap()
+                ));
+                let Some(stderr) = read(&dir, "stderr.txt") else {
+                    panic!("no recorded run in {}", dir.display());
+                };
+                let verdict = read(&dir, "verdict.json");
+                let goroutines = read(&dir, "goroutines.txt");
+                let trace = read(&dir, "trace.parsed.txt");
+                let evidence = assemble(Raw {
+                    exit: exit_of(verdict.as_deref()),
+                    backstop: None,
+                    verdict_json: verdict.as_deref(),
+                    goroutines: goroutines.as_deref(),
+                    stderr: &stderr,
+                    trace: trace.as_deref().ok_or("not recorded"),
+                });
+                let params = scenario.params::<&str>(&[]).unwrap();
+                let text = render_diagnosis(&scenario.id, variant, &params, &classify(&evidence));
+                let expected = snapshot_body(&snapshot_name(&scenario.id, variant));
+                assert_eq!(
+                    text.trim_end(),
+                    expected.trim_end(),
+                    "{version} {} ({variant}) recorded in {}",
+                    scenario.id,
+                    dir.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10);
+}

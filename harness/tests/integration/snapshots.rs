@@ -1,0 +1,63 @@
+//! Every variant of every scenario, reproduced with the real Go toolchain (`GOREPRO_GO` or
+//! `go` on PATH) on GOMAXPROCS 1 and 2: the diagnosis must meet the spec's expectation, be the
+//! same on both, and equal the reviewed snapshot.
+
+use gorepro::scenario::Variant;
+use gorepro::{Config, Harness, RunOptions, report};
+
+use crate::common::{insta_settings, snapshot_name};
+
+fn check(id: &str, variant: Variant) {
+    let harness = Harness::new(Config::from_env().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = harness.catalog.get(id).unwrap();
+    let params = scenario.params::<&str>(&[]).unwrap();
+    let mut texts = Vec::new();
+    for gomaxprocs in [1, 2] {
+        let options = RunOptions {
+            gomaxprocs,
+            label: "snapshot".into(),
+        };
+        let record = harness
+            .reproduce(scenario, variant, &params, &options)
+            .unwrap();
+        let text = report::render_diagnosis(id, variant, &params, &record.diagnosis);
+        assert!(
+            record.matches,
+            "{id} ({variant}, GOMAXPROCS={gomaxprocs}) does not meet its spec: {:?}\n{text}\nevidence: {}",
+            record.mismatches, record.evidence_dir
+        );
+        texts.push(text);
+    }
+    assert_eq!(
+        texts[0], texts[1],
+        "GOMAXPROCS 1 and 2 diagnose {id} ({variant}) differently"
+    );
+    insta_settings().bind(|| insta::assert_snapshot!(snapshot_name(id, variant), texts[0]));
+}
+
+macro_rules! scenario_tests {
+    ($($name:ident => $id:literal,)*) => {
+        mod buggy { $( #[test] fn $name() { super::check($id, super::Variant::Buggy) } )* }
+        mod fixed { $( #[test] fn $name() { super::check($id, super::Variant::Fixed) } )* }
+        /// The list above names every scenario of the catalog.
+        #[test]
+        fn every_scenario_has_a_test() {
+            let listed = [$($id),*];
+            let catalog = gorepro::scenario::Catalog::load(
+                &crate::common::root().join("scenarios"),
+                &crate::common::root().join("go-samples"),
+            ).unwrap();
+            for scenario in &catalog.scenarios {
+                assert!(listed.contains(&scenario.id.as_str()), "no snapshot test for {}", scenario.id);
+            }
+        }
+    };
+}
+
+scenario_tests! {
+    chan_send_abandoned => "chan-send-abandoned",
+    chan_send_deadlock => "chan-send-deadlock",
+    cond_if_not_for => "cond-if-not-for",
+    ctx_result_send_gap => "ctx-result-send-gap",
+    wg_reuse => "wg-reuse",
+}
