@@ -111,13 +111,13 @@ pub fn build(
 
     std::fs::create_dir_all(&final_dir).map_err(cache_err(&final_dir))?;
     // Another build of the same key may have won the race; both binaries are identical.
-    if let Err(source) = std::fs::rename(&out, &binary) {
-        if !binary.is_file() {
-            return Err(BuildError::Cache {
-                path: binary,
-                source,
-            });
-        }
+    if let Err(source) = std::fs::rename(&out, &binary)
+        && !binary.is_file()
+    {
+        return Err(BuildError::Cache {
+            path: binary,
+            source,
+        });
     }
     Ok(Artifact {
         binary,

@@ -107,8 +107,16 @@ impl Toolchain {
             version: MIN_GO,
             gocache,
         };
+        // The version decides GOEXPERIMENT, so ask without one.
+        let probe_env = probe.env().into_iter().map(|(k, v)| {
+            if k == "GOEXPERIMENT" {
+                (k, OsString::new())
+            } else {
+                (k, v)
+            }
+        });
         let output = duct::cmd(&go, ["version"])
-            .full_env(probe.env())
+            .full_env(probe_env)
             .stderr_to_stdout()
             .stdout_capture()
             .unchecked()

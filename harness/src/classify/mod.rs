@@ -210,10 +210,10 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
     if let crate::evidence::TraceEvidence::Missing(why) = &evidence.trace {
         notes.push(format!("no trace evidence: {why}"));
     }
-    if let Some(v) = &evidence.verdict {
-        if !v.note.is_empty() {
-            notes.push(format!("supervisor: {}", v.note));
-        }
+    if let Some(v) = &evidence.verdict
+        && !v.note.is_empty()
+    {
+        notes.push(format!("supervisor: {}", v.note));
     }
     let finding = rules::decide(&rules::Facts {
         evidence,

@@ -112,8 +112,7 @@ fn cond_wait_without_loop(facts: &Facts) -> Option<Finding> {
         .collect();
     if after.iter().any(|t| {
         !stack_has(&t.transition_stack, "sync.(*Cond).Wait") && !in_panic(&t.transition_stack)
-    })
-    {
+    }) {
         return None;
     }
     let waker_op = if stack_has(&wake.stack, "sync.(*Cond).Broadcast") {
@@ -262,28 +261,28 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
         .goroutines
         .first()
         .and_then(|name| world.goroutines.iter().find(|g| &g.name == name));
-    if facts.outcome == Outcome::Leak {
-        if let Some(creator) = first.and_then(|g| g.creator).and_then(|id| world.get(id)) {
-            let gave_up = timer_woken_select(world, creator.id);
-            if creator.exited || Some(creator.id) == world.root {
-                let after = gave_up
-                    .as_ref()
-                    .map(|at| format!(" after a timer woke its select at {at} (it gave up)"))
-                    .unwrap_or_default();
-                observations.push(format!(
-                    "{}, which created {who}, returned{after}",
-                    creator.name
-                ));
-                story = format!(
-                    " {}, which created it, {} returned; no goroutine is left that could take part.",
-                    creator.name,
-                    if gave_up.is_some() {
-                        "stopped waiting when a timer fired and"
-                    } else {
-                        "has"
-                    }
-                );
-            }
+    if facts.outcome == Outcome::Leak
+        && let Some(creator) = first.and_then(|g| g.creator).and_then(|id| world.get(id))
+    {
+        let gave_up = timer_woken_select(world, creator.id);
+        if creator.exited || Some(creator.id) == world.root {
+            let after = gave_up
+                .as_ref()
+                .map(|at| format!(" after a timer woke its select at {at} (it gave up)"))
+                .unwrap_or_default();
+            observations.push(format!(
+                "{}, which created {who}, returned{after}",
+                creator.name
+            ));
+            story = format!(
+                " {}, which created it, {} returned; no goroutine is left that could take part.",
+                creator.name,
+                if gave_up.is_some() {
+                    "stopped waiting when a timer fired and"
+                } else {
+                    "has"
+                }
+            );
         }
     }
     let what = match class {
@@ -351,22 +350,18 @@ fn no_progress(facts: &Facts) -> Option<Finding> {
 }
 
 /// The last block of goroutine `id` matching `is_block` that was followed by a wake-up.
-fn last_woken_block<'w>(
-    world: &'w World,
+fn last_woken_block(
+    world: &World,
     id: u64,
     is_block: impl Fn(&Transition) -> bool,
-) -> Option<(&'w Transition, &'w Transition)> {
+) -> Option<(&Transition, &Transition)> {
     let history = world.history(id);
-    let (i, block) = history
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, t)| {
-            t.from == GoState::Running
-                && t.to == GoState::Waiting
-                && !in_panic(&t.transition_stack)
-                && is_block(t)
-        })?;
+    let (i, block) = history.iter().enumerate().rev().find(|(_, t)| {
+        t.from == GoState::Running
+            && t.to == GoState::Waiting
+            && !in_panic(&t.transition_stack)
+            && is_block(t)
+    })?;
     let wake = history[i + 1..]
         .iter()
         .find(|t| t.from == GoState::Waiting && t.to == GoState::Runnable)?;

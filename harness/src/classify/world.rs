@@ -135,10 +135,10 @@ pub fn build(evidence: &Evidence) -> World {
                     );
                 }
             }
-            if t.to == GoState::NotExist {
-                if let Some(g) = gors.get_mut(&t.goroutine) {
-                    g.exited = true;
-                }
+            if t.to == GoState::NotExist
+                && let Some(g) = gors.get_mut(&t.goroutine)
+            {
+                g.exited = true;
             }
         }
     }
@@ -204,7 +204,7 @@ pub fn build(evidence: &Evidence) -> World {
     }
 
     let mut goroutines: Vec<Gor> = gors.into_values().collect();
-    goroutines.sort_by(|a, b| order_key(a, root).cmp(&order_key(b, root)));
+    goroutines.sort_by_key(|a| order_key(a, root));
     for (i, g) in goroutines.iter_mut().enumerate() {
         g.name = format!("G{}", i + 1);
     }
@@ -265,10 +265,10 @@ fn root_in_trace(trace: &Trace) -> Option<u64> {
 /// Whether a dump goroutine belongs to the scenario: the root, a child of a scenario goroutine,
 /// or a goroutine created by user code.
 fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdict>) -> bool {
-    if let Some(v) = verdict {
-        if v.scenario_goroutines.contains(&g.id) {
-            return true;
-        }
+    if let Some(v) = verdict
+        && v.scenario_goroutines.contains(&g.id)
+    {
+        return true;
     }
     if is_root(g) {
         return true;
