@@ -15,6 +15,9 @@ pub struct Config {
     /// Built programs, Go's build cache and run scratch dirs. Default: `<root>/target/gorepro`.
     /// Env: `GOREPRO_CACHE_DIR`.
     pub cache_dir: PathBuf,
+    /// Go's build cache (`GOCACHE`), shared by every build; Go keeps it safe for concurrent
+    /// use. Default: `<cache_dir>/go-build`. Env: `GOREPRO_GOCACHE`.
+    pub go_cache_dir: Option<PathBuf>,
     /// The in-process supervisor gives up and reports `timeout` after this long.
     /// Default 10 s. Env: `GOREPRO_DEADLINE_MS`.
     pub supervisor_deadline: Duration,
@@ -47,6 +50,7 @@ impl Default for Config {
         Config {
             go: None,
             cache_dir: root.join("target").join("gorepro"),
+            go_cache_dir: None,
             root,
             supervisor_deadline: Duration::from_secs(10),
             backstop_after: Duration::from_secs(5),
@@ -74,6 +78,9 @@ impl Config {
         }
         if let Some(dir) = lookup("GOREPRO_CACHE_DIR").filter(|v| !v.is_empty()) {
             config.cache_dir = PathBuf::from(dir);
+        }
+        if let Some(dir) = lookup("GOREPRO_GOCACHE").filter(|v| !v.is_empty()) {
+            config.go_cache_dir = Some(PathBuf::from(dir));
         }
         let millis = |var: &'static str, slot: &mut Duration| -> Result<(), ConfigError> {
             if let Some(value) = lookup(var) {
@@ -113,6 +120,13 @@ impl Config {
     /// `go-samples/`: the Go module holding the support package and the scenario programs.
     pub fn samples_dir(&self) -> PathBuf {
         self.root.join("go-samples")
+    }
+
+    /// Where `GOCACHE` points.
+    pub fn go_cache(&self) -> PathBuf {
+        self.go_cache_dir
+            .clone()
+            .unwrap_or_else(|| self.cache_dir.join("go-build"))
     }
 
     /// The external deadline: the supervisor's own deadline plus the backstop margin.

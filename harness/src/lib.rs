@@ -149,8 +149,10 @@ impl Harness {
             },
             &self.config,
         )?;
+        let evidence_started = std::time::Instant::now();
         let evidence = evidence::collect(&self.toolchain, &output);
         let diagnosis = classify::classify(&evidence);
+        let evidence_time = evidence_started.elapsed();
         let expectation = scenario.expectation(variant);
         let mismatches = compare(expectation, &diagnosis, &scenario.package);
         Ok(RunRecord {
@@ -169,6 +171,7 @@ impl Harness {
                 build: artifact.build_time,
                 build_cached: artifact.cached,
                 run: output.wall,
+                evidence: evidence_time,
                 verdict: diagnosis.latency,
             },
             diagnosis,

@@ -34,11 +34,15 @@ pub struct RunRecord {
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Timings {
-    #[serde(serialize_with = "as_millis")]
+    #[serde(rename = "build_ms", serialize_with = "as_millis")]
     pub build: Duration,
     pub build_cached: bool,
-    #[serde(serialize_with = "as_millis")]
+    /// The program's wall time, start to exit.
+    #[serde(rename = "run_ms", serialize_with = "as_millis")]
     pub run: Duration,
+    /// Reading the evidence (including `go tool trace`) and classifying it.
+    #[serde(rename = "evidence_ms", serialize_with = "as_millis")]
+    pub evidence: Duration,
     /// Block to verdict, for deadlocks and leaks.
     pub verdict: Option<Latency>,
 }
@@ -154,7 +158,7 @@ pub fn print_human(record: &RunRecord, full: bool) {
         })
         .unwrap_or_default();
     println!(
-        "{status} {} ({}, GOMAXPROCS={}): {} / {}  [build {:.0} ms{}, run {:.0} ms{latency}]",
+        "{status} {} ({}, GOMAXPROCS={}): {} / {}  [build {:.0} ms{}, run {:.0} ms, evidence {:.0} ms{latency}]",
         record.scenario,
         record.variant,
         record.gomaxprocs,
@@ -167,6 +171,7 @@ pub fn print_human(record: &RunRecord, full: bool) {
             ""
         },
         record.timings.run.as_secs_f64() * 1e3,
+        record.timings.evidence.as_secs_f64() * 1e3,
     );
     for mismatch in &record.mismatches {
         println!("     expected: {mismatch}");

@@ -101,7 +101,7 @@ impl Toolchain {
                 searched: format!("{} does not exist", go.display()),
             });
         }
-        let gocache = config.cache_dir.join("go-build");
+        let gocache = config.go_cache();
         let probe = Toolchain {
             go: go.clone(),
             version: MIN_GO,

@@ -170,7 +170,7 @@ pub struct Failure {
 /// When the verdict came, relative to the moment the scenario got stuck.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Latency {
-    #[serde(serialize_with = "as_micros")]
+    #[serde(rename = "block_to_verdict_us", serialize_with = "as_micros")]
     pub block_to_verdict: Duration,
     /// `trace` (from the trace's own clock) or `supervisor` (its polling estimate).
     pub measured_by: &'static str,

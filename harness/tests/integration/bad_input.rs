@@ -72,9 +72,15 @@ impl Project {
             args,
             &[
                 ("GOREPRO_ROOT", self.path().to_str().unwrap()),
+                // A private cache per project (runs of `probe` must not share evidence
+                // dirs), Go's build cache shared with the rest of the suite.
                 (
                     "GOREPRO_CACHE_DIR",
-                    root().join("target/gorepro-tests").to_str().unwrap(),
+                    self.path().join("cache").to_str().unwrap(),
+                ),
+                (
+                    "GOREPRO_GOCACHE",
+                    root().join("target/gorepro/go-build").to_str().unwrap(),
                 ),
                 ("GOREPRO_DEADLINE_MS", "400"),
                 ("GOREPRO_BACKSTOP_MS", "300"),

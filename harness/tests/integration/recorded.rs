@@ -82,3 +82,57 @@ fn recorded_runs_diagnose_as_the_snapshots_say() {
     }
     assert!(checked >= 10);
 }
+
+/// Without the trace the order of events is unknown: the Cond story cannot be told, so the
+/// diagnosis falls back to the runtime's own words and says why, instead of guessing.
+#[test]
+fn a_missing_trace_degrades_to_the_fallback_class_with_a_note() {
+    let dir = root().join("harness/tests/fixtures/recorded/go1.27/cond_if_not_for-buggy");
+    let stderr = read(&dir, "stderr.txt").unwrap();
+    let evidence = assemble(Raw {
+        exit: Exit::Code(2),
+        backstop: None,
+        verdict_json: None,
+        goroutines: None,
+        stderr: &stderr,
+        trace: Err("`go tool trace` could not read the trace: unexpected EOF"),
+    });
+    let diagnosis = classify(&evidence);
+    assert_eq!(diagnosis.outcome, gorepro::Outcome::Panic);
+    assert_eq!(diagnosis.class, Some("runtime.panic"));
+    assert_eq!(
+        diagnosis.notes,
+        vec![
+            "no trace evidence: `go tool trace` could not read the trace: unexpected EOF"
+                .to_string()
+        ]
+    );
+}
+
+/// A trace whose text is garbage is the same as no trace.
+#[test]
+fn an_unreadable_trace_is_no_trace() {
+    let dir = root().join("harness/tests/fixtures/recorded/go1.26/chan_send_abandoned-buggy");
+    let verdict = read(&dir, "verdict.json").unwrap();
+    let goroutines = read(&dir, "goroutines.txt").unwrap();
+    let evidence = assemble(Raw {
+        exit: Exit::Code(4),
+        backstop: None,
+        verdict_json: Some(&verdict),
+        goroutines: Some(&goroutines),
+        stderr: "",
+        trace: Ok("M=1 P=0 G=1 StateTransition Time=garbage\n\u{0}\u{0}"),
+    });
+    let diagnosis = classify(&evidence);
+    assert_eq!(diagnosis.outcome, gorepro::Outcome::Leak);
+    // The dump alone still shows the leaked send.
+    assert_eq!(diagnosis.class, Some("chan.send-no-receiver"));
+    assert!(
+        diagnosis
+            .notes
+            .iter()
+            .any(|n| n.starts_with("no trace evidence")),
+        "{:?}",
+        diagnosis.notes
+    );
+}
