@@ -100,7 +100,7 @@ impl fmt::Display for Variant {
 }
 
 /// Parameter values for one run: every parameter of the scenario, defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Params(pub BTreeMap<String, i64>);
 
 /// A spec or a parameter choice the harness cannot accept.

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Primitive;
 use crate::evidence::dump::{Dump, Frame, Goroutine};
 use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
 use crate::evidence::{Evidence, Verdict};
@@ -48,6 +49,8 @@ pub struct Gor {
     /// The innermost user frame in the last dump.
     pub final_at: Option<Loc>,
     pub final_function: Option<String>,
+    /// Every function on its stack in the last dump, innermost first.
+    pub final_frames: Vec<String>,
     /// The trace saw it exit.
     pub exited: bool,
     /// Trace position of its creation, for ordering.
@@ -184,6 +187,7 @@ pub fn build(evidence: &Evidence) -> World {
                 let top = top_user_frame(&g.frames);
                 gor.final_at = top.and_then(|f| user_loc(&f.function, &f.file, f.line));
                 gor.final_function = top.map(|f| f.function.clone());
+                gor.final_frames = g.frames.iter().map(|f| f.function.clone()).collect();
                 if gor.start.is_none() {
                     gor.start = g.frames.last().map(|f| f.function.clone());
                 }
@@ -204,7 +208,23 @@ pub fn build(evidence: &Evidence) -> World {
     }
 
     let mut goroutines: Vec<Gor> = gors.into_values().collect();
-    goroutines.sort_by_key(|a| order_key(a, root));
+    // The goroutine that panicked or hit a fatal error.
+    let failing = evidence
+        .stderr
+        .panic
+        .as_ref()
+        .and_then(|p| p.goroutine)
+        .or_else(|| {
+            evidence.stderr.fatal.as_ref()?;
+            evidence
+                .stderr
+                .dump
+                .goroutines
+                .iter()
+                .find(|g| g.state == "running")
+                .map(|g| g.id)
+        });
+    goroutines.sort_by_key(|a| order_key(a, root, failing));
     for (i, g) in goroutines.iter_mut().enumerate() {
         g.name = format!("G{}", i + 1);
     }
@@ -220,6 +240,7 @@ pub fn build(evidence: &Evidence) -> World {
 fn order_key(
     g: &Gor,
     root: Option<u64>,
+    failing: Option<u64>,
 ) -> (
     bool,
     Option<Loc>,
@@ -228,12 +249,17 @@ fn order_key(
     Option<usize>,
     u64,
 ) {
+    // How it ended, coarsely enough that only what the diagnosis reports tells goroutines
+    // apart: at a crash the other goroutines' states are incidental (runnable in one run,
+    // waiting in the next), so every state that is not blocked on synchronization is one.
     let ending = match (&g.final_state, g.exited) {
-        (None, _) | (_, true) => "0 exited".to_string(),
-        (Some(state), false) => format!(
-            "1 {state} {}",
+        _ if Some(g.id) == failing => "0 failed".to_string(),
+        (None, _) | (_, true) => "1 exited".to_string(),
+        (Some(state), false) if Primitive::of_wait_reason(state) != Primitive::None => format!(
+            "2 {state} {}",
             g.final_at.as_ref().map(Loc::to_string).unwrap_or_default()
         ),
+        (Some(_), false) => "3 live".to_string(),
     };
     (
         Some(g.id) != root,

@@ -136,3 +136,27 @@ fn an_unreadable_trace_is_no_trace() {
         diagnosis.notes
     );
 }
+
+/// Found by the loaded determinism run (1 of 50 at GOMAXPROCS=1): at a crash the other
+/// goroutines' states are incidental; the consumer that did not panic was `runnable` instead
+/// of waiting, and the names of the two consumers swapped. Names must not depend on that.
+#[test]
+fn incidental_states_at_a_crash_do_not_rename_goroutines() {
+    let dir = root().join("harness/tests/fixtures/recorded/go1.26/cond_if_not_for-buggy");
+    let stderr = read(&dir, "stderr.txt").unwrap();
+    let trace = read(&dir, "trace.parsed.txt").unwrap();
+    let diagnose = |stderr: &str| {
+        let evidence = assemble(Raw {
+            exit: Exit::Code(2),
+            backstop: None,
+            verdict_json: None,
+            goroutines: None,
+            stderr,
+            trace: Ok(&trace),
+        });
+        render_diagnosis("cond-if-not-for", Variant::Buggy, &Default::default(), &classify(&evidence))
+    };
+    let other_runnable = stderr.replacen(" [sync.Cond.Wait]:", " [runnable]:", 1);
+    assert_ne!(other_runnable, stderr, "the fixture has a consumer waiting on the Cond");
+    assert_eq!(diagnose(&other_runnable), diagnose(&stderr));
+}
