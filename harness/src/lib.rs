@@ -26,6 +26,7 @@ pub mod classify;
 pub mod codegen;
 pub mod config;
 pub mod evidence;
+pub mod export;
 pub mod report;
 pub mod run;
 pub mod scenario;
@@ -51,6 +52,10 @@ pub enum Error {
     Build(#[from] build::BuildError),
     #[error(transparent)]
     Run(#[from] run::RunError),
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
+    #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
+    UnknownClass(String),
     #[error("cannot read the Go source in {}", path.display())]
     Source {
         path: std::path::PathBuf,

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use gorepro::classify::taxonomy;
 use gorepro::report::{self, SummaryRow};
 use gorepro::scenario::Variant;
 use gorepro::{Config, Error, Harness, RunOptions};
@@ -24,8 +25,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List the scenarios of the catalog with their bug classes.
+    /// List the catalog, grouped by family, with the bug-class ids.
     List,
+    /// Explain a bug class (or the class of a scenario): what happens, the buggy code against
+    /// the fixed code, and what the runtime shows.
+    Explain { class_or_scenario: String },
+    /// Write a standalone Go module with a scenario's buggy and fixed programs to DIR.
+    Export { id: String, dir: std::path::PathBuf },
     /// Print a scenario's Go source as it is built.
     Show {
         id: String,
@@ -93,20 +99,56 @@ fn execute(command: Command) -> Result<bool, Error> {
     let harness = Harness::new(Config::from_env()?)?;
     match command {
         Command::List => {
-            for scenario in &harness.catalog.scenarios {
-                let params: Vec<String> = scenario
-                    .params
-                    .iter()
-                    .map(|p| format!("{}={} ({}..={})", p.name, p.default, p.min, p.max))
-                    .collect();
-                println!(
-                    "{:<24} {:<32} {}",
-                    scenario.id, scenario.class, scenario.title
-                );
-                if !params.is_empty() {
-                    println!("{:<24} params: {}", "", params.join(", "));
-                }
+            report::print_list(&harness.catalog);
+            Ok(true)
+        }
+        Command::Explain { class_or_scenario } => {
+            let class = taxonomy::lookup(&class_or_scenario)
+                .or_else(|| {
+                    let scenario = harness.catalog.get(&class_or_scenario).ok()?;
+                    taxonomy::lookup(scenario.class)
+                })
+                .ok_or_else(|| Error::UnknownClass(class_or_scenario.clone()))?;
+            let mut entries = Vec::new();
+            for scenario in harness
+                .catalog
+                .scenarios
+                .iter()
+                .filter(|s| s.class == class.id)
+            {
+                let dir = harness.config.samples_dir().join(&scenario.package);
+                let read = |name: &str| {
+                    std::fs::read_to_string(dir.join(name)).map_err(|source| Error::Source {
+                        path: dir.join(name),
+                        source,
+                    })
+                };
+                entries.push(report::ExplainEntry {
+                    id: scenario.id.clone(),
+                    title: scenario.title.clone(),
+                    package: scenario.package.clone(),
+                    explanation: scenario.explanation.clone(),
+                    fix: scenario.fix.clone(),
+                    diff: report::variant_diff(&read("buggy.go")?, &read("fixed.go")?),
+                    runtime_shows: report::reviewed_snapshot(
+                        &harness.config.root,
+                        &scenario.id,
+                        Variant::Buggy,
+                    ),
+                });
             }
+            report::print_explain(class, &entries);
+            Ok(true)
+        }
+        Command::Export { id, dir } => {
+            let scenario = harness.catalog.get(&id)?;
+            let files = gorepro::export::export(scenario, &harness.config.samples_dir(), &dir)?;
+            println!(
+                "wrote {} files to {}; try: cd {} && go run ./buggy",
+                files.len(),
+                dir.display(),
+                dir.display()
+            );
             Ok(true)
         }
         Command::Show {

@@ -261,3 +261,112 @@ mod tests {
         );
     }
 }
+
+/// The reviewed diagnosis of a scenario variant, from its snapshot file (what the runtime
+/// shows, without running anything).
+pub fn reviewed_snapshot(
+    root: &std::path::Path,
+    scenario: &str,
+    variant: Variant,
+) -> Option<String> {
+    let text = std::fs::read_to_string(
+        root.join("snapshots")
+            .join(format!("{scenario}__{variant}.snap")),
+    )
+    .ok()?;
+    text.splitn(3, "---\n")
+        .nth(2)
+        .map(|body| body.trim_end().to_string())
+}
+
+/// `buggy.go` against `fixed.go`, as a unified diff.
+pub fn variant_diff(buggy: &str, fixed: &str) -> String {
+    similar::TextDiff::from_lines(buggy, fixed)
+        .unified_diff()
+        .context_radius(4)
+        .header("buggy.go", "fixed.go")
+        .to_string()
+}
+
+/// `gorepro explain`: one bug class, every scenario of it.
+pub fn print_explain(class: &crate::classify::taxonomy::BugClass, entries: &[ExplainEntry]) {
+    println!("{} ({})\n{}\n", class.id, class.family, class.title);
+    println!("Decided by: {}", class.decided_by);
+    if entries.is_empty() {
+        println!(
+            "\nNo scenario of the catalog reproduces this class yet; the classifier reports it"
+        );
+        println!("when the evidence shows it.");
+    }
+    for entry in entries {
+        println!("\n== scenario {}: {}\n", entry.id, entry.title);
+        for line in wrap(&entry.explanation, 96) {
+            println!("{line}");
+        }
+        println!("\n-- the bug and its fix (go-samples/{}):\n", entry.package);
+        print!("{}", entry.diff);
+        println!("\n-- the fix:\n");
+        for line in wrap(&entry.fix, 96) {
+            println!("{line}");
+        }
+        println!("\n-- what the runtime shows (reviewed diagnosis of the buggy variant):\n");
+        match &entry.runtime_shows {
+            Some(text) => println!("{text}"),
+            None => println!(
+                "(no reviewed snapshot yet: `gorepro run {} --variant buggy`)",
+                entry.id
+            ),
+        }
+        println!("\nReproduce it: gorepro run {}", entry.id);
+    }
+}
+
+/// One scenario's part of an explanation.
+#[derive(Debug, Clone)]
+pub struct ExplainEntry {
+    pub id: String,
+    pub title: String,
+    pub package: String,
+    pub explanation: String,
+    pub fix: String,
+    pub diff: String,
+    pub runtime_shows: Option<String>,
+}
+
+/// `gorepro list`: the catalog grouped by family, with class ids.
+pub fn print_list(catalog: &crate::scenario::Catalog) {
+    let mut family = "";
+    for class in crate::classify::taxonomy::CLASSES {
+        let scenarios: Vec<_> = catalog
+            .scenarios
+            .iter()
+            .filter(|s| s.class == class.id)
+            .collect();
+        if scenarios.is_empty() {
+            continue;
+        }
+        if class.family != family {
+            family = class.family;
+            println!("\n{family}");
+        }
+        for (i, scenario) in scenarios.iter().enumerate() {
+            let id = if i == 0 { class.id } else { "" };
+            println!("  {id:<32} {:<26} {}", scenario.id, scenario.title);
+            let params: Vec<String> = scenario
+                .params
+                .iter()
+                .map(|p| format!("{}={} ({}..={})", p.name, p.default, p.min, p.max))
+                .collect();
+            if !params.is_empty() {
+                println!("  {:<32} {:<26} params: {}", "", "", params.join(", "));
+            }
+        }
+    }
+    let classes: std::collections::BTreeSet<_> =
+        catalog.scenarios.iter().map(|s| s.class).collect();
+    println!(
+        "\n{} scenarios, {} bug classes",
+        catalog.scenarios.len(),
+        classes.len()
+    );
+}

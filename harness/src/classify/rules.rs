@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::world::{self, Gor, Loc, World};
 use super::{Failure, Latency, Outcome, Primitive, StuckGroup};
-use crate::evidence::crash::PanicKind;
+use crate::evidence::crash::{FatalKind, PanicKind};
 use crate::evidence::trace::{GoState, TraceFrame, Transition};
 use crate::evidence::{Evidence, VerdictKind};
 
@@ -31,8 +31,12 @@ type Rule = fn(&Facts) -> Option<Finding>;
 /// In order: specific stories first, then what the stuck primitive alone says.
 const RULES: &[(&str, Rule)] = &[
     ("waitgroup reused", wg_reused),
+    ("panic message", panic_message),
+    ("fatal message", fatal_message),
     ("cond wait without loop", cond_wait_without_loop),
     ("context result send gap", ctx_result_send_gap),
+    ("once recursion", once_recursion),
+    ("range over a channel never closed", range_not_closed),
     ("stuck primitive", stuck_primitive),
     ("runtime failure", runtime_failure),
     ("no progress", no_progress),
@@ -93,6 +97,194 @@ fn wg_reused(facts: &Facts) -> Option<Finding> {
              a fresh WaitGroup per round."
         ),
     })
+}
+
+/// Panics whose message alone names the class.
+fn panic_message(facts: &Facts) -> Option<Finding> {
+    let panic = facts.evidence.stderr.panic.as_ref()?;
+    let (class, what, fix) = match panic.kind() {
+        PanicKind::SendOnClosed => (
+            "chan.send-on-closed",
+            "sent on a channel that had already been closed",
+            "Only the sending side may close a channel, and only after every send has finished: \
+             stop the producers first (or signal them through a separate done channel), then close.",
+        ),
+        PanicKind::CloseOfClosed => (
+            "chan.close-of-closed",
+            "closed a channel that was already closed",
+            "Give the channel one owner that closes it exactly once, or guard the close with a \
+             sync.Once.",
+        ),
+        PanicKind::CloseOfNil => (
+            "chan.close-of-nil",
+            "closed a nil channel (one that was never made)",
+            "Make the channel before anything can close it (in the constructor).",
+        ),
+        PanicKind::WaitGroupNegative => (
+            "wg.negative-counter",
+            "called Done more often than Add: the WaitGroup counter went negative",
+            "Pair every Add(1) with exactly one Done, typically `defer wg.Done()` at the top of \
+             the goroutine and nowhere else.",
+        ),
+        _ => return None,
+    };
+    let failure = facts.failure?;
+    let who = failure
+        .goroutine
+        .clone()
+        .unwrap_or_else(|| "a goroutine".into());
+    let at = at_suffix(failure.at.as_deref());
+    Some(Finding {
+        class,
+        observations: vec![format!("{who} panicked{at}: {}", panic.message)],
+        explanation: format!("{who} {what}{at}, and the runtime panicked. {fix}"),
+    })
+}
+
+/// Fatal errors whose message (and the failing goroutine's stack) name the class.
+fn fatal_message(facts: &Facts) -> Option<Finding> {
+    let kind = facts.evidence.stderr.fatal_kind()?;
+    let failure = facts.failure?;
+    let who = failure
+        .goroutine
+        .clone()
+        .unwrap_or_else(|| "a goroutine".into());
+    let at = at_suffix(failure.at.as_deref());
+    let observation = format!("{who}: fatal error{at}: {}", failure.message);
+    let (class, explanation) = match kind {
+        FatalKind::UnlockOfUnlocked
+        | FatalKind::RUnlockOfUnlocked
+        | FatalKind::UnlockOfUnlockedRw => {
+            let in_cond_wait = failing_frames(facts)
+                .iter()
+                .any(|f| f == "sync.(*Cond).Wait");
+            if in_cond_wait {
+                (
+                    "cond.wait-without-lock",
+                    format!(
+                        "{who} called Cond.Wait{at} without holding the Cond's lock. Wait starts by \
+                         unlocking c.L, and unlocking a mutex that is not locked is a fatal error \
+                         (it cannot be recovered). Lock c.L before Wait, and re-check the condition \
+                         in a loop: `c.L.Lock(); for !cond() {{ c.Wait() }}; ...; c.L.Unlock()`."
+                    ),
+                )
+            } else {
+                (
+                    "mutex.unlock-of-unlocked",
+                    format!(
+                        "{who} unlocked a mutex that was not locked{at}, typically a second Unlock \
+                         on some path (an explicit Unlock plus a deferred one). This is a fatal \
+                         error, not a panic: it cannot be recovered. Unlock exactly once per Lock, \
+                         preferably only with `defer mu.Unlock()` right after the Lock."
+                    ),
+                )
+            }
+        }
+        FatalKind::ConcurrentMapWrites
+        | FatalKind::ConcurrentMapReadWrite
+        | FatalKind::ConcurrentMapIterationWrite => (
+            "map.concurrent-writes",
+            format!(
+                "Several goroutines used a map at the same time, at least one of them writing; the \
+                 runtime noticed{at} and stopped the program with a fatal error (not recoverable). \
+                 Go maps are not safe for concurrent use: guard the map with a sync.Mutex (or \
+                 RWMutex), or give it a single owning goroutine."
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Finding {
+        class,
+        observations: vec![observation],
+        explanation,
+    })
+}
+
+/// The functions on the stack of the goroutine that failed, from the runtime's dump.
+fn failing_frames(facts: &Facts) -> Vec<String> {
+    let dump = &facts.evidence.stderr.dump;
+    dump.goroutines
+        .iter()
+        .find(|g| g.state == "running")
+        .map(|g| g.frames.iter().map(|f| f.function.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn once_recursion(facts: &Facts) -> Option<Finding> {
+    let world = facts.world;
+    let g = world.goroutines.iter().find(|g| {
+        !g.exited
+            && g.final_state.as_deref() == Some("sync.Mutex.Lock")
+            && g.final_frames
+                .iter()
+                .filter(|f| *f == "sync.(*Once).doSlow")
+                .count()
+                >= 2
+    })?;
+    let at = g.final_at.as_ref().map(Loc::to_string);
+    Some(Finding {
+        class: "once.recursive-do",
+        observations: vec![format!(
+            "{} blocked in sync.Mutex.Lock{} with sync.(*Once).doSlow twice on its stack",
+            g.name,
+            at_suffix(at.as_deref())
+        )],
+        explanation: format!(
+            "{} is inside Once.Do, and the function it runs called Do on the same Once again{}. \
+             The inner Do waits for the outer one to finish (it takes the Once's mutex), and the \
+             outer one waits for the inner: the goroutine deadlocks on itself. The function passed \
+             to Do must not re-enter that Once; initialise directly instead of through the getter.",
+            g.name,
+            at_suffix(at.as_deref())
+        ),
+    })
+}
+
+fn range_not_closed(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    for g in world
+        .goroutines
+        .iter()
+        .filter(|g| !g.exited && g.final_state.as_deref() == Some("chan receive"))
+    {
+        let Some(at) = &g.final_at else { continue };
+        let history = world.history(g.id);
+        // An earlier receive at the same line, woken by a goroutine that has since exited.
+        let producer = history.iter().enumerate().find_map(|(i, t)| {
+            let is_receive_here = t.to == GoState::Waiting
+                && t.reason == "chan receive"
+                && user_loc(&t.transition_stack).as_ref() == Some(at);
+            if !is_receive_here {
+                return None;
+            }
+            let wake = history[i + 1..]
+                .iter()
+                .find(|w| w.from == GoState::Waiting)?;
+            wake.actor.and_then(|a| world.get(a)).filter(|p| p.exited)
+        });
+        let Some(producer) = producer else { continue };
+        return Some(Finding {
+            class: "chan.range-not-closed",
+            observations: vec![
+                format!("{} blocked in chan receive at {at}", g.name),
+                format!(
+                    "trace: {} had delivered values to {} there before, and has exited",
+                    producer.name, g.name
+                ),
+            ],
+            explanation: format!(
+                "{} ranges over a channel at {at}. {} sent it values and then returned without \
+                 closing the channel, so the loop never ends: {} waits for a next value or a close \
+                 that will never come. The sender that finishes must close the channel (`defer \
+                 close(ch)`), and whoever waits for the work must also wait for the consumer.",
+                g.name, producer.name, g.name
+            ),
+        });
+    }
+    None
 }
 
 fn cond_wait_without_loop(facts: &Facts) -> Option<Finding> {
@@ -241,7 +433,8 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
         (Primitive::Channel, "chan send") => "chan.send-no-receiver",
         (Primitive::Channel, _) => "chan.recv-no-sender",
         (Primitive::NilChannel, _) => "chan.nil-channel",
-        (Primitive::Select | Primitive::EmptySelect, _) => "chan.select-no-partner",
+        (Primitive::Select, _) => "chan.select-no-partner",
+        (Primitive::EmptySelect, _) => "chan.empty-select",
         (Primitive::Mutex | Primitive::RwMutex, _) => "mutex.lock-never-released",
         (Primitive::Cond, _) => "cond.wait-never-signalled",
         (Primitive::WaitGroup, _) => "wg.wait-never-released",
@@ -292,6 +485,7 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
         }
         "chan.nil-channel" => "operates on a nil channel, which blocks forever",
         "chan.select-no-partner" => "waits in a select none of whose cases can ever proceed",
+        "chan.empty-select" => "parks in `select {}`, which never returns",
         "mutex.lock-never-released" => "waits for a lock that is never released",
         "cond.wait-never-signalled" => "waits on a sync.Cond that nothing will signal",
         _ => "waits for a WaitGroup whose counter never reaches zero",

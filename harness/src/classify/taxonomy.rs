@@ -25,20 +25,50 @@ pub const CLASSES: &[BugClass] = &[
     BugClass {
         id: "chan.recv-no-sender",
         family: "channels",
-        title: "Receive from a channel no goroutine will ever send on or close (fallback)",
+        title: "Receive from a channel no goroutine will ever send on or close",
         decided_by: "a goroutine blocked forever in `chan receive`",
     },
     BugClass {
         id: "chan.nil-channel",
         family: "channels",
-        title: "Send or receive on a nil channel (fallback)",
+        title: "Send or receive on a nil channel, which blocks forever",
         decided_by: "a goroutine in `chan send (nil chan)` or `chan receive (nil chan)`",
     },
     BugClass {
         id: "chan.select-no-partner",
         family: "channels",
-        title: "A select none of whose cases can ever proceed (fallback)",
-        decided_by: "a goroutine blocked forever in `select` or `select (no cases)`",
+        title: "A select none of whose cases can ever proceed: every partner has gone",
+        decided_by: "a goroutine blocked forever in `select`",
+    },
+    BugClass {
+        id: "chan.empty-select",
+        family: "channels",
+        title: "`select {}` parks a goroutine forever",
+        decided_by: "a goroutine in `select (no cases)`",
+    },
+    BugClass {
+        id: "chan.range-not-closed",
+        family: "channels",
+        title: "`for range` over a channel that its producer never closes",
+        decided_by: "a goroutine blocked forever in `chan receive` where earlier receives at the same line were woken by a goroutine that has since exited (trace)",
+    },
+    BugClass {
+        id: "chan.send-on-closed",
+        family: "channels",
+        title: "Send on a closed channel",
+        decided_by: "`panic: send on closed channel`",
+    },
+    BugClass {
+        id: "chan.close-of-closed",
+        family: "channels",
+        title: "Close of an already closed channel",
+        decided_by: "`panic: close of closed channel`",
+    },
+    BugClass {
+        id: "chan.close-of-nil",
+        family: "channels",
+        title: "Close of a nil channel",
+        decided_by: "`panic: close of nil channel`",
     },
     BugClass {
         id: "ctx.result-send-ignores-cancel",
@@ -55,8 +85,14 @@ pub const CLASSES: &[BugClass] = &[
     BugClass {
         id: "wg.wait-never-released",
         family: "sync.WaitGroup",
-        title: "WaitGroup.Wait whose counter never reaches zero (fallback)",
+        title: "WaitGroup.Wait whose counter never reaches zero (a missing Done)",
         decided_by: "a goroutine blocked forever in `sync.WaitGroup.Wait`",
+    },
+    BugClass {
+        id: "wg.negative-counter",
+        family: "sync.WaitGroup",
+        title: "More Done calls than Add: the counter goes negative",
+        decided_by: "`panic: sync: negative WaitGroup counter`",
     },
     BugClass {
         id: "cond.wait-without-loop",
@@ -67,14 +103,38 @@ pub const CLASSES: &[BugClass] = &[
     BugClass {
         id: "cond.wait-never-signalled",
         family: "sync.Cond",
-        title: "Cond.Wait that no Signal or Broadcast will ever wake (fallback)",
+        title: "Cond.Wait that no Signal or Broadcast will ever wake (a lost wakeup)",
         decided_by: "a goroutine blocked forever in `sync.Cond.Wait`",
+    },
+    BugClass {
+        id: "cond.wait-without-lock",
+        family: "sync.Cond",
+        title: "Cond.Wait called without holding its lock",
+        decided_by: "`fatal error: sync: unlock of unlocked mutex` raised inside `sync.(*Cond).Wait`",
     },
     BugClass {
         id: "mutex.lock-never-released",
         family: "sync.Mutex",
         title: "Lock of a Mutex or RWMutex that is never unlocked (fallback)",
         decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` or `sync.RWMutex.*`",
+    },
+    BugClass {
+        id: "mutex.unlock-of-unlocked",
+        family: "sync.Mutex",
+        title: "Unlock of a Mutex or RWMutex that is not locked (a double unlock)",
+        decided_by: "`fatal error: sync: unlock of unlocked mutex` (or the RWMutex forms) outside Cond.Wait",
+    },
+    BugClass {
+        id: "once.recursive-do",
+        family: "sync.Once",
+        title: "Once.Do whose function calls the same Once's Do again",
+        decided_by: "a goroutine blocked in `sync.Mutex.Lock` with `sync.(*Once).doSlow` twice on its stack",
+    },
+    BugClass {
+        id: "map.concurrent-writes",
+        family: "maps",
+        title: "A map written by several goroutines without a lock",
+        decided_by: "`fatal error: concurrent map writes` (or `concurrent map read and map write`)",
     },
     BugClass {
         id: "runtime.panic",

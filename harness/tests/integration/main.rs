@@ -2,10 +2,12 @@
 //! - `snapshots`: every scenario variant reproduced with the real Go, diagnosis snapshotted.
 //! - `recorded`: the classifier on runtime output recorded from real runs, without Go.
 //! - `catalog`: the specs, their Go packages and the snapshot files agree.
+//! - `export`: an exported scenario runs with plain `go run`.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 
 mod bad_input;
 mod catalog;
 mod common;
+mod export;
 mod recorded;
 mod snapshots;
