@@ -3,7 +3,8 @@
 #   1. formatting and lints (Rust and Go),
 #   2. the README's test command (`cargo test`) on the machine's Go,
 #   3. the snapshot suite again on Go 1.27,
-#   4. the main job (`gorepro run --all`) with repeats on 1 and 2 cores.
+#   4. the main job (`gorepro run --all`) as a determinism gate: repeats on 1 and 2 cores,
+#      then again with the other core kept busy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never INSTA_UPDATE=no
@@ -31,5 +32,14 @@ cargo test --locked
 section "snapshot suite on $("$GO127" version)"
 GOREPRO_GO="$GO127" cargo test --locked --test integration -- snapshots
 
-section "main job: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
+section "determinism gate: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
+# Fails on any mismatch with a spec or any divergence between the normalized diagnoses of
+# the repeats of a variant (exit 1).
 cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2
+
+section "determinism gate under load: the other core kept busy, 3 repeats"
+yes > /dev/null &
+busy=$!
+trap 'kill "$busy" 2>/dev/null || true' EXIT
+./target/release/gorepro run --all --repeat 3 --gomaxprocs 1,2
+kill "$busy"

@@ -370,3 +370,21 @@ pub fn print_list(catalog: &crate::scenario::Catalog) {
         classes.len()
     );
 }
+
+/// The catalog as a Markdown table (family, class id, scenario, title), for the README.
+pub fn catalog_markdown(catalog: &crate::scenario::Catalog) -> String {
+    let mut out =
+        String::from("| family | class | scenario | what goes wrong |\n|---|---|---|---|\n");
+    for class in crate::classify::taxonomy::CLASSES {
+        for scenario in catalog.scenarios.iter().filter(|s| s.class == class.id) {
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} |\n",
+                class.family,
+                class.id,
+                scenario.id,
+                scenario.title.replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}

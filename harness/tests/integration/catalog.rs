@@ -66,3 +66,31 @@ fn snapshots_match_the_catalog_exactly() {
         "snapshots/ holds unreferenced or missing snapshots"
     );
 }
+
+/// The README's catalog table is generated from the specs, so it cannot drift.
+#[test]
+fn readme_catalog_table_is_generated_from_the_specs() {
+    const START: &str = "<!-- catalog:start (generated from scenarios/*.toml; GOREPRO_BLESS=1 cargo test rewrites it) -->\n";
+    const END: &str = "<!-- catalog:end -->";
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (before, rest) = readme
+        .split_once(START)
+        .expect("README has the catalog start marker");
+    let (_, after) = rest
+        .split_once(END)
+        .expect("README has the catalog end marker");
+    let expected = format!(
+        "{before}{START}{}{END}{after}",
+        gorepro::report::catalog_markdown(&catalog())
+    );
+    if readme != expected {
+        if std::env::var_os("GOREPRO_BLESS").is_some() {
+            std::fs::write(&path, expected).unwrap();
+        } else {
+            panic!(
+                "the README's catalog table is out of date: rerun with GOREPRO_BLESS=1 and review the diff"
+            );
+        }
+    }
+}

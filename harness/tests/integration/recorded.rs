@@ -154,9 +154,17 @@ fn incidental_states_at_a_crash_do_not_rename_goroutines() {
             stderr,
             trace: Ok(&trace),
         });
-        render_diagnosis("cond-if-not-for", Variant::Buggy, &Default::default(), &classify(&evidence))
+        render_diagnosis(
+            "cond-if-not-for",
+            Variant::Buggy,
+            &Default::default(),
+            &classify(&evidence),
+        )
     };
     let other_runnable = stderr.replacen(" [sync.Cond.Wait]:", " [runnable]:", 1);
-    assert_ne!(other_runnable, stderr, "the fixture has a consumer waiting on the Cond");
+    assert_ne!(
+        other_runnable, stderr,
+        "the fixture has a consumer waiting on the Cond"
+    );
     assert_eq!(diagnose(&other_runnable), diagnose(&stderr));
 }
