@@ -155,7 +155,7 @@ impl Harness {
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
-        let evidence = evidence::collect(&self.toolchain, &output);
+        let evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
         let expectation = scenario.expectation(variant);

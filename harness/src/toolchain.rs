@@ -76,7 +76,12 @@ pub enum ToolchainError {
     Unreadable { go: PathBuf, output: String },
     #[error("{go} is {found}, but gorepro needs Go 1.26 or newer (set GOREPRO_GO to a newer `go`)")]
     TooOld { go: PathBuf, found: GoVersion },
+    #[error("could not build the trace reader (`go build cmd/trace`) for {version}: {output}")]
+    TraceTool { version: GoVersion, output: String },
 }
+
+/// One build of the trace reader at a time: parallel runs would all build it at once.
+static TRACE_TOOL_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A usable `go` plus the environment every invocation of it gets.
 #[derive(Debug, Clone)]
@@ -173,7 +178,64 @@ impl Toolchain {
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
     {
-        duct::cmd(&self.go, args).dir(dir).full_env(self.env())
+        self.tool_command(&self.go, dir, args)
+    }
+
+    /// Any toolchain binary (the trace reader) with the controlled environment.
+    pub fn tool_command<I, S>(&self, program: &Path, dir: &Path, args: I) -> duct::Expression
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        duct::cmd(program, args).dir(dir).full_env(self.env())
+    }
+}
+
+impl Toolchain {
+    /// The toolchain's own trace reader (`cmd/trace`, what `go tool trace` runs), built once
+    /// into `cache_dir/tools/<version>/`. Building it explicitly keeps its first-time cost
+    /// (tens of seconds on a cold cache) out of every run's trace-reading deadline.
+    pub fn trace_tool(&self, cache_dir: &Path) -> Result<PathBuf, ToolchainError> {
+        let dir = cache_dir.join("tools").join(self.version.to_string());
+        let tool = dir.join("trace");
+        if tool.is_file() {
+            return Ok(tool);
+        }
+        let _building = TRACE_TOOL_BUILD
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tool.is_file() {
+            return Ok(tool);
+        }
+        let failed = |output: String| ToolchainError::TraceTool {
+            version: self.version,
+            output,
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let scratch = tempfile::tempdir_in(&dir).map_err(|e| failed(e.to_string()))?;
+        let out = scratch.path().join("trace");
+        let output = self
+            .command(
+                scratch.path(),
+                [
+                    "build".into(),
+                    "-o".into(),
+                    out.clone().into_os_string(),
+                    "cmd/trace".into(),
+                ],
+            )
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()
+            .map_err(|e| failed(e.to_string()))?;
+        if !output.status.success() {
+            return Err(failed(
+                String::from_utf8_lossy(&output.stdout).trim().to_string(),
+            ));
+        }
+        std::fs::rename(&out, &tool).map_err(|e| failed(e.to_string()))?;
+        Ok(tool)
     }
 }
 

@@ -2,8 +2,8 @@
 //! parsed into plain data.
 //!
 //! [`collect`] reads a finished run's files and converts its execution trace with the
-//! toolchain's own reader (`go tool trace -d=parsed`, which always matches the Go that wrote
-//! the trace); [`assemble`] does the parsing and needs no Go, so the classifier is tested on
+//! toolchain's own reader (`cmd/trace`, what `go tool trace` runs, built once per toolchain;
+//! its `-d=parsed` output always matches the Go that wrote the trace); [`assemble`] does the parsing and needs no Go, so the classifier is tested on
 //! recorded output. Nothing here fails on odd input: what cannot be read becomes a note.
 
 pub mod crash;
@@ -132,13 +132,14 @@ pub fn assemble(raw: Raw<'_>) -> Evidence {
     }
 }
 
-/// The longest `go tool trace` may take to convert one trace.
+/// The longest the trace reader may take to convert one trace.
 const TRACE_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Traces larger than this are not converted (a scenario's trace is a few KiB).
 const TRACE_MAX_BYTES: u64 = 64 << 20;
 
-/// Reads the files of a finished run and parses everything.
-pub fn collect(toolchain: &Toolchain, output: &RunOutput) -> Evidence {
+/// Reads the files of a finished run and parses everything. `cache_dir` holds the trace
+/// reader the toolchain builds once.
+pub fn collect(toolchain: &Toolchain, cache_dir: &Path, output: &RunOutput) -> Evidence {
     let dir = &output.evidence_dir;
     let read = |name: &str| {
         std::fs::read(dir.join(name))
@@ -147,7 +148,7 @@ pub fn collect(toolchain: &Toolchain, output: &RunOutput) -> Evidence {
     };
     let verdict_json = read("verdict.json");
     let goroutines = read("goroutines.txt");
-    let trace = read_trace(toolchain, &dir.join("trace.out"));
+    let trace = read_trace(toolchain, cache_dir, &dir.join("trace.out"));
     let mut evidence = assemble(Raw {
         exit: output.exit,
         backstop: output.backstop,
@@ -166,7 +167,7 @@ pub fn collect(toolchain: &Toolchain, output: &RunOutput) -> Evidence {
     evidence
 }
 
-fn read_trace(toolchain: &Toolchain, path: &Path) -> Result<String, String> {
+fn read_trace(toolchain: &Toolchain, cache_dir: &Path, path: &Path) -> Result<String, String> {
     let size = std::fs::metadata(path)
         .map_err(|_| "the run left no trace.out".to_string())?
         .len();
@@ -179,25 +180,23 @@ fn read_trace(toolchain: &Toolchain, path: &Path) -> Result<String, String> {
         ));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
+    let reader = toolchain.trace_tool(cache_dir).map_err(|e| e.to_string())?;
     let handle = toolchain
-        .command(
-            dir,
-            ["tool", "trace", "-d=parsed", &path.display().to_string()],
-        )
+        .tool_command(&reader, dir, ["-d=parsed", &path.display().to_string()])
         .stdout_capture()
         .stderr_capture()
         .unchecked()
         .start()
-        .map_err(|e| format!("could not run `go tool trace`: {e}"))?;
+        .map_err(|e| format!("could not run the trace reader: {e}"))?;
     let output = match handle.wait_timeout(TRACE_READ_TIMEOUT) {
         Ok(Some(output)) => output,
         Ok(None) => {
             let _ = handle.kill();
             return Err(format!(
-                "`go tool trace` took longer than {TRACE_READ_TIMEOUT:?}"
+                "the trace reader took longer than {TRACE_READ_TIMEOUT:?}"
             ));
         }
-        Err(e) => return Err(format!("`go tool trace` failed: {e}")),
+        Err(e) => return Err(format!("the trace reader failed: {e}")),
     };
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
@@ -207,7 +206,9 @@ fn read_trace(toolchain: &Toolchain, path: &Path) -> Result<String, String> {
         if stdout.contains("StateTransition") {
             return Ok(stdout);
         }
-        return Err(format!("`go tool trace` could not read the trace: {first}"));
+        return Err(format!(
+            "the trace reader could not read the trace: {first}"
+        ));
     }
     Ok(stdout)
 }
