@@ -192,6 +192,10 @@ pub struct Diagnosis {
     pub explanation: String,
     /// What could not be read (missing trace, truncated output...).
     pub notes: Vec<String>,
+    /// Run-specific detail behind the notes (why the trace could not be read, ...): in the
+    /// JSON record, not in the normalized report, because it varies from run to run (a
+    /// crash cuts the trace at a different point each time).
+    pub details: Vec<String>,
     /// Not part of the normalized report: it varies from run to run.
     #[serde(skip)]
     pub latency: Option<Latency>,
@@ -207,8 +211,10 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
     };
     let failure = failure(evidence, &world);
     let mut notes = evidence.notes.clone();
+    let mut details = Vec::new();
     if let crate::evidence::TraceEvidence::Missing(why) = &evidence.trace {
-        notes.push(format!("no trace evidence: {why}"));
+        notes.push("no trace evidence: the run left no readable execution trace".into());
+        details.push(format!("trace: {why}"));
     }
     if let Some(v) = &evidence.verdict
         && !v.note.is_empty()
@@ -235,6 +241,7 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
         stuck,
         failure,
         notes,
+        details,
         latency: rules::latency(evidence, &world),
     }
 }

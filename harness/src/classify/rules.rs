@@ -483,9 +483,9 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
         "chan.recv-no-sender" => {
             "receives from a channel that no goroutine will ever send on or close"
         }
-        "chan.nil-channel" => "operates on a nil channel, which blocks forever",
+        "chan.nil-channel" => "is blocked forever on a nil channel",
         "chan.select-no-partner" => "waits in a select none of whose cases can ever proceed",
-        "chan.empty-select" => "parks in `select {}`, which never returns",
+        "chan.empty-select" => "is parked forever in `select {}`",
         "mutex.lock-never-released" => "waits for a lock that is never released",
         "cond.wait-never-signalled" => "waits on a sync.Cond that nothing will signal",
         _ => "waits for a WaitGroup whose counter never reaches zero",

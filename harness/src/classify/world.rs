@@ -241,14 +241,7 @@ fn order_key(
     g: &Gor,
     root: Option<u64>,
     failing: Option<u64>,
-) -> (
-    bool,
-    Option<Loc>,
-    Option<String>,
-    String,
-    Option<usize>,
-    u64,
-) {
+) -> (u8, Option<Loc>, Option<String>, String, Option<usize>, u64) {
     // How it ended, coarsely enough that only what the diagnosis reports tells goroutines
     // apart: at a crash the other goroutines' states are incidental (runnable in one run,
     // waiting in the next), so every state that is not blocked on synchronization is one.
@@ -262,7 +255,15 @@ fn order_key(
         (Some(_), false) => "3 live".to_string(),
     };
     (
-        Some(g.id) != root,
+        // The root, then the goroutine that failed, then the rest: a failing goroutine must
+        // not be renamed by a sibling whose stack the runtime could not print.
+        if Some(g.id) == root {
+            0
+        } else if Some(g.id) == failing {
+            1
+        } else {
+            2
+        },
         g.created_at.clone(),
         g.start.clone(),
         ending,
