@@ -55,9 +55,24 @@ macro_rules! scenario_tests {
 }
 
 scenario_tests! {
+    chan_close_of_closed => "chan-close-of-closed",
+    chan_close_of_nil => "chan-close-of-nil",
+    chan_empty_select => "chan-empty-select",
+    chan_nil => "chan-nil",
+    chan_range_not_closed => "chan-range-not-closed",
+    chan_recv_no_sender => "chan-recv-no-sender",
+    chan_select_no_partner => "chan-select-no-partner",
+    chan_send_on_closed => "chan-send-on-closed",
     chan_send_abandoned => "chan-send-abandoned",
     chan_send_deadlock => "chan-send-deadlock",
     cond_if_not_for => "cond-if-not-for",
+    cond_lost_wakeup => "cond-lost-wakeup",
+    cond_wait_without_lock => "cond-wait-without-lock",
     ctx_result_send_gap => "ctx-result-send-gap",
+    map_concurrent_writes => "map-concurrent-writes",
+    mutex_unlock_of_unlocked => "mutex-unlock-of-unlocked",
+    once_recursive => "once-recursive",
+    wg_missing_done => "wg-missing-done",
+    wg_negative_counter => "wg-negative-counter",
     wg_reuse => "wg-reuse",
 }
