@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::evidence::crash::FatalKind;
-use crate::evidence::{Evidence, VerdictKind};
+use crate::evidence::{self, Evidence, VerdictKind};
 use crate::run::Exit;
 use world::{Loc, World};
 
@@ -286,6 +286,23 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
             continue;
         }
         let primitive = Primitive::of_wait_reason(state);
+        // A goroutine that timers keep waking is caught in whatever state the dump found it;
+        // report the loop instead, at the place it keeps blocking.
+        if outcome == Outcome::Leak && rules::timer_wakes(world, g.id) >= 2 {
+            groups.push(StuckGroup {
+                goroutines: vec![g.name.clone()],
+                wait: "timer loop".into(),
+                primitive: Primitive::None,
+                at: last_block_loc(world, g.id).map(|l| l.to_string()),
+                function: g.start.as_deref().map(world::short_function),
+                created_by: g
+                    .created_at
+                    .as_ref()
+                    .map(|at| format!("{} at {at}", world.name(g.creator))),
+                leaked: false,
+            });
+            continue;
+        }
         // In a deadlock every goroutine is blocked; a timeout lists only the blocked ones.
         if outcome != Outcome::Leak && primitive == Primitive::None {
             continue;
@@ -311,6 +328,17 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
         }
     }
     groups
+}
+
+/// Where the goroutine last blocked, from the trace (stable for a loop that keeps blocking at
+/// the same line, unlike its state at the moment of a dump).
+pub(crate) fn last_block_loc(world: &World, id: u64) -> Option<Loc> {
+    world
+        .history(id)
+        .iter()
+        .rev()
+        .filter(|t| t.to == evidence::trace::GoState::Waiting)
+        .find_map(|t| world::user_loc_trace(&t.transition_stack))
 }
 
 fn same_place(a: &StuckGroup, b: &StuckGroup) -> bool {

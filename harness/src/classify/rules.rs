@@ -37,6 +37,9 @@ const RULES: &[(&str, Rule)] = &[
     ("context result send gap", ctx_result_send_gap),
     ("once recursion", once_recursion),
     ("range over a channel never closed", range_not_closed),
+    ("signal instead of broadcast", signal_not_broadcast),
+    ("lock and channel cycles", blocking_cycles),
+    ("ticker loop left behind", ticker_leak),
     ("stuck primitive", stuck_primitive),
     ("runtime failure", runtime_failure),
     ("no progress", no_progress),
@@ -285,6 +288,231 @@ fn range_not_closed(facts: &Facts) -> Option<Finding> {
         });
     }
     None
+}
+
+/// Goroutines stuck in Cond.Wait while a sibling running the same code was woken by Signal.
+fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let sleepers: Vec<&Gor> = world
+        .goroutines
+        .iter()
+        .filter(|g| !g.exited && g.final_state.as_deref() == Some("sync.Cond.Wait"))
+        .collect();
+    let start = sleepers.first()?.start.as_ref()?;
+    let (woken, signal) = world
+        .goroutines
+        .iter()
+        .filter(|g| {
+            g.start.as_ref() == Some(start) && g.final_state.as_deref() != Some("sync.Cond.Wait")
+        })
+        .find_map(|g| {
+            let wake = world.history(g.id).iter().find(|t| {
+                t.from == GoState::Waiting && stack_has(&t.stack, "sync.(*Cond).Signal")
+            })?;
+            Some((g, wake))
+        })?;
+    let names: Vec<&str> = sleepers.iter().map(|g| g.name.as_str()).collect();
+    let signaller = world.name(signal.actor);
+    let signal_at = user_loc(&signal.stack).map(|l| l.to_string());
+    let wait_at = sleepers[0].final_at.as_ref().map(Loc::to_string);
+    Some(Finding {
+        class: "cond.signal-not-broadcast",
+        observations: vec![
+            format!(
+                "{} blocked in sync.Cond.Wait{}",
+                names.join(", "),
+                at_suffix(wait_at.as_deref())
+            ),
+            format!(
+                "trace: {signaller}'s Signal{} woke {} only (same function: {})",
+                at_suffix(signal_at.as_deref()),
+                woken.name,
+                world::short_function(start)
+            ),
+        ],
+        explanation: format!(
+            "Several goroutines running {} wait on the same sync.Cond. {signaller} changed the \
+             condition and called Signal{}, which wakes exactly one waiter: {} went on, and {} \
+             still sleep in Wait{} although the condition they wait for now holds. When a change \
+             matters to every waiter, use Broadcast.",
+            world::short_function(start),
+            at_suffix(signal_at.as_deref()),
+            woken.name,
+            names.join(", "),
+            at_suffix(wait_at.as_deref()),
+        ),
+    })
+}
+
+/// Deadlocks whose shape names the cycle: who waits on a lock, who on a channel. The holders
+/// of the locks are inferred to be among the blocked goroutines only when the trace shows no
+/// scenario goroutine exited (an exited goroutine could have left a lock locked).
+fn blocking_cycles(facts: &Facts) -> Option<Finding> {
+    if facts.outcome != Outcome::Deadlock || facts.evidence.trace.parsed().is_none() {
+        return None;
+    }
+    let world = facts.world;
+    let nobody_exited = world.goroutines.iter().all(|g| !g.exited);
+    let blocked = |reason: &str| -> Vec<&Gor> {
+        world
+            .goroutines
+            .iter()
+            .filter(|g| !g.exited && g.final_state.as_deref() == Some(reason))
+            .collect()
+    };
+    let describe = |gs: &[&Gor]| -> String {
+        gs.iter()
+            .map(|g| {
+                format!(
+                    "{}{}",
+                    g.name,
+                    at_suffix(g.final_at.as_ref().map(Loc::to_string).as_deref())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (readers, writers) = (blocked("sync.RWMutex.RLock"), blocked("sync.RWMutex.Lock"));
+    if !readers.is_empty() && !writers.is_empty() {
+        return Some(Finding {
+            class: "rwmutex.recursive-rlock",
+            observations: vec![
+                format!("{} blocked in RWMutex.RLock", describe(&readers)),
+                format!("{} blocked in RWMutex.Lock", describe(&writers)),
+            ],
+            explanation: format!(
+                "{} asked for a read lock while a writer ({}) was waiting. A pending writer makes \
+                 new readers queue behind it, so a goroutine that already holds a read lock and \
+                 takes it again waits for the writer, which waits for the first read lock to be \
+                 released: a deadlock. Never take an RLock recursively: let inner helpers assume \
+                 the lock is held.",
+                describe(&readers),
+                describe(&writers)
+            ),
+        });
+    }
+    let lockers = blocked("sync.Mutex.Lock");
+    let senders = blocked("chan send");
+    if nobody_exited && lockers.len() >= 2 {
+        return Some(Finding {
+            class: "mutex.lock-order-inversion",
+            observations: vec![
+                format!("{} blocked in Mutex.Lock", describe(&lockers)),
+                "trace: no scenario goroutine exited, so every held lock is held by a blocked goroutine".into(),
+            ],
+            explanation: format!(
+                "{} each wait for a mutex, and the goroutines holding those mutexes are themselves \
+                 among the waiters: each holds one lock and wants another held by the other \
+                 (AB-BA). Take locks in one global order everywhere (for example by id), or hold \
+                 only one at a time.",
+                describe(&lockers)
+            ),
+        });
+    }
+    if nobody_exited && !lockers.is_empty() && !senders.is_empty() {
+        return Some(Finding {
+            class: "mutex.held-across-send",
+            observations: vec![
+                format!("{} blocked in chan send", describe(&senders)),
+                format!("{} blocked in Mutex.Lock", describe(&lockers)),
+                "trace: no scenario goroutine exited, so the mutex is held by a blocked goroutine"
+                    .into(),
+            ],
+            explanation: format!(
+                "{} waits to send while {} waits for a mutex; with every goroutine blocked and none \
+                 gone, the sender is the one holding that mutex, and the goroutine that would \
+                 receive needs it first. Never hold a lock across a blocking channel operation: \
+                 copy what you need under the lock, unlock, then send.",
+                describe(&senders),
+                describe(&lockers)
+            ),
+        });
+    }
+    let waiter = blocked("sync.WaitGroup.Wait").into_iter().next()?;
+    let children: Vec<&Gor> = senders
+        .into_iter()
+        .filter(|g| g.creator == Some(waiter.id))
+        .collect();
+    if children.is_empty() {
+        return None;
+    }
+    let wait_at = waiter.final_at.as_ref().map(Loc::to_string);
+    Some(Finding {
+        class: "wg.wait-before-drain",
+        observations: vec![
+            format!(
+                "{} blocked in WaitGroup.Wait{}",
+                waiter.name,
+                at_suffix(wait_at.as_deref())
+            ),
+            format!(
+                "{} (created by {}) blocked in chan send",
+                describe(&children),
+                waiter.name
+            ),
+        ],
+        explanation: format!(
+            "{} waits for its workers to finish{} before reading their results, but the workers \
+             ({}) can only finish once somebody receives their result: each side waits for the \
+             other. Receive the results while waiting (range over the channel, and close it from a \
+             goroutine after Wait), or make the channel big enough for every result.",
+            waiter.name,
+            at_suffix(wait_at.as_deref()),
+            describe(&children)
+        ),
+    })
+}
+
+/// A goroutine left behind that timers keep waking: a ticker loop with no way to stop.
+fn ticker_leak(facts: &Facts) -> Option<Finding> {
+    if facts.outcome != Outcome::Leak {
+        return None;
+    }
+    let world = facts.world;
+    let (g, at) = world
+        .goroutines
+        .iter()
+        .filter(|g| !g.exited && g.final_state.is_some())
+        .find_map(|g| {
+            let timer_wakes = timer_wakes(world, g.id);
+            (timer_wakes >= 2).then(|| (g, super::last_block_loc(world, g.id)))
+        })?;
+    let at = at.map(|l| l.to_string());
+    Some(Finding {
+        class: "timer.ticker-leak",
+        observations: vec![format!(
+            "trace: {} was woken by timers again and again{} and is still alive after the scenario returned",
+            g.name,
+            at_suffix(at.as_deref())
+        )],
+        explanation: format!(
+            "{} runs a loop driven by a ticker or timer{} and nothing tells it to stop: the \
+             scenario returned, and the goroutine keeps waking up, holding everything it \
+             references (and the ticker). Give the loop a done channel or a context and select \
+             on it, stop the ticker, and wait for the goroutine before returning.",
+            g.name,
+            at_suffix(at.as_deref())
+        ),
+    })
+}
+
+/// How many times a timer channel (no goroutine) woke this goroutine out of a channel receive
+/// or a select, according to the trace. Wake-ups from `time.Sleep` (a gate's polling, a
+/// backoff) do not count: they are not a timer loop.
+pub fn timer_wakes(world: &World, id: u64) -> usize {
+    let mut blocked_on_channel = false;
+    let mut wakes = 0;
+    for t in world.history(id) {
+        if t.to == GoState::Waiting {
+            blocked_on_channel = matches!(t.reason.as_str(), "chan receive" | "select");
+        } else if t.from == GoState::Waiting && t.to == GoState::Runnable {
+            wakes += usize::from(blocked_on_channel && t.actor.is_none());
+        }
+    }
+    wakes
 }
 
 fn cond_wait_without_loop(facts: &Facts) -> Option<Finding> {

@@ -89,6 +89,12 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a goroutine blocked forever in `sync.WaitGroup.Wait`",
     },
     BugClass {
+        id: "wg.wait-before-drain",
+        family: "sync.WaitGroup",
+        title: "Wait before draining an unbuffered results channel: producers block, Wait never returns",
+        decided_by: "a goroutine in `sync.WaitGroup.Wait` while goroutines it created are blocked in `chan send`",
+    },
+    BugClass {
         id: "wg.negative-counter",
         family: "sync.WaitGroup",
         title: "More Done calls than Add: the counter goes negative",
@@ -107,6 +113,12 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a goroutine blocked forever in `sync.Cond.Wait`",
     },
     BugClass {
+        id: "cond.signal-not-broadcast",
+        family: "sync.Cond",
+        title: "Signal where Broadcast was needed: one waiter wakes, the others sleep forever",
+        decided_by: "goroutines blocked forever in `sync.Cond.Wait` while a goroutine running the same function was woken by `Cond.Signal` (trace)",
+    },
+    BugClass {
         id: "cond.wait-without-lock",
         family: "sync.Cond",
         title: "Cond.Wait called without holding its lock",
@@ -119,6 +131,24 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` or `sync.RWMutex.*`",
     },
     BugClass {
+        id: "mutex.lock-order-inversion",
+        family: "sync.Mutex",
+        title: "Two goroutines take the same locks in opposite orders (AB-BA): each holds what the other wants",
+        decided_by: "a deadlock with two or more goroutines in `sync.Mutex.Lock` and no scenario goroutine that exited (so the holders are among the blocked)",
+    },
+    BugClass {
+        id: "rwmutex.recursive-rlock",
+        family: "sync.Mutex",
+        title: "A read lock taken again while a writer waits: the second RLock queues behind the writer",
+        decided_by: "a deadlock with a goroutine in `sync.RWMutex.RLock` and one in `sync.RWMutex.Lock`",
+    },
+    BugClass {
+        id: "mutex.held-across-send",
+        family: "sync.Mutex",
+        title: "A lock held while sending on a channel whose receiver needs the same lock",
+        decided_by: "a deadlock with a goroutine in `chan send` and one in `sync.Mutex.Lock`, and no scenario goroutine that exited",
+    },
+    BugClass {
         id: "mutex.unlock-of-unlocked",
         family: "sync.Mutex",
         title: "Unlock of a Mutex or RWMutex that is not locked (a double unlock)",
@@ -129,6 +159,12 @@ pub const CLASSES: &[BugClass] = &[
         family: "sync.Once",
         title: "Once.Do whose function calls the same Once's Do again",
         decided_by: "a goroutine blocked in `sync.Mutex.Lock` with `sync.(*Once).doSlow` twice on its stack",
+    },
+    BugClass {
+        id: "timer.ticker-leak",
+        family: "timers",
+        title: "A ticker or timer loop with no stop signal: the goroutine outlives its owner",
+        decided_by: "a goroutine left behind that timers woke again and again (trace)",
     },
     BugClass {
         id: "map.concurrent-writes",
