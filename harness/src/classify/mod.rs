@@ -216,10 +216,21 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
         notes.push("no trace evidence: the run left no readable execution trace".into());
         details.push(format!("trace: {why}"));
     }
-    if let Some(v) = &evidence.verdict
-        && !v.note.is_empty()
-    {
-        notes.push(format!("supervisor: {}", v.note));
+    if let Some(v) = &evidence.verdict {
+        // Which of the supervisor's paths gave the verdict depends on timing (a poll can
+        // catch a ticking goroutine runnable or parked), so its note is a detail; whether
+        // the verdict is proven is a property of the scenario, so it is a note.
+        if !v.note.is_empty() {
+            details.push(format!("supervisor: {}", v.note));
+        }
+        if matches!(v.verdict, VerdictKind::Deadlock | VerdictKind::Leak) && !v.proven {
+            notes.push(
+                "not proven by the goroutine-leak profile: something that could wake these goroutines \
+                 (a global, a timer, a live goroutine) still reaches them; the verdict rests on \
+                 what the supervisor observed"
+                    .into(),
+            );
+        }
     }
     let finding = rules::decide(&rules::Facts {
         evidence,

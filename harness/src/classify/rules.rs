@@ -363,17 +363,21 @@ fn blocking_cycles(facts: &Facts) -> Option<Finding> {
             .filter(|g| !g.exited && g.final_state.as_deref() == Some(reason))
             .collect()
     };
+    // "G2, G3 at x.go:13, G4 at y.go:9": goroutines at the same place named together.
     let describe = |gs: &[&Gor]| -> String {
-        gs.iter()
-            .map(|g| {
-                format!(
-                    "{}{}",
-                    g.name,
-                    at_suffix(g.final_at.as_ref().map(Loc::to_string).as_deref())
-                )
-            })
+        let mut places: Vec<(Option<String>, Vec<&str>)> = Vec::new();
+        for g in gs {
+            let at = g.final_at.as_ref().map(Loc::to_string);
+            match places.iter_mut().find(|(place, _)| *place == at) {
+                Some((_, names)) => names.push(&g.name),
+                None => places.push((at, vec![&g.name])),
+            }
+        }
+        places
+            .iter()
+            .map(|(at, names)| format!("{}{}", names.join(", "), at_suffix(at.as_deref())))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join("; ")
     };
     let (readers, writers) = (blocked("sync.RWMutex.RLock"), blocked("sync.RWMutex.Lock"));
     if !readers.is_empty() && !writers.is_empty() {
