@@ -248,11 +248,7 @@ fn range_not_closed(facts: &Facts) -> Option<Finding> {
         return None;
     }
     let world = facts.world;
-    for g in world
-        .goroutines
-        .iter()
-        .filter(|g| !g.exited && g.final_state.as_deref() == Some("chan receive"))
-    {
+    for g in world.stuck_in("chan receive") {
         let Some(at) = &g.final_at else { continue };
         let history = world.history(g.id);
         // An earlier receive at the same line, woken by a goroutine that has since exited.
@@ -296,11 +292,7 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
         return None;
     }
     let world = facts.world;
-    let sleepers: Vec<&Gor> = world
-        .goroutines
-        .iter()
-        .filter(|g| !g.exited && g.final_state.as_deref() == Some("sync.Cond.Wait"))
-        .collect();
+    let sleepers = world.stuck_in("sync.Cond.Wait");
     let start = sleepers.first()?.start.as_ref()?;
     let (woken, signal) = world
         .goroutines
@@ -356,13 +348,7 @@ fn blocking_cycles(facts: &Facts) -> Option<Finding> {
     }
     let world = facts.world;
     let nobody_exited = world.goroutines.iter().all(|g| !g.exited);
-    let blocked = |reason: &str| -> Vec<&Gor> {
-        world
-            .goroutines
-            .iter()
-            .filter(|g| !g.exited && g.final_state.as_deref() == Some(reason))
-            .collect()
-    };
+    let blocked = |reason: &str| world.stuck_in(reason);
     // "G2, G3 at x.go:13, G4 at y.go:9": goroutines at the same place named together.
     let describe = |gs: &[&Gor]| -> String {
         let mut places: Vec<(Option<String>, Vec<&str>)> = Vec::new();
@@ -590,11 +576,7 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
         return None;
     }
     let world = facts.world;
-    let stuck: Vec<&Gor> = world
-        .goroutines
-        .iter()
-        .filter(|g| !g.exited && g.final_state.as_deref() == Some("chan send"))
-        .collect();
+    let stuck: Vec<&Gor> = world.stuck_in("chan send");
     for sender in stuck {
         let Some(start) = &sender.start else { continue };
         // Siblings running the same code that a context cancel woke up and that then returned.

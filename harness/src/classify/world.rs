@@ -80,6 +80,14 @@ impl World {
         }
     }
 
+    /// The goroutines still alive at the end, waiting with this wait reason.
+    pub fn stuck_in(&self, reason: &str) -> Vec<&Gor> {
+        self.goroutines
+            .iter()
+            .filter(|g| !g.exited && g.final_state.as_deref() == Some(reason))
+            .collect()
+    }
+
     pub fn history(&self, id: u64) -> &[Transition] {
         self.history.get(&id).map_or(&[], Vec::as_slice)
     }

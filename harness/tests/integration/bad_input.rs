@@ -82,8 +82,8 @@ impl Project {
                     "GOREPRO_GOCACHE",
                     root().join("target/gorepro/go-build").to_str().unwrap(),
                 ),
-                ("GOREPRO_DEADLINE_MS", "400"),
-                ("GOREPRO_BACKSTOP_MS", "300"),
+                ("GOREPRO_DEADLINE_MS", "1500"),
+                ("GOREPRO_BACKSTOP_MS", "1000"),
                 ("GOREPRO_GRACE_MS", "500"),
                 ("GOREPRO_OUTPUT_CAP", "65536"),
             ],
@@ -228,19 +228,21 @@ fn pid_writer(project_dir: &Path, what: &str) -> String {
     )
 }
 
-#[test]
-fn program_that_floods_stdout() {
+/// A probe project whose `main` records its pid, then runs `body` (given the project dir).
+fn hostile_project(body: impl FnOnce(&Path) -> String) -> Project {
     let project = Project::new("");
-    let code = pid_writer(
-        project.path(),
-        "\tline := []byte(\"flood flood flood flood flood flood flood flood\\n\")\n\tfor {\n\t\tos.Stdout.Write(line)\n\t}",
-    );
+    let code = pid_writer(project.path(), &body(project.path()));
     std::fs::write(
         project.path().join("go-samples/scenarios/probe/buggy.go"),
         format!("//go:build !fixed\n\n{code}"),
     )
     .unwrap();
-    let (output, pid) = run_probe(&project);
+    project
+}
+
+/// The run ended at the backstop with a no-progress diagnosis, and the program is gone.
+fn assert_stopped_by_the_backstop(project: &Project, what: &str) {
+    let (output, pid) = run_probe(project);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -253,58 +255,34 @@ fn program_that_floods_stdout() {
         "{}",
         stdout(&output)
     );
-    assert!(
-        !process_alive(pid),
-        "the flooding program {pid} is still running"
-    );
+    assert!(!process_alive(pid), "{what} ({pid}) is still running");
+}
+
+#[test]
+fn program_that_floods_stdout() {
+    let project = hostile_project(|_| {
+        "\tline := []byte(\"flood flood flood flood flood flood flood flood\\n\")\n\tfor {\n\t\tos.Stdout.Write(line)\n\t}".into()
+    });
+    assert_stopped_by_the_backstop(&project, "the flooding program");
 }
 
 #[test]
 fn program_that_ignores_sigquit() {
-    let project = Project::new("");
-    let code = pid_writer(
-        project.path(),
-        "\tsignal.Ignore(syscall.SIGQUIT)\n\tfor {\n\t\ttime.Sleep(time.Hour)\n\t}",
-    );
-    std::fs::write(
-        project.path().join("go-samples/scenarios/probe/buggy.go"),
-        format!("//go:build !fixed\n\n{code}"),
-    )
-    .unwrap();
-    let (output, pid) = run_probe(&project);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    assert!(
-        stdout(&output).contains("timeout / runtime.no-progress"),
-        "{}",
-        stdout(&output)
-    );
-    assert!(
-        !process_alive(pid),
-        "the program {pid} that ignores SIGQUIT is still running"
-    );
+    let project = hostile_project(|_| {
+        "\tsignal.Ignore(syscall.SIGQUIT)\n\tfor {\n\t\ttime.Sleep(time.Hour)\n\t}".into()
+    });
+    assert_stopped_by_the_backstop(&project, "the program that ignores SIGQUIT");
 }
 
 #[test]
 fn program_whose_child_outlives_it() {
-    let project = Project::new("");
+    let project = hostile_project(|dir| {
+        format!(
+            "\tcmd := exec.Command(\"sleep\", \"300\")\n\tcmd.Start()\n\tos.WriteFile({:?}, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)\n\tos.Exit(0)",
+            dir.join("child-pid")
+        )
+    });
     let child_pid = project.path().join("child-pid");
-    let code = pid_writer(
-        project.path(),
-        &format!(
-            "\tcmd := exec.Command(\"sleep\", \"300\")\n\tcmd.Start()\n\tos.WriteFile({child_pid:?}, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)\n\tos.Exit(0)"
-        ),
-    );
-    std::fs::write(
-        project.path().join("go-samples/scenarios/probe/buggy.go"),
-        format!("//go:build !fixed\n\n{code}"),
-    )
-    .unwrap();
     std::fs::write(
         project.path().join("scenarios/probe.toml"),
         SPEC.replace(
