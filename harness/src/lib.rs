@@ -31,6 +31,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod toolchain;
+pub mod vet;
 
 pub use classify::{Diagnosis, Outcome};
 pub use config::Config;
@@ -141,6 +142,12 @@ impl Harness {
     ) -> Result<RunRecord, Error> {
         let program = self.program(scenario, variant, params);
         let artifact = build::build(&self.toolchain, &program, &self.config.cache_dir)?;
+        let vet_output = vet::vet(
+            &self.toolchain,
+            &program,
+            &artifact,
+            &self.config.cache_dir.join("tmp"),
+        );
         let evidence_dir = self.config.cache_dir.join("runs").join(format!(
             "{}-{variant}-p{}-{}",
             scenario.id, options.gomaxprocs, options.label
@@ -155,7 +162,8 @@ impl Harness {
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
-        let evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
+        let mut evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
+        evidence.vet = vet::parse(&vet_output);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
         let expectation = scenario.expectation(variant);

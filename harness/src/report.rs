@@ -108,6 +108,12 @@ pub fn render_diagnosis(
             let _ = writeln!(out, "  - {observation}");
         }
     }
+    if !diagnosis.vet.is_empty() {
+        let _ = writeln!(out, "go vet:");
+        for finding in &diagnosis.vet {
+            let _ = writeln!(out, "  - {finding}");
+        }
+    }
     let _ = writeln!(out, "explanation:");
     for line in wrap(&diagnosis.explanation, 96) {
         let _ = writeln!(out, "  {line}");

@@ -189,6 +189,8 @@ pub struct Diagnosis {
     pub failure: Option<Failure>,
     /// The facts the class rests on, in words, with goroutine names and user source lines.
     pub observations: Vec<String>,
+    /// What `go vet` found in the program, `file:line: message`.
+    pub vet: Vec<String>,
     pub explanation: String,
     /// What could not be read (missing trace, truncated output...).
     pub notes: Vec<String>,
@@ -251,6 +253,11 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
             .unwrap_or_else(|| default_explanation(outcome, evidence)),
         stuck,
         failure,
+        vet: evidence
+            .vet
+            .iter()
+            .map(|f| format!("{}:{}: {}", f.file, f.line, f.message))
+            .collect(),
         notes,
         details,
         latency: rules::latency(evidence, &world),

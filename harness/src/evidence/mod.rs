@@ -82,6 +82,8 @@ pub struct Evidence {
     /// Panics, fatal errors and dumps the runtime printed.
     pub stderr: StderrReport,
     pub trace: TraceEvidence,
+    /// What `go vet` says about the program (static evidence, beside the runtime's).
+    pub vet: Vec<crate::vet::Finding>,
     /// Things that could not be read, stated plainly.
     pub notes: Vec<String>,
 }
@@ -128,6 +130,7 @@ pub fn assemble(raw: Raw<'_>) -> Evidence {
         final_dump: raw.goroutines.map(parse_dump),
         stderr: parse_stderr(raw.stderr),
         trace,
+        vet: Vec::new(),
         notes,
     }
 }

@@ -10,11 +10,11 @@ use crate::common::root;
 
 /// A project root with one scenario `probe` whose Go code is given, plus the real support
 /// package (so programs can use the supervisor or not).
-struct Project {
+pub(crate) struct Project {
     dir: tempfile::TempDir,
 }
 
-const SPEC: &str = r#"id = "probe"
+pub(crate) const SPEC: &str = r#"id = "probe"
 title = "probe"
 class = "runtime.no-progress"
 explanation = "probe"
@@ -29,7 +29,7 @@ outcome = "clean"
 "#;
 
 impl Project {
-    fn new(buggy_go: &str) -> Project {
+    pub(crate) fn new(buggy_go: &str) -> Project {
         let dir = tempfile::tempdir().unwrap();
         let samples = dir.path().join("go-samples");
         let package = samples.join("scenarios/probe");
@@ -62,12 +62,12 @@ impl Project {
         Project { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// `gorepro <args>` against this root, with short deadlines so hostile programs are quick.
-    fn gorepro(&self, args: &[&str]) -> Output {
+    pub(crate) fn gorepro(&self, args: &[&str]) -> Output {
         gorepro(
             args,
             &[

@@ -3,6 +3,7 @@
 //! - `recorded`: the classifier on runtime output recorded from real runs, without Go.
 //! - `catalog`: the specs, their Go packages and the snapshot files agree.
 //! - `export`: an exported scenario runs with plain `go run`.
+//! - `vet`: go vet findings reach the diagnosis.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 
 mod bad_input;
@@ -11,3 +12,4 @@ mod common;
 mod export;
 mod recorded;
 mod snapshots;
+mod vet;
