@@ -366,12 +366,14 @@ fn blocking_cycles(facts: &Facts) -> Option<Finding> {
             .join("; ")
     };
     let (readers, writers) = (blocked("sync.RWMutex.RLock"), blocked("sync.RWMutex.Lock"));
-    if !readers.is_empty() && !writers.is_empty() {
+    // An exited reader that skipped RUnlock would block the writer the same way.
+    if nobody_exited && !readers.is_empty() && !writers.is_empty() {
         return Some(Finding {
             class: "rwmutex.recursive-rlock",
             observations: vec![
                 format!("{} blocked in RWMutex.RLock", describe(&readers)),
                 format!("{} blocked in RWMutex.Lock", describe(&writers)),
+                "trace: no scenario goroutine exited, so the read lock is held by a blocked goroutine".into(),
             ],
             explanation: format!(
                 "{} asked for a read lock while a writer ({}) was waiting. A pending writer makes \
