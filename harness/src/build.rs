@@ -70,25 +70,13 @@ pub fn build(
     let tmp_root = cache_dir.join("tmp");
     std::fs::create_dir_all(&tmp_root).map_err(cache_err(&tmp_root))?;
     let work = tempfile::tempdir_in(&tmp_root).map_err(cache_err(&tmp_root))?;
-    let overlay_path = work.path().join("overlay.json");
-    let mut replace = serde_json::Map::new();
-    for (i, (target, contents)) in program.overlay.iter().enumerate() {
-        let file = work.path().join(format!("overlay-{i}.go"));
-        std::fs::write(&file, contents).map_err(cache_err(&file))?;
-        replace.insert(
-            target.display().to_string(),
-            file.display().to_string().into(),
-        );
-    }
-    let overlay = serde_json::json!({ "Replace": replace });
-    std::fs::write(&overlay_path, overlay.to_string()).map_err(cache_err(&overlay_path))?;
-
     let out = work.path().join("program");
     let mut args: Vec<String> = BUILD_FLAGS.iter().map(|s| s.to_string()).collect();
-    if !program.tags.is_empty() {
-        args.push(format!("-tags={}", program.tags.join(",")));
-    }
-    args.push(format!("-overlay={}", overlay_path.display()));
+    args.extend(
+        program
+            .selection_flags(work.path())
+            .map_err(cache_err(work.path()))?,
+    );
     args.push("-o".into());
     args.push(out.display().to_string());
     args.push(program.package.clone());

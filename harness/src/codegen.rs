@@ -5,7 +5,7 @@
 //! file with `go build -overlay`, so the source tree is never written and parallel builds of
 //! different parameter points cannot interfere. The variant is a build tag (`fixed`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::scenario::{Params, Scenario, Variant};
 
@@ -96,6 +96,32 @@ impl Program {
         }
         files.sort();
         Ok(files)
+    }
+
+    /// The flags that select this program for any `go` command (`build`, `vet`): the variant's
+    /// tags and the params overlay, whose files are written into `dir` (which must outlive the
+    /// command).
+    pub fn selection_flags(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        let mut replace = serde_json::Map::new();
+        for (i, (target, contents)) in self.overlay.iter().enumerate() {
+            let file = dir.join(format!("overlay-{i}.go"));
+            std::fs::write(&file, contents)?;
+            replace.insert(
+                target.display().to_string(),
+                file.display().to_string().into(),
+            );
+        }
+        let overlay = dir.join("overlay.json");
+        std::fs::write(
+            &overlay,
+            serde_json::json!({ "Replace": replace }).to_string(),
+        )?;
+        let mut flags = Vec::new();
+        if !self.tags.is_empty() {
+            flags.push(format!("-tags={}", self.tags.join(",")));
+        }
+        flags.push(format!("-overlay={}", overlay.display()));
+        Ok(flags)
     }
 
     /// Whether the file's `//go:build` line (only `fixed` / `!fixed` are used) admits it.

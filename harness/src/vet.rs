@@ -51,25 +51,8 @@ fn run_vet(
 ) -> std::io::Result<String> {
     std::fs::create_dir_all(scratch_root)?;
     let work = tempfile::tempdir_in(scratch_root)?;
-    let mut replace = serde_json::Map::new();
-    for (i, (target, contents)) in program.overlay.iter().enumerate() {
-        let file = work.path().join(format!("overlay-{i}.go"));
-        std::fs::write(&file, contents)?;
-        replace.insert(
-            target.display().to_string(),
-            file.display().to_string().into(),
-        );
-    }
-    let overlay = work.path().join("overlay.json");
-    std::fs::write(
-        &overlay,
-        serde_json::json!({ "Replace": replace }).to_string(),
-    )?;
     let mut args = vec!["vet".to_string()];
-    if !program.tags.is_empty() {
-        args.push(format!("-tags={}", program.tags.join(",")));
-    }
-    args.push(format!("-overlay={}", overlay.display()));
+    args.extend(program.selection_flags(work.path())?);
     args.push(program.package.clone());
     let output = toolchain
         .command(&program.module_dir, &args)

@@ -11,7 +11,7 @@ use gorepro::report::render_diagnosis;
 use gorepro::run::Exit;
 use gorepro::scenario::{Catalog, Variant};
 
-use crate::common::{root, snapshot_name};
+use crate::common::root;
 
 fn read(dir: &Path, name: &str) -> Option<String> {
     std::fs::read_to_string(dir.join(name)).ok()
@@ -30,14 +30,6 @@ fn exit_of(verdict_json: Option<&str>) -> Exit {
         None => 2,
     };
     Exit::Code(code)
-}
-
-/// The snapshot body: insta's file has a `---` front matter block first.
-fn snapshot_body(name: &str) -> String {
-    let text =
-        std::fs::read_to_string(root().join("snapshots").join(format!("{name}.snap"))).unwrap();
-    let body = text.splitn(3, "---\n").nth(2).unwrap_or_default();
-    body.to_string()
 }
 
 #[test]
@@ -68,7 +60,8 @@ fn recorded_runs_diagnose_as_the_snapshots_say() {
                 });
                 let params = scenario.params::<&str>(&[]).unwrap();
                 let text = render_diagnosis(&scenario.id, variant, &params, &classify(&evidence));
-                let expected = snapshot_body(&snapshot_name(&scenario.id, variant));
+                let expected = gorepro::report::reviewed_snapshot(&root(), &scenario.id, variant)
+                    .unwrap_or_else(|| panic!("no snapshot for {} ({variant})", scenario.id));
                 assert_eq!(
                     text.trim_end(),
                     expected.trim_end(),
