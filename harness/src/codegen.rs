@@ -19,8 +19,13 @@ pub struct Program {
     /// The package to build, relative to the module root (`./scenarios/x`).
     pub package: String,
     pub tags: Vec<String>,
-    /// Files to lay over the module: (path of the file replaced, new contents).
+    /// Files to lay over the module: (path of the file replaced or added, new contents).
     pub overlay: Vec<(PathBuf, String)>,
+    /// Build a test binary (`go test -c`) instead of a program (`go build`).
+    pub test_binary: bool,
+    /// Directories outside `module_dir` whose Go files the build also reads (the support
+    /// package, for a user's module that `gorepro diagnose` builds); part of the cache key.
+    pub extra_inputs: Vec<PathBuf>,
 }
 
 /// Renders `params.go` for these values. The committed `params.go` of every scenario is this
@@ -65,6 +70,8 @@ pub fn render(
         },
         overlay: vec![(params_go, render_params(scenario, params))],
         module_dir,
+        test_binary: false,
+        extra_inputs: vec![],
     }
 }
 
