@@ -198,6 +198,8 @@ pub struct SeedRun {
     /// Start to exit of the program.
     #[serde(rename = "wall_ms", serialize_with = "as_millis")]
     pub wall: Duration,
+    /// From the moment the goroutines got stuck to the supervisor's verdict.
+    pub block_to_verdict: Option<classify::Latency>,
     pub evidence_dir: String,
     /// Test output lines the testing package printed (`--- FAIL: ...`).
     pub test_failures: Vec<String>,
@@ -545,6 +547,7 @@ pub fn run_seed(
     Ok(SeedRun {
         seed,
         reproduced: diagnosis.outcome != Outcome::Clean,
+        block_to_verdict: diagnosis.latency,
         diagnosis,
         wall: output.wall,
         evidence_dir: output.evidence_dir.display().to_string(),

@@ -41,9 +41,18 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
             .map_or("none".to_string(), |s| s.to_string())
     );
     for run in &report.runs {
+        let verdict = run
+            .block_to_verdict
+            .map(|l| {
+                format!(
+                    ", verdict {:.1} ms after the block",
+                    l.block_to_verdict.as_secs_f64() * 1e3
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  seed {:<8} {:<9} {:<32} {:>7.1} ms",
+            "  seed {:<8} {:<9} {:<32} run {:.1} ms{verdict}",
             run.seed.to_string(),
             run.diagnosis.outcome.as_str(),
             run.diagnosis.class.unwrap_or("-"),
