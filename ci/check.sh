@@ -21,6 +21,7 @@ section "go: gofmt and vet"
 unformatted="$(cd go-samples && gofmt -l .)"
 if [[ -n "$unformatted" ]]; then echo "gofmt needed: $unformatted"; exit 1; fi
 (cd go-samples && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go vet -tags fixed ./...)
+(cd go-samples && CGO_ENABLED=0 go test ./tools/...)   # the diagnose source rewriter
 
 section "rust: fmt and clippy"
 cargo fmt --all --check

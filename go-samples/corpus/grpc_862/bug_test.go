@@ -21,7 +21,7 @@ type conn struct{ addr string }
 func dialContext(ctx context.Context, addr string, fixed bool) (*conn, error) {
 	result := make(chan *conn)
 	go func() {
-		time.Sleep(3 * time.Millisecond) // a slow handshake
+		time.Sleep(20 * time.Millisecond) // a slow handshake
 		c := &conn{addr: addr}
 		if fixed {
 			select {
@@ -44,7 +44,7 @@ func exercise(fixed bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	_, _ = dialContext(ctx, "localhost:1", fixed)
-	time.Sleep(5 * time.Millisecond)
+	time.Sleep(30 * time.Millisecond) // the handshake ends after the caller gave up
 }
 
 func TestBuggy(t *testing.T) { exercise(false) }

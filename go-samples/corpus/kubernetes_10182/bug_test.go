@@ -52,7 +52,7 @@ func exercise(fixed bool) {
 		m.setStatus("a", "running", fixed)
 	}()
 	<-started
-	time.Sleep(2 * time.Millisecond) // the update is on its way
+	time.Sleep(10 * time.Millisecond) // the update is on its way
 	done := make(chan struct{})
 	go m.syncBatch(done)
 	<-done

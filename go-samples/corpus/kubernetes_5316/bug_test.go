@@ -37,10 +37,10 @@ func finishRequest(timeout time.Duration, fn func() int, fixed bool) (int, error
 
 func exercise(fixed bool) {
 	_, _ = finishRequest(time.Millisecond, func() int {
-		time.Sleep(5 * time.Millisecond) // a slow handler
+		time.Sleep(20 * time.Millisecond) // a slow handler
 		return 1
 	}, fixed)
-	time.Sleep(10 * time.Millisecond) // the handler finishes after the caller gave up
+	time.Sleep(30 * time.Millisecond) // the handler finishes after the caller gave up
 }
 
 func TestBuggy(t *testing.T) { exercise(false) }

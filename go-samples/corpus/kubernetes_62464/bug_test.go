@@ -57,7 +57,7 @@ func exercise(fixed bool) {
 	}()
 	<-writerQueued
 	go s.set("k", 1)
-	time.Sleep(5 * time.Millisecond) // let the writer queue behind the read lock
+	time.Sleep(10 * time.Millisecond) // let the writer queue behind the read lock
 	close(proceed)
 	<-done
 }

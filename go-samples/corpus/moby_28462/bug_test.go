@@ -49,7 +49,7 @@ func (m *monitor) handle() {
 func exercise(fixed bool) {
 	m := &monitor{c: &container{}, results: make(chan string)}
 	go m.probe(fixed)
-	time.Sleep(2 * time.Millisecond)
+	time.Sleep(10 * time.Millisecond) // the probe holds the lock and is sending
 	m.handle()
 }
 

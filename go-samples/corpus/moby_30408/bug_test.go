@@ -50,7 +50,7 @@ func exercise(fixed bool) {
 	m := &manager{enabled: map[string]bool{}, failed: map[string]bool{}}
 	m.cond = sync.NewCond(&m.mu)
 	go func() {
-		time.Sleep(time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // get is waiting by then
 		m.enable("bad", fixed)
 	}()
 	_ = m.get("bad")
