@@ -44,6 +44,47 @@ func AwaitIdle() {
 	})
 }
 
+// AwaitSettled waits until no scenario goroutine other than the caller can
+// run: each one is blocked or has exited (there may be none left).
+func AwaitSettled() {
+	self := currentGoroutineID()
+	buf := make([]byte, 64<<10)
+	await("AwaitSettled()", func() bool {
+		if !beginSnapshot() {
+			return false
+		}
+		v := classify(stackDump(&buf), rootID.Load(), self)
+		endSnapshot()
+		return v.live == 0
+	})
+}
+
+// Await waits until ready returns true; name says what it waits for and
+// names the gate in a gate-timeout. ready is polled like the other gates and
+// may use Marked and BlockedIn to combine conditions.
+func Await(name string, ready func() bool) {
+	await(fmt.Sprintf("Await(%q)", name), ready)
+}
+
+// Marked reports whether Mark(name) has been called.
+func Marked(name string) bool {
+	m := marks.Load()
+	return m != nil && (*m)[name]
+}
+
+// BlockedIn counts the scenario goroutines other than the caller that are
+// blocked with exactly this wait reason, e.g. "sync.WaitGroup.Wait".
+func BlockedIn(reason string) int {
+	self := currentGoroutineID()
+	buf := make([]byte, 64<<10)
+	for !beginSnapshot() {
+		time.Sleep(currentConfig().poll)
+	}
+	v := classify(stackDump(&buf), rootID.Load(), self)
+	endSnapshot()
+	return v.blockedBy[reason]
+}
+
 // marks is the set of names passed to Mark, copied on write.
 var marks atomic.Pointer[map[string]bool]
 
@@ -67,10 +108,7 @@ func Mark(name string) {
 
 // AwaitMark waits until Mark(name) has been called.
 func AwaitMark(name string) {
-	await(fmt.Sprintf("AwaitMark(%q)", name), func() bool {
-		m := marks.Load()
-		return m != nil && (*m)[name]
-	})
+	await(fmt.Sprintf("AwaitMark(%q)", name), func() bool { return Marked(name) })
 }
 
 // Step logs a label into the execution trace and does nothing else.

@@ -157,13 +157,17 @@ impl Harness {
                 binary: artifact.binary.clone(),
                 evidence_dir,
                 gomaxprocs: options.gomaxprocs,
+                godebug: scenario.godebug.clone(),
                 base_env: self.toolchain.env(),
             },
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
         let mut evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
-        evidence.vet = vet::parse(&vet_output);
+        // vet prints physical absolute paths.
+        let module_dir = std::fs::canonicalize(&program.module_dir)
+            .unwrap_or_else(|_| program.module_dir.clone());
+        evidence.vet = vet::parse(&vet_output, &module_dir);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
         let expectation = scenario.expectation(variant);
@@ -235,6 +239,20 @@ pub fn compare(expectation: &Expectation, diagnosis: &Diagnosis, package: &str) 
                 want.count.map_or("some".to_string(), |c| c.to_string()),
                 want.wait,
                 place.map(|p| format!(" at {p}")).unwrap_or_default()
+            ));
+        }
+    }
+    for analyzer in &expectation.vet {
+        if !diagnosis.vet.iter().any(|f| &f.analyzer == analyzer) {
+            mismatches.push(format!("a go vet {analyzer} finding, diagnosed none"));
+        }
+    }
+    for finding in &diagnosis.vet {
+        if !expectation.vet.contains(&finding.analyzer) {
+            mismatches.push(format!(
+                "no go vet findings, diagnosed {}:{}: {} ({}); a scenario meant to trip vet \
+                 declares the analyzer in its expectation",
+                finding.file, finding.line, finding.message, finding.analyzer
             ));
         }
     }
