@@ -264,3 +264,58 @@ pub fn compare(expectation: &Expectation, diagnosis: &Diagnosis, package: &str) 
     }
     mismatches
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagnosis(vet: &[&str]) -> Diagnosis {
+        Diagnosis {
+            outcome: Outcome::Clean,
+            class: None,
+            stuck: vec![],
+            failure: None,
+            observations: vec![],
+            vet: vet
+                .iter()
+                .map(|analyzer| vet::Finding {
+                    analyzer: analyzer.to_string(),
+                    file: "scenarios/x/buggy.go".into(),
+                    line: 9,
+                    message: "m".into(),
+                })
+                .collect(),
+            explanation: String::new(),
+            notes: vec![],
+            details: vec![],
+            latency: None,
+        }
+    }
+
+    fn expecting(vet: &[&str]) -> Expectation {
+        Expectation {
+            outcome: Outcome::Clean,
+            class: None,
+            stuck: vec![],
+            vet: vet.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn vet_findings_must_be_exactly_the_declared_ones() {
+        assert!(compare(&expecting(&["copylocks"]), &diagnosis(&["copylocks"]), "p").is_empty());
+        assert!(compare(&expecting(&[]), &diagnosis(&[]), "p").is_empty());
+        assert_eq!(
+            compare(&expecting(&["copylocks"]), &diagnosis(&[]), "p"),
+            ["a go vet copylocks finding, diagnosed none"]
+        );
+        let undeclared = compare(&expecting(&[]), &diagnosis(&["lostcancel"]), "p");
+        assert_eq!(undeclared.len(), 1);
+        assert!(
+            undeclared[0].starts_with(
+                "no go vet findings, diagnosed scenarios/x/buggy.go:9: m (lostcancel)"
+            ),
+            "{undeclared:?}"
+        );
+    }
+}

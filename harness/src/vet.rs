@@ -12,7 +12,7 @@ use crate::codegen::Program;
 use crate::toolchain::Toolchain;
 
 /// One vet finding, in the program's own source.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// The analyzer that reported it (`copylocks`, `lostcancel`, `waitgroup`, ...).
     pub analyzer: String,
