@@ -19,6 +19,8 @@ pub struct Program {
     /// The package to build, relative to the module root (`./scenarios/x`).
     pub package: String,
     pub tags: Vec<String>,
+    /// Built with the race detector (`-race`, with cgo).
+    pub race: bool,
     /// Files to lay over the module: (path of the file replaced or added, new contents).
     pub overlay: Vec<(PathBuf, String)>,
     /// Build a test binary (`go test -c`) instead of a program (`go build`).
@@ -68,6 +70,7 @@ pub fn render(
             Variant::Buggy => vec![],
             Variant::Fixed => vec!["fixed".to_string()],
         },
+        race: scenario.race,
         overlay: vec![(params_go, render_params(scenario, params))],
         module_dir,
         test_binary: false,
@@ -156,6 +159,7 @@ mod tests {
             outcome: Outcome::Clean,
             class: None,
             stuck: vec![],
+            vet: vec![],
         };
         Scenario {
             id: "demo".into(),
@@ -167,6 +171,8 @@ mod tests {
             fixed: clean,
             explanation: String::new(),
             fix: String::new(),
+            race: false,
+            godebug: None,
             spec_path: "scenarios/demo.toml".into(),
         }
     }

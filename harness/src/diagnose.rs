@@ -428,6 +428,7 @@ pub fn prepare(
         module_dir: target.module_root.clone(),
         package: format!("./{}", relative.display()),
         tags: vec![],
+        race: false,
         overlay,
         test_binary: rewrite.mode == "test",
         extra_inputs,
@@ -517,6 +518,7 @@ pub fn run_seed(
             binary: artifact.binary.clone(),
             evidence_dir,
             gomaxprocs: request.gomaxprocs,
+            godebug: None,
             base_env: env,
         },
         &harness.config,
@@ -622,7 +624,7 @@ pub fn diagnose(
         &artifact,
         &harness.config.cache_dir.join("tmp"),
     );
-    let vet_findings = vet::parse(&vet_output);
+    let vet_findings = vet::parse(&vet_output, &prepared.target.module_root);
     let build_time = started.elapsed();
     let seeds: Vec<Seed> = match request.seed {
         Some(seed) => vec![seed],
