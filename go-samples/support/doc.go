@@ -24,6 +24,12 @@
 // state is live. The run is quiescent when every scenario goroutine is
 // blocked.
 //
+// A test binary (what `gorepro diagnose` builds from a user's package) calls
+// MainTests(m) from a generated TestMain instead: the root runs m.Run, whose
+// goroutines parked inside package testing (the root in T.Run) the harness
+// treats as the testing package's machinery. See MainTests for the flags it
+// sets.
+//
 // # Supervision
 //
 // Tracing and the supervisor's own sleeps silence the runtime's "all

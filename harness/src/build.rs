@@ -43,6 +43,18 @@ pub enum BuildError {
 
 /// The flags every build uses; part of the cache key.
 const BUILD_FLAGS: &[&str] = &["build", "-trimpath", "-buildvcs=false"];
+/// The same for a test binary.
+const TEST_BUILD_FLAGS: &[&str] = &["test", "-c", "-trimpath", "-buildvcs=false"];
+
+impl Program {
+    fn build_flags(&self) -> &'static [&'static str] {
+        if self.test_binary {
+            TEST_BUILD_FLAGS
+        } else {
+            BUILD_FLAGS
+        }
+    }
+}
 
 /// Builds `program` (or finds it in `cache_dir/bin`).
 pub fn build(
@@ -71,7 +83,11 @@ pub fn build(
     std::fs::create_dir_all(&tmp_root).map_err(cache_err(&tmp_root))?;
     let work = tempfile::tempdir_in(&tmp_root).map_err(cache_err(&tmp_root))?;
     let out = work.path().join("program");
-    let mut args: Vec<String> = BUILD_FLAGS.iter().map(|s| s.to_string()).collect();
+    let mut args: Vec<String> = program
+        .build_flags()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     if program.race {
         args.push("-race".into());
     }
@@ -143,7 +159,7 @@ fn cache_key(toolchain: &Toolchain, program: &Program) -> std::io::Result<String
             field(value.as_encoded_bytes());
         }
     }
-    for flag in BUILD_FLAGS {
+    for flag in program.build_flags() {
         field(flag.as_bytes());
     }
     field(program.package.as_bytes());
@@ -151,7 +167,17 @@ fn cache_key(toolchain: &Toolchain, program: &Program) -> std::io::Result<String
     field(&[u8::from(program.race)]);
     let mut files = Vec::new();
     collect_module_files(&program.module_dir, &mut files)?;
+    for dir in &program.extra_inputs {
+        collect_module_files(dir, &mut files)?;
+    }
     files.sort();
+    // Files the overlay adds (rather than replaces) count too.
+    for (target, contents) in &program.overlay {
+        if !files.contains(target) {
+            field(target.as_os_str().as_encoded_bytes());
+            field(contents.as_bytes());
+        }
+    }
     for path in files {
         let overlaid = program.overlay.iter().find(|(target, _)| *target == path);
         field(

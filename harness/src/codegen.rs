@@ -21,8 +21,13 @@ pub struct Program {
     pub tags: Vec<String>,
     /// Built with the race detector (`-race`, with cgo).
     pub race: bool,
-    /// Files to lay over the module: (path of the file replaced, new contents).
+    /// Files to lay over the module: (path of the file replaced or added, new contents).
     pub overlay: Vec<(PathBuf, String)>,
+    /// Build a test binary (`go test -c`) instead of a program (`go build`).
+    pub test_binary: bool,
+    /// Directories outside `module_dir` whose Go files the build also reads (the support
+    /// package, for a user's module that `gorepro diagnose` builds); part of the cache key.
+    pub extra_inputs: Vec<PathBuf>,
 }
 
 /// Renders `params.go` for these values. The committed `params.go` of every scenario is this
@@ -68,6 +73,8 @@ pub fn render(
         race: scenario.race,
         overlay: vec![(params_go, render_params(scenario, params))],
         module_dir,
+        test_binary: false,
+        extra_inputs: vec![],
     }
 }
 

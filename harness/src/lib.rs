@@ -25,6 +25,7 @@ pub mod build;
 pub mod classify;
 pub mod codegen;
 pub mod config;
+pub mod diagnose;
 pub mod evidence;
 pub mod export;
 pub mod report;
@@ -55,6 +56,8 @@ pub enum Error {
     Run(#[from] run::RunError),
     #[error(transparent)]
     Export(#[from] export::ExportError),
+    #[error(transparent)]
+    Diagnose(#[from] diagnose::DiagnoseError),
     #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
     UnknownClass(String),
     #[error("cannot read the Go source in {}", path.display())]

@@ -1,6 +1,7 @@
 //! The `gorepro` command line: list the catalog, show a scenario's Go source, and reproduce
 //! scenarios. Exit status: 0 when every diagnosis matches its expectation (and repeats agree),
-//! 1 when one does not, 2 for usage or harness errors.
+//! 1 when one does not (for `diagnose`: 0 when no run reproduced a bug, 1 when one did), 2 for
+//! usage or harness errors.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -40,6 +41,25 @@ enum Command {
         /// Set a parameter: NAME=VALUE (repeatable).
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
+    },
+    /// Diagnose your own Go code: a package directory (a main package or a package with
+    /// tests) or a single .go file. Your files are never modified.
+    Diagnose {
+        path: std::path::PathBuf,
+        /// Run the tests matching this regex (go test -run syntax), also in a main package.
+        #[arg(long)]
+        test: Option<String>,
+        /// Seeds of the schedule exploration to run.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
+        runs: u32,
+        /// Replay one seed (as printed: v1:N).
+        #[arg(long)]
+        seed: Option<String>,
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
+        gomaxprocs: u32,
+        /// The report as one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Reproduce scenarios and diagnose them.
     Run {
@@ -139,6 +159,29 @@ fn execute(command: Command) -> Result<bool, Error> {
             }
             report::print_explain(class, &entries);
             Ok(true)
+        }
+        Command::Diagnose {
+            path,
+            test,
+            runs,
+            seed,
+            gomaxprocs,
+            json,
+        } => {
+            let request = gorepro::diagnose::DiagnoseRequest {
+                path,
+                test,
+                runs,
+                seed: seed.as_deref().map(str::parse).transpose()?,
+                gomaxprocs,
+            };
+            let result = gorepro::diagnose::diagnose(&harness, &request, report::print_starting)?;
+            if json {
+                report::print_diagnose_json(&result);
+            } else {
+                report::print_diagnose(&result);
+            }
+            Ok(result.hits == 0)
         }
         Command::Export { id, dir } => {
             let scenario = harness.catalog.get(&id)?;

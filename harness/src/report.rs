@@ -1,6 +1,11 @@
 //! Reports: the normalized text of a diagnosis (what snapshots hold), the JSON record of a
 //! run, and every line the CLI prints. Nothing else in the crate writes to the terminal.
 
+mod diagnose;
+pub use diagnose::{
+    print_diagnose, print_diagnose_json, render_diagnose, render_diagnose_diagnosis,
+};
+
 use std::fmt::Write as _;
 use std::time::Duration;
 

@@ -78,10 +78,16 @@ pub enum ToolchainError {
     TooOld { go: PathBuf, found: GoVersion },
     #[error("could not build the trace reader (`go build cmd/trace`) for {version}: {output}")]
     TraceTool { version: GoVersion, output: String },
+    #[error(
+        "could not build the source rewriter (go-samples/tools/perturb) for {version}: {output}"
+    )]
+    PerturbTool { version: GoVersion, output: String },
 }
 
 /// One build of the trace reader at a time: parallel runs would all build it at once.
 static TRACE_TOOL_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// The same for the source rewriter.
+static PERTURB_TOOL_BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A usable `go` plus the environment every invocation of it gets.
 #[derive(Debug, Clone)]
@@ -242,6 +248,63 @@ impl Toolchain {
                     "-o".into(),
                     out.clone().into_os_string(),
                     "cmd/trace".into(),
+                ],
+            )
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()
+            .map_err(|e| failed(e.to_string()))?;
+        if !output.status.success() {
+            return Err(failed(
+                String::from_utf8_lossy(&output.stdout).trim().to_string(),
+            ));
+        }
+        std::fs::rename(&out, &tool).map_err(|e| failed(e.to_string()))?;
+        Ok(tool)
+    }
+}
+
+impl Toolchain {
+    /// The source rewriter of `gorepro diagnose` (`go-samples/tools/perturb`), built once per
+    /// Go version and source into `cache_dir/tools/<version>/perturb-<hash>`, like the trace
+    /// reader: never `go run`.
+    pub fn perturb_tool(
+        &self,
+        cache_dir: &Path,
+        samples_dir: &Path,
+    ) -> Result<PathBuf, ToolchainError> {
+        let failed = |output: String| ToolchainError::PerturbTool {
+            version: self.version,
+            output,
+        };
+        let source = samples_dir.join("tools").join("perturb").join("main.go");
+        let text =
+            std::fs::read(&source).map_err(|e| failed(format!("{}: {e}", source.display())))?;
+        let hash = blake3::hash(&text).to_hex()[..16].to_string();
+        let dir = cache_dir.join("tools").join(self.version.to_string());
+        let tool = dir.join(format!("perturb-{hash}"));
+        if tool.is_file() {
+            return Ok(tool);
+        }
+        let _building = PERTURB_TOOL_BUILD
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tool.is_file() {
+            return Ok(tool);
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let scratch = tempfile::tempdir_in(&dir).map_err(|e| failed(e.to_string()))?;
+        let out = scratch.path().join("perturb");
+        let output = self
+            .command(
+                samples_dir,
+                [
+                    "build".into(),
+                    "-trimpath".into(),
+                    "-o".into(),
+                    out.clone().into_os_string(),
+                    "./tools/perturb".into(),
                 ],
             )
             .stderr_to_stdout()

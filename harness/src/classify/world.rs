@@ -64,6 +64,9 @@ pub struct World {
     pub root: Option<u64>,
     /// Trace transitions of scenario goroutines, per goroutine, in time order.
     pub history: BTreeMap<u64, Vec<Transition>>,
+    /// Goroutines of the `testing` package's own machinery in a test binary (see
+    /// [`build`]): left out of the scenario, named as what they are.
+    pub test_machinery: BTreeSet<u64>,
 }
 
 impl World {
@@ -76,6 +79,9 @@ impl World {
     pub fn name(&self, id: Option<u64>) -> String {
         match id.and_then(|id| self.get(id)) {
             Some(g) => g.name.clone(),
+            None if id.is_some_and(|id| self.test_machinery.contains(&id)) => {
+                "the test runner".into()
+            }
             None => "the runtime".into(),
         }
     }
@@ -203,6 +209,15 @@ pub fn build(evidence: &Evidence) -> World {
         }
     }
 
+    // In a test binary, the goroutines the testing package parks while a test runs (the root
+    // in `T.Run`, a test waiting for its subtests) are its machinery, not the program's.
+    let test_machinery: BTreeSet<u64> = gors
+        .values()
+        .filter(|g| is_test_machinery(&g.final_frames))
+        .map(|g| g.id)
+        .collect();
+    gors.retain(|id, _| !test_machinery.contains(id));
+
     let mut history: BTreeMap<u64, Vec<Transition>> = BTreeMap::new();
     if let Some(trace) = trace {
         for t in &trace.transitions {
@@ -240,6 +255,7 @@ pub fn build(evidence: &Evidence) -> World {
         goroutines,
         root,
         history,
+        test_machinery,
     }
 }
 
@@ -330,6 +346,17 @@ fn is_harness_function(function: &str) -> bool {
         || function.starts_with("runtime/trace.")
 }
 
+/// A goroutine parked inside the `testing` package itself: its innermost frame outside the
+/// runtime and `sync` is a `testing.` function (`testing.(*T).Run` waiting for a test).
+fn is_test_machinery(frames: &[String]) -> bool {
+    frames
+        .iter()
+        .find(|f| {
+            !(f.starts_with("runtime.") || f.starts_with("internal/") || f.starts_with("sync."))
+        })
+        .is_some_and(|f| f.starts_with("testing."))
+}
+
 /// User code: `main.*` or a package whose path starts with a domain, except the support package.
 pub fn is_user_function(function: &str) -> bool {
     if function.starts_with(SUPPORT_PACKAGE) {
@@ -390,6 +417,23 @@ mod tests {
         assert!(!is_user_function("internal/sync.(*Mutex).lockSlow"));
         assert!(!is_user_function("runtime/trace.Start.func1"));
         assert!(!is_user_function("context.(*cancelCtx).cancel"));
+    }
+
+    #[test]
+    fn goroutines_parked_in_the_testing_package_are_its_machinery() {
+        let frames = |fs: &[&str]| fs.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        assert!(is_test_machinery(&frames(&[
+            "testing.(*T).Run",
+            "testing.runTests.func1",
+            "gorepro.dev/samples/support.runRoot"
+        ])));
+        assert!(!is_test_machinery(&frames(&[
+            "internal/sync.runtime_SemacquireMutex",
+            "sync.(*Mutex).Lock",
+            "example.com/demo/worker.(*Pool).Inc",
+            "testing.tRunner"
+        ])));
+        assert!(!is_test_machinery(&[]));
     }
 
     #[test]

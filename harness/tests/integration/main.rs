@@ -5,10 +5,12 @@
 //! - `export`: an exported scenario runs with plain `go run`.
 //! - `vet`: go vet findings reach the diagnosis.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
+//! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus.
 
 mod bad_input;
 mod catalog;
 mod common;
+mod diagnose;
 mod export;
 mod recorded;
 mod snapshots;

@@ -1,0 +1,493 @@
+// Command perturb prepares a user's Go package for `gorepro diagnose`
+// without touching it: it reads the package, and prints (as JSON on stdout)
+// the files to lay over it with `go build -overlay` / `go test -c -overlay`:
+//
+//   - copies of the package's files with a seeded scheduling point,
+//     goreproYield(site), inserted before every statement that sends,
+//     receives, selects, closes a channel, starts a goroutine, or calls Lock,
+//     RLock, Wait, Signal or Broadcast;
+//   - the entry point handed to the supervisor: in a main package, main is
+//     renamed goreproUserMain and a generated main calls
+//     support.Main(goreproUserMain); in test mode a generated TestMain calls
+//     support.MainTests, and a TestMain the package already has is renamed
+//     goreproUserTestMain and called from it;
+//   - os.Exit inside main or TestMain becomes goreproExit, which ends the
+//     root goroutine instead of the process, so the supervisor still sees
+//     the goroutines left behind.
+//
+// Every edit is made in place on the original line (a call and a ";"
+// before the statement, a renamed identifier), so the line numbers of the
+// runtime's evidence are the user's own.
+//
+// Scheduling points are numbered in file order (files sorted by name) and
+// the decision at a point depends only on the seed, the point's number and
+// how many times that point was reached: the same seed gives the same
+// yields and delays. ScheduleVersion names this numbering and decision
+// function; change it whenever either changes, so old seeds are refused
+// rather than silently replayed differently.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ScheduleVersion is the seed format version; gorepro prints seeds as
+// "v<ScheduleVersion>:<n>".
+const ScheduleVersion = 1
+
+// result is what perturb prints.
+type result struct {
+	ScheduleVersion int       `json:"schedule_version"`
+	Package         string    `json:"package"`
+	Mode            string    `json:"mode"` // main | test
+	Tests           []string  `json:"tests"`
+	Sites           int       `json:"sites"`
+	Files           []overlay `json:"files"`
+}
+
+// overlay is one file of the overlay: the path go sees and its contents.
+type overlay struct {
+	Target   string `json:"target"`
+	Contents string `json:"contents"`
+}
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+type source struct {
+	target string // the path go sees
+	name   string
+	data   []byte
+	file   *ast.File
+	fset   *token.FileSet
+	test   bool
+	edits  []edit
+}
+
+func main() {
+	dir := flag.String("dir", "", "the package directory as go sees it")
+	file := flag.String("file", "", "a single .go file that is the whole package (placed in -dir)")
+	mode := flag.String("mode", "auto", "auto | main | test")
+	flag.Parse()
+	res, err := prepare(*dir, *file, *mode)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "perturb: %v\n", err)
+		os.Exit(1)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		fmt.Fprintf(os.Stderr, "perturb: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func prepare(dir, single, mode string) (*result, error) {
+	var paths []string // real paths, read here
+	var targets []string
+	if single != "" {
+		paths = []string{single}
+		targets = []string{filepath.Join(dir, filepath.Base(single))}
+	} else {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			return nil, fmt.Errorf("reading the package in %s: %w", dir, err)
+		}
+		names := append(append(append([]string{}, pkg.GoFiles...), pkg.TestGoFiles...), pkg.XTestGoFiles...)
+		sort.Strings(names)
+		for _, n := range names {
+			paths = append(paths, filepath.Join(dir, n))
+			targets = append(targets, filepath.Join(dir, n))
+		}
+	}
+	var srcs []*source
+	for i, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, p, data, parser.ParseComments)
+		if err != nil {
+			return nil, fmt.Errorf("parsing: %w", err)
+		}
+		srcs = append(srcs, &source{target: targets[i], name: filepath.Base(p), data: data, file: f, fset: fset,
+			test: strings.HasSuffix(p, "_test.go")})
+	}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("no Go files in %s", dir)
+	}
+	basePkg := ""
+	hasMain := false
+	tests := []string{}
+	testMainPkg := ""
+	for _, s := range srcs {
+		name := s.file.Name.Name
+		if !s.test || !strings.HasSuffix(name, "_test") {
+			basePkg = name
+		}
+		for _, d := range s.file.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil {
+				continue
+			}
+			switch {
+			case !s.test && name == "main" && fn.Name.Name == "main":
+				hasMain = true
+			case s.test && fn.Name.Name == "TestMain":
+				testMainPkg = name
+			case s.test && isTestName(fn.Name.Name):
+				tests = append(tests, fn.Name.Name)
+			}
+		}
+	}
+	if basePkg == "" { // only external test files
+		basePkg = strings.TrimSuffix(srcs[0].file.Name.Name, "_test")
+	}
+	switch mode {
+	case "auto":
+		if hasMain {
+			mode = "main"
+		} else if len(tests) > 0 {
+			mode = "test"
+		} else {
+			return nil, fmt.Errorf("package %s has no main function and no tests to run", basePkg)
+		}
+	case "main":
+		if !hasMain {
+			return nil, fmt.Errorf("package %s has no main function", basePkg)
+		}
+	case "test":
+		if len(tests) == 0 {
+			return nil, fmt.Errorf("package %s has no Test functions", basePkg)
+		}
+	default:
+		return nil, fmt.Errorf("unknown mode %q", mode)
+	}
+	sort.Strings(tests)
+
+	res := &result{ScheduleVersion: ScheduleVersion, Package: basePkg, Mode: mode, Tests: tests}
+	sitePkgs := map[string]bool{}
+	for _, s := range srcs {
+		if mode == "main" && s.test {
+			continue
+		}
+		before := res.Sites
+		res.Sites = s.insertYields(res.Sites)
+		if res.Sites > before {
+			sitePkgs[s.file.Name.Name] = true
+		}
+		if mode == "main" && s.file.Name.Name == "main" {
+			s.renameEntry("main", "goreproUserMain")
+		}
+		if mode == "test" && s.test && s.file.Name.Name == testMainPkg {
+			s.renameEntry("TestMain", "goreproUserTestMain")
+		}
+	}
+	dir = filepath.Dir(srcs[0].target)
+	for _, s := range srcs {
+		if mode == "main" && s.test {
+			continue
+		}
+		res.Files = append(res.Files, overlay{Target: s.target, Contents: s.apply()})
+	}
+	// The scheduling points: one definition per package that has some.
+	pkgs := make([]string, 0, len(sitePkgs))
+	for p := range sitePkgs {
+		pkgs = append(pkgs, p)
+	}
+	sort.Strings(pkgs)
+	for _, p := range pkgs {
+		name := "zz_gorepro_sched.go"
+		if mode == "test" && (strings.HasSuffix(p, "_test") || !hasNonTest(srcs, p)) {
+			name = "zz_gorepro_sched_" + p + "_test.go"
+		}
+		res.Files = append(res.Files, overlay{Target: filepath.Join(dir, name), Contents: schedFile(p, res.Sites)})
+	}
+	switch mode {
+	case "main":
+		res.Files = append(res.Files, overlay{Target: filepath.Join(dir, "zz_gorepro_main.go"), Contents: mainFile()})
+	case "test":
+		pkg := testMainPkg
+		if pkg == "" {
+			pkg = basePkg
+		}
+		res.Files = append(res.Files, overlay{Target: filepath.Join(dir, "zz_gorepro_main_test.go"),
+			Contents: testMainFile(pkg, testMainPkg != "")})
+	}
+	return res, nil
+}
+
+func hasNonTest(srcs []*source, pkg string) bool {
+	for _, s := range srcs {
+		if !s.test && s.file.Name.Name == pkg {
+			return true
+		}
+	}
+	return false
+}
+
+func isTestName(name string) bool {
+	rest, ok := strings.CutPrefix(name, "Test")
+	if !ok || name == "TestMain" {
+		return false
+	}
+	return rest == "" || !(rest[0] >= 'a' && rest[0] <= 'z')
+}
+
+func (s *source) offset(p token.Pos) int { return s.fset.Position(p).Offset }
+
+// insertYields numbers the scheduling points of the file from next on and
+// returns the next free number.
+func (s *source) insertYields(next int) int {
+	ast.Inspect(s.file, func(n ast.Node) bool {
+		var list []ast.Stmt
+		switch b := n.(type) {
+		case *ast.BlockStmt:
+			list = b.List
+		case *ast.CaseClause:
+			list = b.Body
+		case *ast.CommClause:
+			list = b.Body
+		default:
+			return true
+		}
+		for _, st := range list {
+			if isSchedulingPoint(st) {
+				s.edits = append(s.edits, edit{start: s.offset(st.Pos()), end: s.offset(st.Pos()),
+					text: "goreproYield(" + strconv.Itoa(next) + "); "})
+				next++
+			}
+		}
+		return true
+	})
+	return next
+}
+
+// isSchedulingPoint reports whether a statement (its own expressions, not
+// the blocks or function literals inside it) touches a channel, starts a
+// goroutine, or locks or waits.
+func isSchedulingPoint(st ast.Stmt) bool {
+	switch st := st.(type) {
+	case *ast.SendStmt, *ast.GoStmt, *ast.SelectStmt:
+		return true
+	case *ast.LabeledStmt:
+		return isSchedulingPoint(st.Stmt)
+	case *ast.BlockStmt, *ast.IfStmt, *ast.ForStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.DeferStmt:
+		return false // their parts are visited as statements of their own
+	case *ast.CaseClause, *ast.CommClause:
+		return false // a clause of a switch or select: nothing can precede it
+	case *ast.RangeStmt:
+		return hasChannelOp(st.X)
+	}
+	return hasChannelOp(st)
+}
+
+func hasChannelOp(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch e := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			if e.Op == token.ARROW {
+				found = true
+			}
+		case *ast.CallExpr:
+			switch fun := e.Fun.(type) {
+			case *ast.Ident:
+				found = fun.Name == "close" && len(e.Args) == 1
+			case *ast.SelectorExpr:
+				switch fun.Sel.Name {
+				case "Lock", "RLock", "Wait", "Signal", "Broadcast":
+					found = len(e.Args) == 0
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// renameEntry renames the package-level function from to to, and turns
+// os.Exit calls inside it into goreproExit.
+func (s *source) renameEntry(from, to string) {
+	osName := ""
+	for _, imp := range s.file.Imports {
+		if imp.Path.Value == `"os"` {
+			osName = "os"
+			if imp.Name != nil {
+				osName = imp.Name.Name
+			}
+		}
+	}
+	for _, d := range s.file.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Recv != nil || fn.Name.Name != from || fn.Body == nil {
+			continue
+		}
+		s.edits = append(s.edits, edit{start: s.offset(fn.Name.Pos()), end: s.offset(fn.Name.End()), text: to})
+		if osName == "" || osName == "_" {
+			continue
+		}
+		exits := 0
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if ok && sel.Sel.Name == "Exit" {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == osName {
+					s.edits = append(s.edits, edit{start: s.offset(sel.Pos()), end: s.offset(sel.End()), text: "goreproExit"})
+					exits++
+				}
+			}
+			return true
+		})
+		if exits > 0 { // keep the import used, after the last line
+			s.edits = append(s.edits, edit{start: len(s.data), end: len(s.data), text: "\nvar _ = " + osName + ".Exit\n"})
+		}
+	}
+}
+
+func (s *source) apply() string {
+	sort.SliceStable(s.edits, func(i, j int) bool { return s.edits[i].start < s.edits[j].start })
+	var b strings.Builder
+	at := 0
+	for _, e := range s.edits {
+		b.Write(s.data[at:e.start])
+		b.WriteString(e.text)
+		at = e.end
+	}
+	b.Write(s.data[at:])
+	return b.String()
+}
+
+// schedFile defines goreproYield for one package. The decision at a point
+// is a hash of (seed, point, visit number): nothing, a yield, or a short
+// sleep. GOREPRO_PERTURB_SEED unset or 0 turns every point into a no-op.
+func schedFile(pkg string, sites int) string {
+	return fmt.Sprintf(`// Code generated by gorepro diagnose (schedule v%d); DO NOT EDIT.
+
+package %s
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+var goreproSeed, _ = strconv.ParseUint(os.Getenv("GOREPRO_PERTURB_SEED"), 10, 64)
+
+var goreproVisits [%d]atomic.Uint64
+
+func goreproYield(site int) {
+	if goreproSeed == 0 {
+		return
+	}
+	h := goreproSeed*0x9e3779b97f4a7c15 ^ uint64(site)<<40 ^ goreproVisits[site].Add(1)
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	switch h %% 8 {
+	case 4, 5:
+		runtime.Gosched()
+	case 6:
+		time.Sleep(time.Duration(h>>8%%300) * time.Microsecond)
+	case 7:
+		time.Sleep(time.Duration(h>>8%%3000) * time.Microsecond)
+	}
+}
+`, ScheduleVersion, pkg, sites)
+}
+
+const exitHelper = `
+// goreproExitCode is the status passed to os.Exit by the program's entry
+// point; goreproExit ends the root goroutine instead of the process so the
+// supervisor can look at what is left.
+var goreproExitCode int
+
+func goreproExit(code int) {
+	goreproExitCode = code
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "gorepro: os.Exit(%d) called\n", code)
+	}
+	runtime.Goexit()
+}
+`
+
+func mainFile() string {
+	return `// Code generated by gorepro diagnose; DO NOT EDIT.
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"gorepro.dev/samples/support"
+)
+
+func main() { support.Main(goreproUserMain) }
+` + exitHelper
+}
+
+func testMainFile(pkg string, userTestMain bool) string {
+	run := "m"
+	extra := ""
+	if userTestMain {
+		run = "goreproTestMain{m}"
+		extra = `
+// goreproTestMain runs the package's own TestMain where support.MainTests
+// expects m.Run.
+type goreproTestMain struct{ m *testing.M }
+
+func (t goreproTestMain) Run() int {
+	goreproUserTestMain(t.m)
+	return goreproExitCode
+}
+`
+	}
+	return fmt.Sprintf(`// Code generated by gorepro diagnose; DO NOT EDIT.
+
+package %s
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+
+	"gorepro.dev/samples/support"
+)
+
+// TestMain hands the tests to the supervisor. It selects the tests from
+// GOREPRO_TEST_RUN and switches the test alarm off (the supervisor decides
+// when a run is stuck; the alarm's timer would also silence the runtime's
+// own deadlock check).
+func TestMain(m *testing.M) {
+	support.MainTests(%s)
+}
+%s%s`, pkg, run, extra, exitHelper)
+}

@@ -1,0 +1,333 @@
+//! `gorepro diagnose` on code that is not a scenario: a main package, a test package with its own
+//! `TestMain` and an external test package, a single file (all left byte-for-byte unchanged), the
+//! replay round trip, clear errors, and the corpus of real bugs with its rates.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gorepro::classify::Outcome;
+use gorepro::diagnose::{self, DiagnoseError, DiagnoseReport, DiagnoseRequest, Seed};
+use gorepro::{Config, Harness};
+
+use crate::common::root;
+
+fn harness() -> Harness {
+    Harness::new(Config::from_env().unwrap()).unwrap()
+}
+
+fn request(path: &Path, test: Option<&str>, runs: u32) -> DiagnoseRequest {
+    DiagnoseRequest {
+        path: path.to_path_buf(),
+        test: test.map(str::to_string),
+        runs,
+        seed: None,
+        gomaxprocs: 2,
+    }
+}
+
+fn run(harness: &Harness, request: &DiagnoseRequest) -> Result<DiagnoseReport, DiagnoseError> {
+    diagnose::diagnose(harness, request, |_| {})
+}
+
+/// The fixtures copied to a temp dir, so a stray write could not dirty the repository either.
+fn fixtures() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("harness/tests/fixtures/diagnose"), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` (names included, so an added file shows) with its bytes.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn featured_summary(report: &DiagnoseReport) -> (Outcome, Option<&'static str>, Vec<String>) {
+    let run = report.featured().unwrap();
+    let stuck = run
+        .diagnosis
+        .stuck
+        .iter()
+        .map(|g| {
+            format!(
+                "[{}] {} {}",
+                g.wait,
+                g.at.as_deref().unwrap_or("-"),
+                g.function.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    (run.diagnosis.outcome, run.diagnosis.class, stuck)
+}
+
+#[test]
+fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
+    let harness = harness();
+    let fixtures = fixtures();
+    let before = tree(fixtures.path());
+    let demo = fixtures.path().join("demo");
+
+    // A main package in two files, calling os.Exit from main; its consumer stops early.
+    let report = run(&harness, &request(&demo.join("cmd/pipeline"), None, 2)).unwrap();
+    assert_eq!(report.mode, "main");
+    assert_eq!(report.hits, 2, "{report:#?}");
+    assert_eq!(
+        featured_summary(&report),
+        (
+            Outcome::Leak,
+            Some("chan.send-no-receiver"),
+            vec!["[chan send] example.com/demo/cmd/pipeline/stage.go:7 main.produce.func1".into()]
+        )
+    );
+
+    // A test package with its own TestMain (os.Exit(m.Run())) and a module dependency; the
+    // second test double-locks.
+    let report = run(&harness, &request(&demo.join("worker"), None, 2)).unwrap();
+    assert_eq!(report.mode, "test");
+    assert_eq!(report.hits, 2, "{report:#?}");
+    assert_eq!(
+        featured_summary(&report),
+        (
+            Outcome::Deadlock,
+            Some("mutex.lock-never-released"),
+            vec![
+                "[sync.Mutex.Lock] example.com/demo/worker/pool.go:27 example.com/demo/worker.(*Pool).flush"
+                    .into()
+            ]
+        )
+    );
+
+    // The external test package's test leaves a goroutine behind after it returns.
+    let report = run(
+        &harness,
+        &request(&demo.join("worker"), Some("^TestWatcherLeak$"), 2),
+    )
+    .unwrap();
+    let (outcome, class, stuck) = featured_summary(&report);
+    assert_eq!(outcome, Outcome::Leak, "{report:#?}");
+    assert_eq!(class, Some("chan.range-not-closed"), "{report:#?}");
+    assert_eq!(
+        stuck,
+        vec![
+            "[chan receive] example.com/demo/worker/watch_test.go:13 example.com/demo/worker_test.TestWatcherLeak.func1"
+        ]
+    );
+
+    // A single file: an interleaving-dependent hand-off; some seeds hit it.
+    let report = run(
+        &harness,
+        &request(&fixtures.path().join("single/handoff.go"), None, 6),
+    )
+    .unwrap();
+    assert!(report.hits >= 1, "{report:#?}");
+    let (outcome, class, stuck) = featured_summary(&report);
+    assert_eq!(
+        (outcome, class),
+        (Outcome::Deadlock, Some("chan.recv-no-sender"))
+    );
+    assert_eq!(
+        stuck,
+        vec!["[chan receive] gorepro.dev/file/handoff.go:22 main.main"]
+    );
+
+    assert_eq!(
+        before,
+        tree(fixtures.path()),
+        "diagnose changed the user's files"
+    );
+}
+
+#[test]
+fn a_seed_replays_the_same_diagnosis() {
+    let harness = harness();
+    let fixtures = fixtures();
+    let file = fixtures.path().join("single/handoff.go");
+    let explored = run(&harness, &request(&file, None, 8)).unwrap();
+    let seed = explored
+        .first_reproducing
+        .expect("no seed of 8 reproduced the hand-off bug");
+    let expected = gorepro::report::render_diagnose_diagnosis(
+        &explored
+            .runs
+            .iter()
+            .find(|r| r.seed == seed)
+            .unwrap()
+            .diagnosis,
+    );
+    // The printed replay command carries the seed in the form --seed parses.
+    let replay = explored.replay.clone().unwrap();
+    let printed: Seed = replay
+        .split("--seed ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(printed, seed);
+    let replay = |gomaxprocs| {
+        let replayed = run(
+            &harness,
+            &DiagnoseRequest {
+                seed: Some(seed),
+                gomaxprocs,
+                ..request(&file, None, 1)
+            },
+        )
+        .unwrap();
+        assert_eq!(replayed.runs.len(), 1);
+        gorepro::report::render_diagnose_diagnosis(&replayed.runs[0].diagnosis)
+    };
+    for _ in 0..3 {
+        assert_eq!(replay(2), expected, "seed {seed} replayed differently");
+    }
+    // The seed fixes the schedule for one GOMAXPROCS (the replay command names it); on one P
+    // the same seed must also give one stable answer.
+    let on_one_p = replay(1);
+    for _ in 0..2 {
+        assert_eq!(
+            replay(1),
+            on_one_p,
+            "seed {seed} on GOMAXPROCS=1 is not stable"
+        );
+    }
+}
+
+#[test]
+fn bad_targets_get_clear_errors() {
+    let harness = harness();
+    let fixtures = fixtures();
+    let err = |path: PathBuf, test: Option<&str>| {
+        run(&harness, &request(&path, test, 1))
+            .map(|r| r.hits)
+            .unwrap_err()
+    };
+    let missing = fixtures.path().join("nope");
+    assert!(matches!(
+        err(missing.clone(), None),
+        DiagnoseError::NotFound { .. }
+    ));
+    let error = err(fixtures.path().join("demo/broken"), None);
+    assert!(
+        matches!(&error, DiagnoseError::Compile { output, .. } if output.contains("undefined: undefinedFunction")),
+        "{error:?}"
+    );
+    let error = err(fixtures.path().join("demo/worker"), Some("^TestNoSuch$"));
+    assert!(
+        matches!(&error, DiagnoseError::NoTestsMatch { tests, .. } if tests.contains(&"TestTwoJobs".to_string())),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("matches no test"), "{error}");
+    let error = err(fixtures.path().join("missingdep"), None);
+    assert!(
+        matches!(&error, DiagnoseError::MissingModule { module, .. } if module.starts_with("example.com/absent")),
+        "{error:?}"
+    );
+    let error = err(fixtures.path().join("demo"), None);
+    assert!(
+        matches!(&error, DiagnoseError::Prepare { message, .. } if message.contains("no Go files") || message.contains("no buildable Go source")),
+        "{error:?}"
+    );
+    assert!(matches!(
+        "v9:1".parse::<Seed>(),
+        Err(DiagnoseError::SeedVersion { .. })
+    ));
+
+    // Through the CLI: exit status 2 and one error line.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gorepro"))
+        .args(["diagnose", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("gorepro: error: ") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+}
+
+/// The corpus: every bug detected with its outcome, classified as its case says, and no false
+/// alarm on the fixed versions. Prints the table and the rates.
+#[test]
+fn corpus_of_real_bugs() {
+    let harness = harness();
+    let cases = diagnose::load_corpus(&root().join("go-samples/corpus")).unwrap();
+    assert!(cases.len() >= 20, "the corpus has {} cases", cases.len());
+    let mut failures = Vec::new();
+    let (mut detected, mut classified, mut false_alarms) = (0, 0, 0);
+    println!(
+        "{:<20} {:<9} {:>6} {:<32} {:<32} {:>6}",
+        "case", "outcome", "hits", "diagnosed", "expected", "fixed"
+    );
+    for case in &cases {
+        let buggy = run(
+            &harness,
+            &request(&case.dir, Some("^TestBuggy$"), case.runs),
+        )
+        .unwrap();
+        let fixed = run(
+            &harness,
+            &request(&case.dir, Some("^TestFixed$"), case.runs),
+        )
+        .unwrap();
+        let featured = buggy.featured().unwrap();
+        let outcome = featured.diagnosis.outcome;
+        let class = featured.diagnosis.class.unwrap_or("-");
+        let is_detected = buggy.hits > 0 && outcome.as_str() == case.outcome;
+        let is_classified = is_detected && class == case.class;
+        detected += usize::from(is_detected);
+        classified += usize::from(is_classified);
+        false_alarms += usize::from(fixed.hits > 0);
+        println!(
+            "{:<20} {:<9} {:>3}/{:<2} {:<32} {:<32} {:>3}/{:<2}",
+            case.id,
+            outcome.as_str(),
+            buggy.hits,
+            buggy.runs.len(),
+            class,
+            case.class,
+            fixed.hits,
+            fixed.runs.len()
+        );
+        if !is_detected {
+            failures.push(format!("{}: not detected as {}", case.id, case.outcome));
+        }
+        let wanted = case.diagnosed_as.as_deref().unwrap_or(&case.class);
+        if is_detected && class != wanted {
+            failures.push(format!("{}: diagnosed {class}, want {wanted}", case.id));
+        }
+        if fixed.hits > 0 {
+            failures.push(format!("{}: false alarm on the fixed version", case.id));
+        }
+    }
+    println!(
+        "corpus: {} cases; detected {detected}/{n}; classified correctly {classified}/{n}; \
+         false alarms on the fixed versions {false_alarms}/{n}",
+        cases.len(),
+        n = cases.len()
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
