@@ -27,6 +27,7 @@ pub mod codegen;
 pub mod config;
 pub mod evidence;
 pub mod export;
+pub mod fuzz;
 pub mod report;
 pub mod run;
 pub mod scenario;
@@ -158,6 +159,8 @@ impl Harness {
                 evidence_dir,
                 gomaxprocs: options.gomaxprocs,
                 base_env: self.toolchain.env(),
+                args: Vec::new(),
+                env: Vec::new(),
             },
             &self.config,
         )?;

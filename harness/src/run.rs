@@ -32,6 +32,11 @@ pub struct RunRequest {
     pub gomaxprocs: u32,
     /// The environment the program starts from (the toolchain's controlled one).
     pub base_env: Vec<(OsString, OsString)>,
+    /// Arguments of the program (a fuzz batch binary takes the name of the program to run).
+    pub args: Vec<String>,
+    /// Extra supervisor settings, e.g. `GOREPRO_TRACE=off`; the evidence reader copes with
+    /// the missing trace.
+    pub env: Vec<(String, String)>,
 }
 
 /// What a run produced, before any interpretation.
@@ -115,6 +120,8 @@ pub fn run(request: &RunRequest, config: &Config) -> Result<RunOutput, RunError>
         .env_clear()
         .envs(request.base_env.iter().cloned())
         .envs(program_env(request, config))
+        .envs(request.env.iter().cloned())
+        .args(&request.args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

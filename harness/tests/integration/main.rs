@@ -10,6 +10,7 @@ mod bad_input;
 mod catalog;
 mod common;
 mod export;
+mod fuzz;
 mod recorded;
 mod snapshots;
 mod vet;
