@@ -26,7 +26,14 @@ pub struct Batch {
     pub binary: PathBuf,
     /// Whether the binary was already in the build cache.
     pub cached: bool,
+    /// Distinguishes the evidence dirs of batches checked at the same time in one process.
+    pub id: usize,
 }
+
+/// The supervisor's deadline for a fuzz run (the catalog's default is 10 s).
+const FUZZ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
+static BATCHES: AtomicUsize = AtomicUsize::new(0);
 
 /// One program's run: what the model allows and what the classifier saw.
 #[derive(Debug, Clone)]
@@ -74,6 +81,7 @@ pub fn build_batch(
         rendered,
         binary: artifact.binary,
         cached: artifact.cached,
+        id: BATCHES.fetch_add(1, Ordering::Relaxed),
     })
 }
 
@@ -85,11 +93,15 @@ pub fn run_one(
     gomaxprocs: u32,
     worker: usize,
 ) -> Result<(Diagnosis, PathBuf), Error> {
-    let evidence_dir = harness
-        .config
-        .cache_dir
-        .join("runs")
-        .join(format!("fuzz-{}-w{worker}", std::process::id()));
+    let evidence_dir = harness.config.cache_dir.join("runs").join(format!(
+        "fuzz-{}-{}-w{worker}",
+        std::process::id(),
+        batch.id
+    ));
+    // Fuzz programs finish in milliseconds; a hang should cost seconds, not the default 15.
+    let mut config = harness.config.clone();
+    config.supervisor_deadline = config.supervisor_deadline.min(FUZZ_DEADLINE);
+    config.backstop_after = config.backstop_after.min(FUZZ_DEADLINE / 2);
     let output = run::run(
         &run::RunRequest {
             binary: batch.binary.clone(),
@@ -99,7 +111,7 @@ pub fn run_one(
             args: vec![render::function_name(index)],
             env: vec![("GOREPRO_TRACE".into(), "off".into())],
         },
-        &harness.config,
+        &config,
     )?;
     let evidence = evidence::collect(&harness.toolchain, &harness.config.cache_dir, &output);
     Ok((classify::classify(&evidence), output.evidence_dir))
@@ -158,4 +170,69 @@ pub fn check(
         .collect::<Result<Vec<_>, _>>()?;
     cases.sort_by_key(|c| c.index);
     Ok(cases)
+}
+
+/// Why a case fails the properties, with everything needed to tell who is wrong: the program as
+/// Go, the model's terminal states against the observed one, the raw evidence and a command
+/// that replays the Go program alone.
+pub fn explain(harness: &Harness, batch: &Batch, case: &Case) -> String {
+    let program = &batch.programs[case.index];
+    let alone = render::render(std::slice::from_ref(program));
+    let dir = harness.config.cache_dir.join("fuzz").join("failures");
+    let file = dir.join(format!(
+        "{}.go",
+        blake3::hash(alone.source.as_bytes()).to_hex()[..16].to_owned()
+    ));
+    let saved = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&file, &alone.source))
+        .is_ok();
+    let target = harness.config.samples_dir().join(render::BATCH_FILE);
+    let experiment = if harness.toolchain.version.to_string().contains("1.26") {
+        "GOEXPERIMENT=goroutineleakprofile "
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "program {index} (GOMAXPROCS={procs}): {program:?}\n\n{source}\n",
+        index = case.index,
+        procs = case.gomaxprocs,
+        source = alone
+            .source
+            .split("\nfunc ")
+            .nth(1)
+            .map_or(String::new(), |f| format!("func {f}")),
+    );
+    out.push_str(&format!("observed:  {}\n", case.observed));
+    for state in &case.expected {
+        out.push_str(&format!("model:     {state}\n"));
+    }
+    out.push_str(&format!(
+        "model explored {} states; the line numbers above are in the batch file, the source \
+         shown is the program rendered alone (p0)\n",
+        case.analysis.states
+    ));
+    out.push_str(&format!(
+        "evidence:  {} (verdict.json, goroutines.txt, stderr.txt: the runtime's own account)\n",
+        case.evidence_dir.display()
+    ));
+    out.push_str(&format!("diagnosis: {:?}\n", case.diagnosis.stuck));
+    if saved {
+        out.push_str(&format!(
+            "replay:    cd {samples} && printf '{{\"Replace\":{{\"{target}\":\"{file}\"}}}}' > /tmp/fuzz-overlay.json \
+             && {experiment}{go} build -overlay /tmp/fuzz-overlay.json -o /tmp/fuzz-case ./fuzz/batch \
+             && GOTRACEBACK=all GOMAXPROCS={procs} GOREPRO_TRACE=off /tmp/fuzz-case p0\n",
+            samples = harness.config.samples_dir().display(),
+            target = target.display(),
+            file = file.display(),
+            go = harness.toolchain.go.display(),
+            procs = case.gomaxprocs,
+        ));
+    }
+    out.push_str(
+        "who is wrong: if goroutines.txt/stderr.txt show the observed state, the classifier is \
+         right and the model (or Go) is wrong: check the operation against the Go spec; if they \
+         show a model state, the classifier is wrong; if the Go source does not say what the \
+         program says, the renderer is wrong.\n",
+    );
+    out
 }

@@ -25,8 +25,10 @@
 //!
 //! Where the model is deliberately coarser than Go (which parked partner a send pairs with, which
 //! woken waiter gets a mutex), it allows every choice: its set of terminal states is a superset,
-//! which is what the oracle needs. `RWMutex.Unlock` while another goroutine's `Lock` is still
-//! waiting for readers is outside the model ([`Analysis::unsupported`]).
+//! which is what the oracle needs. Outside the model ([`Analysis::unsupported`]):
+//! `RWMutex.Unlock` while another goroutine's `Lock` is still waiting for readers, and two
+//! goroutines able to panic or fail at the same moment (with two Ps, Go 1.26 can then deadlock
+//! in its own panic printing: "fatal error: ... panic during panic", found by this fuzzer).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -207,6 +209,20 @@ pub fn analyze(program: &Program) -> Analysis {
             continue;
         }
         let moves = checker.moves(&state);
+        let failing: HashSet<usize> = moves
+            .iter()
+            .filter_map(|m| match m {
+                Next::Failure(Terminal::Failure { goroutine, .. }) => Some(*goroutine),
+                _ => None,
+            })
+            .collect();
+        if failing.len() > 1 {
+            checker.unsupported.get_or_insert_with(|| {
+                "two goroutines can fail at once; Go then may print both, or hang printing them \
+                 (\"panic during panic\")"
+                    .into()
+            });
+        }
         if moves.is_empty() {
             let terminal = checker.terminal(&state);
             checker.terminals.insert(terminal);
@@ -620,5 +636,246 @@ pub fn blocked_ops(terminal: &Terminal) -> BTreeMap<(usize, usize), &'static str
             b.iter().map(|b| ((b.goroutine, b.op), b.wait)).collect()
         }
         _ => BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Op::*;
+
+    fn program(channels: [Option<u8>; CHANNELS], goroutines: Vec<Vec<Op>>) -> Program {
+        Program {
+            channels,
+            goroutines,
+        }
+    }
+
+    fn outcomes(p: &Program) -> Vec<String> {
+        let analysis = analyze(p);
+        assert_eq!(analysis.unsupported, None);
+        analysis.terminals.iter().map(|t| t.to_string()).collect()
+    }
+
+    const UNBUFFERED: [Option<u8>; 2] = [Some(0), Some(0)];
+
+    #[test]
+    fn unbuffered_send_without_receiver_deadlocks_the_root() {
+        let p = program(UNBUFFERED, vec![vec![Send(0)]]);
+        assert_eq!(outcomes(&p), ["deadlock: g0 at op 0 [chan send]"]);
+    }
+
+    #[test]
+    fn a_rendezvous_finishes_and_a_buffer_absorbs_a_send() {
+        let p = program(UNBUFFERED, vec![vec![Recv(0)], vec![Send(0)]]);
+        assert_eq!(outcomes(&p), ["clean"]);
+        let p = program([Some(1), None], vec![vec![Send(0)], vec![]]);
+        assert_eq!(outcomes(&p), ["clean"]);
+        let p = program([Some(1), None], vec![vec![Send(0), Send(0)]]);
+        assert_eq!(outcomes(&p), ["deadlock: g0 at op 1 [chan send]"]);
+    }
+
+    #[test]
+    fn a_sender_left_behind_after_the_root_returns_is_a_leak() {
+        let p = program(UNBUFFERED, vec![vec![], vec![Send(0)]]);
+        assert_eq!(outcomes(&p), ["leak: g1 at op 0 [chan send]"]);
+    }
+
+    #[test]
+    fn nil_channels_block_for_ever_and_cannot_be_closed() {
+        let p = program([None, None], vec![vec![], vec![Send(0)], vec![Recv(1)]]);
+        assert_eq!(
+            outcomes(&p),
+            ["leak: g1 at op 0 [chan send (nil chan)], g2 at op 0 [chan receive (nil chan)]"]
+        );
+        let p = program([None, None], vec![vec![Close(0)]]);
+        assert_eq!(outcomes(&p), ["close-of-nil by g0 at op 0"]);
+    }
+
+    #[test]
+    fn close_races_with_a_send() {
+        // The send either happens first (into the buffer) or panics on the closed channel.
+        let p = program([Some(1), None], vec![vec![Close(0)], vec![Send(0)]]);
+        assert_eq!(outcomes(&p), ["clean", "send-on-closed by g1 at op 0"]);
+        // A parked sender panics once the channel is closed under it.
+        let p = program(UNBUFFERED, vec![vec![Close(0)], vec![Send(0)]]);
+        assert_eq!(outcomes(&p), ["send-on-closed by g1 at op 0"]);
+        let p = program(UNBUFFERED, vec![vec![Close(0), Close(0)]]);
+        assert_eq!(outcomes(&p), ["close-of-closed by g0 at op 1"]);
+        // A receive on a closed channel returns at once.
+        let p = program(UNBUFFERED, vec![vec![Close(0), Recv(0)]]);
+        assert_eq!(outcomes(&p), ["clean"]);
+    }
+
+    #[test]
+    fn select_default_is_taken_only_when_no_partner_has_parked() {
+        // g1 may or may not have parked in its receive when the root's select runs.
+        let p = program(
+            UNBUFFERED,
+            vec![vec![Select(vec![Case::Send(0)], true)], vec![Recv(0)]],
+        );
+        assert_eq!(outcomes(&p), ["clean", "leak: g1 at op 0 [chan receive]"]);
+        // Without a default, either ready case may be chosen; the other sender is left.
+        let p = program(
+            UNBUFFERED,
+            vec![
+                vec![Select(vec![Case::Recv(0), Case::Recv(1)], false)],
+                vec![Send(0)],
+                vec![Send(1)],
+            ],
+        );
+        assert_eq!(
+            outcomes(&p),
+            [
+                "leak: g1 at op 0 [chan send]",
+                "leak: g2 at op 0 [chan send]"
+            ]
+        );
+        let p = program(
+            UNBUFFERED,
+            vec![vec![Select(vec![Case::Recv(0), Case::Done], false)]],
+        );
+        assert_eq!(outcomes(&p), ["deadlock: g0 at op 0 [select]"]);
+    }
+
+    #[test]
+    fn mutex_misuse_is_fatal_and_ab_ba_can_deadlock() {
+        let p = program(UNBUFFERED, vec![vec![Unlock(0)]]);
+        assert_eq!(outcomes(&p), ["unlock-of-unlocked by g0 at op 0"]);
+        let p = program(UNBUFFERED, vec![vec![Lock(0), Lock(0)]]);
+        assert_eq!(outcomes(&p), ["deadlock: g0 at op 1 [sync.Mutex.Lock]"]);
+        let p = program(
+            UNBUFFERED,
+            vec![
+                vec![Lock(0), Lock(1), Unlock(1), Unlock(0)],
+                vec![Lock(1), Lock(0), Unlock(0), Unlock(1)],
+            ],
+        );
+        assert_eq!(
+            outcomes(&p),
+            [
+                "clean",
+                "deadlock: g0 at op 1 [sync.Mutex.Lock], g1 at op 1 [sync.Mutex.Lock]"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pending_writer_blocks_new_readers() {
+        // The root read-locks twice; g1's Lock, if it comes in between, waits for the first
+        // reader and makes the second RLock park: the recursive-RLock deadlock.
+        let p = program(
+            UNBUFFERED,
+            vec![vec![RLock, RLock, RUnlock, RUnlock], vec![WLock, WUnlock]],
+        );
+        assert_eq!(
+            outcomes(&p),
+            [
+                "clean",
+                "deadlock: g0 at op 1 [sync.RWMutex.RLock], g1 at op 0 [sync.RWMutex.Lock]"
+            ]
+        );
+        // A second writer waits on the writer mutex, not on the readers.
+        let p = program(UNBUFFERED, vec![vec![WLock, WLock]]);
+        assert_eq!(outcomes(&p), ["deadlock: g0 at op 1 [sync.Mutex.Lock]"]);
+        let p = program(UNBUFFERED, vec![vec![RUnlock]]);
+        assert_eq!(outcomes(&p), ["runlock-of-unlocked by g0 at op 0"]);
+        let p = program(UNBUFFERED, vec![vec![WUnlock]]);
+        assert_eq!(outcomes(&p), ["unlock-of-unlocked-rw by g0 at op 0"]);
+    }
+
+    #[test]
+    fn waitgroup_counter_wait_and_reuse() {
+        let p = program(UNBUFFERED, vec![vec![Done]]);
+        assert_eq!(outcomes(&p), ["wait-group-negative by g0 at op 0"]);
+        // Goroutines start before the root's first operation, so g1's Done may come first.
+        let p = program(UNBUFFERED, vec![vec![Add(1), Wait], vec![Done]]);
+        assert_eq!(outcomes(&p), ["clean", "wait-group-negative by g1 at op 0"]);
+        let p = program(UNBUFFERED, vec![vec![Add(2), Wait], vec![Done]]);
+        assert_eq!(
+            outcomes(&p),
+            [
+                "deadlock: g0 at op 1 [sync.WaitGroup.Wait]",
+                "wait-group-negative by g1 at op 0"
+            ]
+        );
+        // g1 re-adds: after releasing the parked root (which may see the reuse and panic),
+        // or before the root waits (which then waits for ever).
+        let p = program(UNBUFFERED, vec![vec![Add(1), Wait], vec![Done, Add(1)]]);
+        assert_eq!(
+            outcomes(&p),
+            [
+                "clean",
+                "deadlock: g0 at op 1 [sync.WaitGroup.Wait]",
+                "wait-group-reused by g0 at op 1",
+                "wait-group-negative by g1 at op 0"
+            ]
+        );
+    }
+
+    #[test]
+    fn cond_signals_are_lost_without_a_waiter_and_wait_needs_the_lock() {
+        let p = program(UNBUFFERED, vec![vec![CondWait]]);
+        assert_eq!(outcomes(&p), ["unlock-of-unlocked by g0 at op 0"]);
+        let p = program(
+            UNBUFFERED,
+            vec![
+                vec![Lock(0), CondWait, Unlock(0)],
+                vec![Lock(0), Signal, Unlock(0)],
+            ],
+        );
+        assert_eq!(
+            outcomes(&p),
+            ["clean", "deadlock: g0 at op 1 [sync.Cond.Wait]"]
+        );
+        // Signal wakes one of two waiters; Broadcast wakes both.
+        let waiter = vec![Lock(0), CondWait, Unlock(0)];
+        let p = program(
+            UNBUFFERED,
+            vec![
+                vec![],
+                waiter.clone(),
+                waiter.clone(),
+                vec![Lock(0), Signal, Unlock(0)],
+            ],
+        );
+        let all = outcomes(&p);
+        assert!(
+            all.contains(&"leak: g1 at op 1 [sync.Cond.Wait]".to_string()),
+            "{all:?}"
+        );
+        assert!(!all.contains(&"clean".to_string()), "{all:?}");
+        let p = program(
+            UNBUFFERED,
+            vec![
+                vec![],
+                waiter.clone(),
+                waiter,
+                vec![Lock(0), Broadcast, Unlock(0)],
+            ],
+        );
+        assert!(outcomes(&p).contains(&"clean".to_string()));
+    }
+
+    #[test]
+    fn failures_that_can_race_are_outside_the_model() {
+        // Go can hang printing a fatal error and a panic raised at once on two Ps.
+        let p = program(UNBUFFERED, vec![vec![Unlock(1)], vec![Done]]);
+        assert!(
+            analyze(&p)
+                .unsupported
+                .unwrap()
+                .contains("panic during panic")
+        );
+        let p = program(UNBUFFERED, vec![vec![Unlock(1), Done]]);
+        assert_eq!(analyze(&p).unsupported, None);
+    }
+
+    #[test]
+    fn cancel_closes_done_once() {
+        let p = program(UNBUFFERED, vec![vec![AwaitDone], vec![Cancel, Cancel]]);
+        assert_eq!(outcomes(&p), ["clean"]);
+        let p = program(UNBUFFERED, vec![vec![AwaitDone]]);
+        assert_eq!(outcomes(&p), ["deadlock: g0 at op 0 [chan receive]"]);
     }
 }

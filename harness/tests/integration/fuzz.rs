@@ -2,61 +2,155 @@
 //! (generated programs against the model checker), and proof that the oracles bite.
 //!
 //! `PROPTEST_CASES` sets the number of cases of each property (default: a bounded CI pass).
-//! Failures persist under `harness/tests/integration/fuzz.proptest-regressions` and run first.
+//! Failures persist in `fuzz.proptest-regressions` beside this file and run first; a real find
+//! is promoted to `scenarios/regressions/`.
 
-use gorepro::fuzz::batch::{self, Case};
-use gorepro::fuzz::lang::{self, Op, Program};
-use gorepro::fuzz::render::{self, Mutation};
+use gorepro::Diagnosis;
+use gorepro::fuzz::batch::{self, Batch, Case};
+use gorepro::fuzz::lang::{self, Program};
+use gorepro::fuzz::model;
+use gorepro::fuzz::render::Mutation;
 use gorepro::{Config, Harness};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence, TestRunner};
+
+/// Average programs per tier-2 case (1 to twice this, so a failure shrinks to one program); a
+/// case's programs share one build.
+const BATCH: usize = 24;
 
 fn harness() -> Harness {
     Harness::new(Config::from_env().unwrap()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
+/// `PROPTEST_CASES`, or `default` for the bounded CI pass.
+fn config(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+        .unwrap_or(default);
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
 }
 
-/// Runs `programs` as one batch and returns the cases.
-fn check(harness: &Harness, programs: &[Program], mutation: Mutation) -> Vec<Case> {
-    let batch = batch::build_batch(harness, programs, mutation, &harness.config.cache_dir)
+/// Builds the supported programs into one batch and checks every one of them.
+fn run_batch(
+    harness: &Harness,
+    programs: Vec<Program>,
+    mutation: Mutation,
+    corrupt: &(dyn Fn(&mut Diagnosis) + Sync),
+) -> (Batch, Vec<Case>) {
+    let programs: Vec<Program> = programs
+        .into_iter()
+        .filter(|p| model::analyze(p).unsupported.is_none())
+        .collect();
+    let batch = batch::build_batch(harness, &programs, mutation, &harness.config.cache_dir)
         .unwrap_or_else(|e| panic!("{e}"));
-    batch::check(harness, &batch, 2, &|_| {}).unwrap_or_else(|e| panic!("{e}"))
+    let cases = batch::check(harness, &batch, 2, corrupt).unwrap_or_else(|e| panic!("{e}"));
+    (batch, cases)
+}
+
+/// Properties 1 and 2 for one case; `Err` explains the failure.
+fn properties(harness: &Harness, batch: &Batch, case: &Case) -> Result<(), String> {
+    if case.expected.len() == 1 && case.observed != case.expected[0] {
+        return Err(format!(
+            "the model says every schedule ends in one state, Go ended in another\n{}",
+            batch::explain(harness, batch, case)
+        ));
+    }
+    if !case.observed_is_reachable() {
+        return Err(format!(
+            "Go ended in a state the model says is unreachable\n{}",
+            batch::explain(harness, batch, case)
+        ));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(4))]
+
+    /// Every generated program ends, in Go, in a state the model can reach, and in the only one
+    /// when the model says there is only one.
+    #[test]
+    fn tier2_go_ends_where_the_model_says(programs in prop::collection::vec(lang::program(), 1..=2 * BATCH)) {
+        let harness = harness();
+        let (batch, cases) = run_batch(&harness, programs, Mutation::None, &|_| {});
+        for case in &cases {
+            properties(&harness, &batch, case).map_err(TestCaseError::fail)?;
+        }
+    }
+}
+
+/// A fixed sample of generated programs (deterministic seed) for the mutation tests.
+fn sample(n: usize) -> Vec<Program> {
+    let mut runner = TestRunner::deterministic();
+    (0..n)
+        .map(|_| lang::program().new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+fn failures(harness: &Harness, batch: &Batch, cases: &[Case]) -> usize {
+    cases
+        .iter()
+        .filter(|c| properties(harness, batch, c).is_err())
+        .count()
 }
 
 #[test]
-fn fuzz_smoke() {
+fn tier2_the_unmutated_sample_agrees_and_mutations_are_caught() {
     let harness = harness();
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let programs: Vec<Program> = (0..40)
-        .map(|_| lang::program().new_tree(&mut runner).unwrap().current())
-        .collect();
-    let results = check(&harness, &programs, Mutation::None);
-    let mut bad = 0;
-    for case in &results {
-        eprintln!(
-            "{} {:?} -> {} ({} states, {} terminals)",
-            case.index,
-            programs[case.index].goroutines,
-            case.observed,
-            case.analysis.states,
-            case.expected.len()
-        );
-        if !case.observed_is_reachable() {
-            bad += 1;
-            eprintln!("---- program {}: {:?}", case.index, programs[case.index]);
-            eprintln!("observed: {}", case.observed);
-            for e in &case.expected {
-                eprintln!("  model: {e}");
-            }
-            eprintln!("  evidence: {}", case.evidence_dir.display());
+    let programs = sample(48);
+    let (batch, cases) = run_batch(&harness, programs.clone(), Mutation::None, &|_| {});
+    for case in &cases {
+        if let Err(why) = properties(&harness, &batch, case) {
+            panic!("{why}");
         }
     }
-    assert_eq!(bad, 0);
+    for mutation in [Mutation::DropUnlock, Mutation::BiggerBuffers] {
+        let (batch, cases) = run_batch(&harness, programs.clone(), mutation, &|_| {});
+        let caught = failures(&harness, &batch, &cases);
+        assert!(caught > 0, "renderer mutation {mutation:?} went unnoticed");
+        eprintln!(
+            "renderer mutation {mutation:?}: {caught} of {} programs disagree",
+            cases.len()
+        );
+    }
+    // A classifier that confuses a send with a receive.
+    let swap = |d: &mut Diagnosis| {
+        for group in &mut d.stuck {
+            group.wait = match group.wait.as_str() {
+                "chan send" => "chan receive".into(),
+                "chan receive" => "chan send".into(),
+                other => other.into(),
+            };
+        }
+    };
+    let (batch, cases) = run_batch(&harness, programs.clone(), Mutation::None, &swap);
+    let caught = failures(&harness, &batch, &cases);
+    assert!(
+        caught > 0,
+        "the send/receive classifier mutation went unnoticed"
+    );
+    eprintln!(
+        "classifier mutation (send/receive swapped): {caught} of {} programs disagree",
+        cases.len()
+    );
+    // A classifier that calls every leak a deadlock.
+    let leak_as_deadlock = |d: &mut Diagnosis| {
+        if d.outcome == gorepro::Outcome::Leak {
+            d.outcome = gorepro::Outcome::Deadlock;
+        }
+    };
+    let (batch, cases) = run_batch(&harness, programs, Mutation::None, &leak_as_deadlock);
+    let caught = failures(&harness, &batch, &cases);
+    assert!(
+        caught > 0,
+        "the leak-as-deadlock classifier mutation went unnoticed"
+    );
 }
