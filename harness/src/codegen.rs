@@ -149,6 +149,7 @@ mod tests {
             outcome: Outcome::Clean,
             class: None,
             stuck: vec![],
+            when: vec![],
         };
         Scenario {
             id: "demo".into(),

@@ -169,7 +169,7 @@ impl Harness {
         evidence.vet = vet::parse(&vet_output);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
-        let expectation = scenario.expectation(variant);
+        let expectation = &scenario.expectation_at(variant, params);
         let mismatches = compare(expectation, &diagnosis, &scenario.package);
         Ok(RunRecord {
             scenario: scenario.id.clone(),

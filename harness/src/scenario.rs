@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::classify::{Outcome, taxonomy};
+use crate::fuzz::rule::{self, Expr};
 
 /// One loaded, validated scenario.
 #[derive(Debug, Clone)]
@@ -63,6 +64,16 @@ pub struct Expectation {
     pub outcome: Outcome,
     pub class: Option<&'static str>,
     pub stuck: Vec<ExpectedStuck>,
+    /// `[[expect.<variant>.when]]`: the first clause whose condition holds at the run's
+    /// parameters replaces this expectation (see [`Scenario::expectation_at`]).
+    pub when: Vec<Clause>,
+}
+
+/// A parameter-dependent expectation: `if` a condition over the parameters, then this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub condition: Expr,
+    pub then: Expectation,
 }
 
 /// A stuck goroutine the diagnosis must list: its wait reason and, optionally, where.
@@ -72,6 +83,8 @@ pub struct ExpectedStuck {
     /// `buggy.go:23` or `buggy.go`, relative to the scenario's package directory.
     pub at: Option<String>,
     pub count: Option<usize>,
+    /// `count_of = "items - capacity"`: the count as a function of the parameters.
+    pub count_of: Option<Expr>,
 }
 
 /// Which of a scenario's two programs to build.
@@ -184,6 +197,17 @@ struct RawExpectation {
     class: Option<Spanned<String>>,
     #[serde(default)]
     stuck: Vec<RawStuck>,
+    #[serde(default)]
+    when: Vec<RawClause>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClause {
+    #[serde(rename = "if")]
+    condition: Spanned<String>,
+    #[serde(flatten)]
+    then: RawExpectation,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +216,7 @@ struct RawStuck {
     wait: String,
     at: Option<String>,
     count: Option<usize>,
+    count_of: Option<Spanned<String>>,
 }
 
 /// Parses and validates one spec. `samples_dir` is `go-samples/`, where the package must exist.
@@ -278,7 +303,17 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
         });
     }
 
-    let expectation = |raw: &RawExpectation| -> Result<Expectation, ScenarioError> {
+    let param_names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+    let names: Vec<&str> = param_names.iter().map(String::as_str).collect();
+    let expression = |text: &Spanned<String>| {
+        rule::parse(text.get_ref(), &names).map_err(|m| invalid(text.span(), m))
+    };
+    fn expectation(
+        raw: &RawExpectation,
+        nested: bool,
+        invalid: &dyn Fn(std::ops::Range<usize>, String) -> ScenarioError,
+        expression: &dyn Fn(&Spanned<String>) -> Result<Expr, ScenarioError>,
+    ) -> Result<Expectation, ScenarioError> {
         let outcome: Outcome = raw
             .outcome
             .get_ref()
@@ -295,20 +330,42 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
                 "a clean outcome cannot name a bug class".into(),
             ));
         }
+        if nested && let Some(clause) = raw.when.first() {
+            return Err(invalid(
+                clause.condition.span(),
+                "a `when` clause cannot have `when` clauses of its own".into(),
+            ));
+        }
+        let mut stuck = Vec::new();
+        for s in &raw.stuck {
+            if let (Some(_), Some(of)) = (s.count, &s.count_of) {
+                return Err(invalid(
+                    of.span(),
+                    "give `count` or `count_of`, not both".into(),
+                ));
+            }
+            stuck.push(ExpectedStuck {
+                wait: s.wait.clone(),
+                at: s.at.clone(),
+                count: s.count,
+                count_of: s.count_of.as_ref().map(expression).transpose()?,
+            });
+        }
+        let mut when = Vec::new();
+        for clause in &raw.when {
+            when.push(Clause {
+                condition: expression(&clause.condition)?,
+                then: expectation(&clause.then, true, invalid, expression)?,
+            });
+        }
         Ok(Expectation {
             outcome,
             class,
-            stuck: raw
-                .stuck
-                .iter()
-                .map(|s| ExpectedStuck {
-                    wait: s.wait.clone(),
-                    at: s.at.clone(),
-                    count: s.count,
-                })
-                .collect(),
+            stuck,
+            when,
         })
-    };
+    }
+    let expectation = |raw: &RawExpectation| expectation(raw, false, &invalid, &expression);
 
     Ok(Scenario {
         id: id.clone(),
@@ -363,6 +420,35 @@ impl Scenario {
         match variant {
             Variant::Buggy => &self.buggy,
             Variant::Fixed => &self.fixed,
+        }
+    }
+
+    /// The expectation at these parameters: the first `when` clause that holds (else the
+    /// variant's own), with every `count_of` evaluated into `count`.
+    pub fn expectation_at(&self, variant: Variant, params: &Params) -> Expectation {
+        let base = self.expectation(variant);
+        let chosen = base
+            .when
+            .iter()
+            .find(|c| c.condition.eval(&params.0) != 0)
+            .map_or(base, |c| &c.then);
+        Expectation {
+            outcome: chosen.outcome,
+            class: chosen.class,
+            stuck: chosen
+                .stuck
+                .iter()
+                .map(|s| ExpectedStuck {
+                    count: s
+                        .count_of
+                        .as_ref()
+                        .map(|e| e.eval(&params.0).max(0) as usize)
+                        .or(s.count),
+                    count_of: None,
+                    ..s.clone()
+                })
+                .collect(),
+            when: Vec::new(),
         }
     }
 

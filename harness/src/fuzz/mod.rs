@@ -117,3 +117,41 @@ impl fmt::Display for EndState {
         Ok(())
     }
 }
+
+/// Tier 1: builds and runs one scenario variant at one parameter point and compares
+/// the diagnosis with the spec's rule at that point. Returns the mismatches, empty if it holds.
+pub fn check_point(
+    harness: &crate::Harness,
+    scenario: &crate::scenario::Scenario,
+    variant: crate::scenario::Variant,
+    params: &crate::scenario::Params,
+    gomaxprocs: u32,
+) -> Result<(Diagnosis, Vec<String>), crate::Error> {
+    use crate::{build, classify, evidence, run};
+    let program = harness.program(scenario, variant, params);
+    let artifact = build::build(&harness.toolchain, &program, &harness.config.cache_dir)?;
+    let output = run::run(
+        &run::RunRequest {
+            binary: artifact.binary,
+            evidence_dir: harness.config.cache_dir.join("runs").join(format!(
+                "tier1-{}-{variant}-{}",
+                scenario.id,
+                std::process::id()
+            )),
+            gomaxprocs,
+            base_env: harness.toolchain.env(),
+            args: vec![],
+            // Several class rules rest on the trace, so tier 1 keeps it.
+            env: vec![],
+        },
+        &harness.config,
+    )?;
+    let diagnosis = classify::classify(&evidence::collect(
+        &harness.toolchain,
+        &harness.config.cache_dir,
+        &output,
+    ));
+    let expectation = scenario.expectation_at(variant, params);
+    let mismatches = crate::compare(&expectation, &diagnosis, &scenario.package);
+    Ok((diagnosis, mismatches))
+}
