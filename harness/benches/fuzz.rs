@@ -27,7 +27,7 @@ fn main() {
 
     let started = Instant::now();
     let built = batch::build_batch(&harness, &programs, Mutation::None, scratch.path()).unwrap();
-    let cases = batch::check(&harness, &built, 2, &|_| {}).unwrap();
+    let cases = batch::check(&harness, &built, 2, None, &|_| {}).unwrap();
     let batched = started.elapsed();
     let agree = cases.iter().filter(|c| c.observed_is_reachable()).count();
 
@@ -42,7 +42,7 @@ fn main() {
             &dir,
         )
         .unwrap();
-        batch::check(&harness, &one, 1, &|_| {}).unwrap();
+        batch::check(&harness, &one, 1, None, &|_| {}).unwrap();
     }
     let naive = started.elapsed();
 

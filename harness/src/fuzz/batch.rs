@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::EndState;
 use super::lang::Program;
-use super::model::{self, Analysis};
+use super::model::{self, Analysis, Schedule};
 use super::render::{self, Mutation, Rendered};
 use crate::scenario::Variant;
 use crate::{Diagnosis, Error, Harness, build, classify, codegen, evidence, run};
@@ -45,6 +45,8 @@ pub struct Case {
     pub observed: EndState,
     pub diagnosis: Diagnosis,
     pub evidence_dir: PathBuf,
+    /// The forced schedule the run followed, if any; `expected` is then its one end state.
+    pub schedule: Option<Schedule>,
 }
 
 impl Case {
@@ -92,7 +94,13 @@ pub fn run_one(
     index: usize,
     gomaxprocs: u32,
     worker: usize,
+    schedule: Option<&Schedule>,
 ) -> Result<(Diagnosis, PathBuf), Error> {
+    let mut env = vec![("GOREPRO_TRACE".to_string(), "off".to_string())];
+    if let Some(schedule) = schedule {
+        env.push(("GOREPRO_SCHEDULE".into(), schedule.env_value()));
+        env.push(("GOREPRO_GATE_TIMEOUT_MS".into(), "1000".into()));
+    }
     let evidence_dir = harness.config.cache_dir.join("runs").join(format!(
         "fuzz-{}-{}-w{worker}",
         std::process::id(),
@@ -109,7 +117,7 @@ pub fn run_one(
             gomaxprocs,
             base_env: harness.toolchain.env(),
             args: vec![render::function_name(index)],
-            env: vec![("GOREPRO_TRACE".into(), "off".into())],
+            env,
         },
         &config,
     )?;
@@ -118,12 +126,15 @@ pub fn run_one(
 }
 
 /// Model-checks and runs every program of the batch on `workers` threads, alternating
-/// GOMAXPROCS 1 and 2. `corrupt` lets a test plant a classifier mistake between the
+/// GOMAXPROCS 1 and 2. With `forced = Some(seed)`, each program runs under a schedule the
+/// model chooses from the seed (programs without one are skipped) and is expected to end in
+/// that schedule's state. `corrupt` lets a test plant a classifier mistake between the
 /// diagnosis and the comparison.
 pub fn check(
     harness: &Harness,
     batch: &Batch,
     workers: usize,
+    forced: Option<u64>,
     corrupt: &(dyn Fn(&mut Diagnosis) + Sync),
 ) -> Result<Vec<Case>, Error> {
     let next = AtomicUsize::new(0);
@@ -139,25 +150,38 @@ pub fn check(
                     };
                     let gomaxprocs = 1 + (index % 2) as u32;
                     let analysis = model::analyze(program);
-                    let result = run_one(harness, batch, index, gomaxprocs, worker).map(
-                        |(mut diagnosis, evidence_dir)| {
-                            corrupt(&mut diagnosis);
-                            let lines = &batch.rendered.lines[index];
-                            Case {
-                                index,
-                                gomaxprocs,
-                                expected: analysis
-                                    .terminals
-                                    .iter()
-                                    .map(|t| EndState::expected(t, lines))
-                                    .collect(),
-                                observed: EndState::observed(&diagnosis),
-                                analysis,
-                                diagnosis,
-                                evidence_dir,
-                            }
+                    let schedule = match forced {
+                        Some(seed) => match model::forced_schedule(program, seed ^ index as u64) {
+                            Some(schedule) => Some(schedule),
+                            None => continue,
                         },
-                    );
+                        None => None,
+                    };
+                    let lines = &batch.rendered.lines[index];
+                    let expected = match &schedule {
+                        Some(s) => vec![EndState::expected(&s.terminal, lines)],
+                        None => analysis
+                            .terminals
+                            .iter()
+                            .map(|t| EndState::expected(t, lines))
+                            .collect(),
+                    };
+                    let result =
+                        run_one(harness, batch, index, gomaxprocs, worker, schedule.as_ref()).map(
+                            |(mut diagnosis, evidence_dir)| {
+                                corrupt(&mut diagnosis);
+                                Case {
+                                    index,
+                                    gomaxprocs,
+                                    expected,
+                                    observed: EndState::observed(&diagnosis),
+                                    analysis,
+                                    diagnosis,
+                                    evidence_dir,
+                                    schedule,
+                                }
+                            },
+                        );
                     results.lock().unwrap().push(result);
                 }
             });
@@ -202,6 +226,12 @@ pub fn explain(harness: &Harness, batch: &Batch, case: &Case) -> String {
             .nth(1)
             .map_or(String::new(), |f| format!("func {f}")),
     );
+    if let Some(schedule) = &case.schedule {
+        out.push_str(&format!(
+            "forced schedule (goroutine per operation): {}\n",
+            schedule.env_value()
+        ));
+    }
     out.push_str(&format!("observed:  {}\n", case.observed));
     for state in &case.expected {
         out.push_str(&format!("model:     {state}\n"));
@@ -220,12 +250,16 @@ pub fn explain(harness: &Harness, batch: &Batch, case: &Case) -> String {
         out.push_str(&format!(
             "replay:    cd {samples} && printf '{{\"Replace\":{{\"{target}\":\"{file}\"}}}}' > /tmp/fuzz-overlay.json \
              && {experiment}{go} build -overlay /tmp/fuzz-overlay.json -o /tmp/fuzz-case ./fuzz/batch \
-             && GOTRACEBACK=all GOMAXPROCS={procs} GOREPRO_TRACE=off /tmp/fuzz-case p0\n",
+             && GOTRACEBACK=all GOMAXPROCS={procs} GOREPRO_TRACE=off{schedule} /tmp/fuzz-case p0\n",
             samples = harness.config.samples_dir().display(),
             target = target.display(),
             file = file.display(),
             go = harness.toolchain.go.display(),
             procs = case.gomaxprocs,
+            schedule = case
+                .schedule
+                .as_ref()
+                .map_or(String::new(), |s| format!(" GOREPRO_SCHEDULE={}", s.env_value())),
         ));
     }
     out.push_str(

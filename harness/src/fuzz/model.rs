@@ -154,7 +154,7 @@ enum Writer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct State {
+pub(crate) struct State {
     goroutines: Vec<Goroutine>,
     /// Buffered values and closed flag per channel.
     channels: [(u8, bool); CHANNELS],
@@ -186,23 +186,7 @@ pub fn analyze(program: &Program) -> Analysis {
         terminals: BTreeSet::new(),
         unsupported: None,
     };
-    let start = State {
-        goroutines: vec![
-            Goroutine {
-                pc: 0,
-                phase: Phase::Ready
-            };
-            program.goroutines.len()
-        ],
-        channels: [(0, false); CHANNELS],
-        mutexes: [false; MUTEXES],
-        readers: 0,
-        writer: Writer::None,
-        counter: 0,
-        waiters: 0,
-        cond_queue: Vec::new(),
-        cancelled: false,
-    };
+    let start = initial(program);
     let mut stack = vec![start];
     while let Some(state) = stack.pop() {
         if !checker.visited.insert(state.clone()) {
@@ -612,6 +596,170 @@ impl Checker<'_> {
             }
         }
         Next::State(s)
+    }
+}
+
+/// A schedule the Go program can be forced to follow with `support.Turn`, and where it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// The goroutine that starts each operation, in order (`GOREPRO_SCHEDULE`).
+    pub steps: Vec<usize>,
+    pub terminal: Terminal,
+}
+
+impl Schedule {
+    /// `GOREPRO_SCHEDULE`'s value.
+    pub fn env_value(&self) -> String {
+        self.steps
+            .iter()
+            .map(|g| g.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// A schedule chosen from `seed`: at each step one goroutine waiting at its next operation
+/// starts it, and everything that operation wakes runs until it finishes or blocks (what
+/// `support.Turn` enforces). Only steps whose result Go cannot vary are taken (no select with
+/// two ready cases, no two woken goroutines racing for a mutex); `None` if no such step is left
+/// before the end.
+pub fn forced_schedule(program: &Program, seed: u64) -> Option<Schedule> {
+    let mut checker = Checker {
+        program,
+        visited: HashSet::new(),
+        terminals: BTreeSet::new(),
+        unsupported: None,
+    };
+    let mut rng = seed;
+    let mut state = initial(program);
+    // The pc at which each goroutine started its current operation.
+    let mut started: Vec<Option<u8>> = vec![None; program.goroutines.len()];
+    let mut steps = Vec::new();
+    loop {
+        let at_gate: Vec<usize> = (0..state.goroutines.len())
+            .filter(|&g| {
+                state.goroutines[g].phase == Phase::Ready
+                    && started[g] != Some(state.goroutines[g].pc)
+                    && checker.op(&state, g).is_some()
+            })
+            .collect();
+        if at_gate.is_empty() {
+            let terminal = checker.terminal(&state);
+            return (checker.unsupported.is_none()).then_some(Schedule { steps, terminal });
+        }
+        let options: Vec<(usize, Settled)> = at_gate
+            .iter()
+            .filter_map(|&g| {
+                let mut started = started.clone();
+                started[g] = Some(state.goroutines[g].pc);
+                let mut moves = Vec::new();
+                checker.moves_of(&state, g, &mut moves);
+                let next = match single(moves)? {
+                    None => state.clone(), // blocks at once
+                    Some(Next::Failure(t)) => return Some((g, Err(t))),
+                    Some(Next::State(s)) => s,
+                };
+                settle(&mut checker, next, started).map(|r| (g, r))
+            })
+            .collect();
+        if options.is_empty() {
+            return None;
+        }
+        rng = splitmix(rng);
+        let (g, result) = options[(rng % options.len() as u64) as usize].clone();
+        steps.push(g);
+        match result {
+            Err(terminal) => {
+                return (checker.unsupported.is_none()).then_some(Schedule { steps, terminal });
+            }
+            Ok((s, st)) => {
+                state = s;
+                started = st;
+            }
+        }
+    }
+}
+
+/// A step's outcome once everything it woke has run: the state and the pc at which each
+/// goroutine started its current operation, or a panic.
+type Settled = Result<(State, Vec<Option<u8>>), Terminal>;
+
+/// Runs the goroutines inside an operation (woken, relocking, about to panic) until none can
+/// move; `None` if the order among them could change the result.
+fn settle(
+    checker: &mut Checker<'_>,
+    mut state: State,
+    started: Vec<Option<u8>>,
+) -> Option<Settled> {
+    loop {
+        let inside = |s: &State, g: usize| {
+            s.goroutines[g].phase != Phase::Ready || started[g] == Some(s.goroutines[g].pc)
+        };
+        let mut movers = Vec::new();
+        for g in 0..state.goroutines.len() {
+            if inside(&state, g) {
+                let mut moves = Vec::new();
+                checker.moves_of(&state, g, &mut moves);
+                if !moves.is_empty() {
+                    movers.push(moves);
+                }
+            }
+        }
+        match movers.len() {
+            0 => return Some(Ok((state, started))),
+            1 => match single(movers.pop()?)? {
+                Some(Next::State(s)) => state = s,
+                Some(Next::Failure(t)) => return Some(Err(t)),
+                None => return Some(Ok((state, started))),
+            },
+            _ => return None,
+        }
+    }
+}
+
+/// The only result of a set of moves: `Some(None)` for no move, `None` if they differ.
+fn single(moves: Vec<Next>) -> Option<Option<Next>> {
+    let mut moves = moves.into_iter();
+    let Some(first) = moves.next() else {
+        return Some(None);
+    };
+    for other in moves {
+        let same = match (&first, &other) {
+            (Next::State(a), Next::State(b)) => a == b,
+            (Next::Failure(a), Next::Failure(b)) => a == b,
+            _ => false,
+        };
+        if !same {
+            return None;
+        }
+    }
+    Some(Some(first))
+}
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn initial(program: &Program) -> State {
+    State {
+        goroutines: vec![
+            Goroutine {
+                pc: 0,
+                phase: Phase::Ready
+            };
+            program.goroutines.len()
+        ],
+        channels: [(0, false); CHANNELS],
+        mutexes: [false; MUTEXES],
+        readers: 0,
+        writer: Writer::None,
+        counter: 0,
+        waiters: 0,
+        cond_queue: Vec::new(),
+        cancelled: false,
     }
 }
 

@@ -34,6 +34,9 @@ fn config(default: u32) -> ProptestConfig {
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
             "proptest-regressions",
         ))),
+        // Each shrink step is a build and a run; enough to reach a one-program batch and
+        // shrink that program's operations.
+        max_shrink_iters: 300,
         ..ProptestConfig::default()
     }
 }
@@ -51,7 +54,7 @@ fn run_batch(
         .collect();
     let batch = batch::build_batch(harness, &programs, mutation, &harness.config.cache_dir)
         .unwrap_or_else(|e| panic!("{e}"));
-    let cases = batch::check(harness, &batch, 2, corrupt).unwrap_or_else(|e| panic!("{e}"));
+    let cases = batch::check(harness, &batch, 2, None, corrupt).unwrap_or_else(|e| panic!("{e}"));
     (batch, cases)
 }
 
@@ -83,6 +86,35 @@ proptest! {
         let (batch, cases) = run_batch(&harness, programs, Mutation::None, &|_| {});
         for case in &cases {
             properties(&harness, &batch, case).map_err(TestCaseError::fail)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(3))]
+
+    /// Under a schedule the model picks from the seed and Go is forced to follow
+    /// (`support.Turn`), Go ends exactly where the model says that schedule ends.
+    #[test]
+    fn tier2_forced_schedules_end_where_the_model_says(
+        programs in prop::collection::vec(lang::program(), 1..=2 * BATCH),
+        seed in any::<u64>(),
+    ) {
+        let harness = harness();
+        let programs: Vec<Program> = programs
+            .into_iter()
+            .filter(|p| model::analyze(p).unsupported.is_none())
+            .collect();
+        let batch = batch::build_batch(&harness, &programs, Mutation::None, &harness.config.cache_dir)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cases = batch::check(&harness, &batch, 2, Some(seed), &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+        prop_assert!(cases.len() * 2 >= programs.len(), "the model found a forced schedule for only {} of {} programs", cases.len(), programs.len());
+        for case in &cases {
+            prop_assert!(
+                case.observed == case.expected[0],
+                "the forced schedule ended elsewhere than the model says\n{}",
+                batch::explain(&harness, &batch, case)
+            );
         }
     }
 }
