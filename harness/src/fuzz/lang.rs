@@ -19,7 +19,8 @@ pub const CHANNELS: usize = 2;
 pub const MUTEXES: usize = 2;
 
 /// One fuzzed program.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Program {
     /// Capacity of each channel; `None` is a nil channel (declared, never made).
     pub channels: [Option<u8>; CHANNELS],
@@ -28,7 +29,7 @@ pub struct Program {
 }
 
 /// One operation of a goroutine.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize)]
 pub enum Op {
     Send(u8),
     Recv(u8),
@@ -57,7 +58,7 @@ pub enum Op {
 }
 
 /// One communication of a `select`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 pub enum Case {
     Send(u8),
     Recv(u8),
