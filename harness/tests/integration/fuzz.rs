@@ -206,9 +206,6 @@ fn tier2_the_unmutated_sample_agrees_and_mutations_are_caught() {
 /// Tier 1: every parameterised catalog scenario, both variants, at parameter points drawn from
 /// its domain, diagnoses as its spec's rule says (`when` clauses and `count_of`).
 #[test]
-#[ignore = "finds real disagreements at non-default parameters (chan-nil timeout_ms=326 \
-            diagnoses deadlock, map-concurrent-writes fixed times out at 22x247840, wg-negative-counter \
-            uploads=59 once classified as reuse); see the issue-5 report; run with --ignored"]
 fn tier1_catalog_parameters_follow_the_spec_rule() {
     use gorepro::scenario::{Params, Variant};
     let harness = harness();
