@@ -203,8 +203,9 @@ fn tier2_the_unmutated_sample_agrees_and_mutations_are_caught() {
     );
 }
 
-/// Tier 1: every parameterised catalog scenario, both variants, at parameter points drawn from
-/// its domain, diagnoses as its spec's rule says (`when` clauses and `count_of`).
+/// Tier 1: every parameterised catalog scenario, at parameter points drawn from its domain, with
+/// the variant drawn too (a build per point is the cost, so the bounded pass draws one point per
+/// scenario), diagnoses as its spec's rule says (`when` clauses and `count_of`).
 #[test]
 fn tier1_catalog_parameters_follow_the_spec_rule() {
     use gorepro::scenario::{Params, Variant};
@@ -216,39 +217,48 @@ fn tier1_catalog_parameters_follow_the_spec_rule() {
         .iter()
         .filter(|s| !s.params.is_empty())
     {
-        for variant in Variant::ALL {
-            let mut config = config(1);
-            config.source_file = Some(file!());
-            let mut runner = TestRunner::new(config);
-            let domain: Vec<_> = scenario.params.iter().map(|p| p.min..=p.max).collect();
-            let result = runner.run(&domain, |values| {
-                let params = Params(
-                    scenario
-                        .params
-                        .iter()
-                        .zip(&values)
-                        .map(|(p, v)| (p.name.clone(), *v))
-                        .collect(),
-                );
-                let (diagnosis, mismatches) =
-                    gorepro::fuzz::check_point(&harness, scenario, variant, &params, 2)
-                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                if mismatches.is_empty() {
-                    Ok(())
-                } else {
-                    Err(TestCaseError::fail(format!(
-                        "{} ({variant}) at {:?}: {}; diagnosed {} {:?}",
-                        scenario.id,
-                        params.0,
-                        mismatches.join("; "),
-                        diagnosis.outcome,
-                        diagnosis.class
-                    )))
-                }
-            });
-            if let Err(e) = result {
-                failures.push(e.to_string());
+        let mut config = config(1);
+        config.source_file = Some(file!());
+        let mut runner = TestRunner::new(config);
+        let domain: Vec<_> = scenario.params.iter().map(|p| p.min..=p.max).collect();
+        let result = runner.run(&(domain, any::<bool>()), |(values, fixed)| {
+            let variant = if fixed {
+                Variant::Fixed
+            } else {
+                Variant::Buggy
+            };
+            let params = Params(
+                scenario
+                    .params
+                    .iter()
+                    .zip(&values)
+                    .map(|(p, v)| (p.name.clone(), *v))
+                    .collect(),
+            );
+            let (diagnosis, mismatches) =
+                gorepro::fuzz::check_point(&harness, scenario, variant, &params, 2)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if mismatches.is_empty() {
+                Ok(())
+            } else {
+                Err(TestCaseError::fail(format!(
+                    "{} ({variant}) at {:?}: {}; diagnosed {} {:?}; replay: {}",
+                    scenario.id,
+                    params.0,
+                    mismatches.join("; "),
+                    diagnosis.outcome,
+                    diagnosis.class,
+                    harness.replay_command(
+                        scenario,
+                        variant,
+                        &params,
+                        &gorepro::RunOptions::default()
+                    ),
+                )))
             }
+        });
+        if let Err(e) = result {
+            failures.push(e.to_string());
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
