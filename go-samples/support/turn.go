@@ -32,11 +32,10 @@ func Turn(i int) {
 		if k >= len(sched) || sched[k] != i {
 			return false
 		}
-		if !beginSnapshot() {
+		v, ok := snapshotView(&buf, self)
+		if !ok {
 			return false
 		}
-		v := classify(stackDump(&buf), rootID.Load(), self)
-		endSnapshot()
 		for _, g := range v.goroutines {
 			if g.id == self || g.id == 1 || !slices.Contains(v.scenario, g.id) {
 				continue

@@ -64,6 +64,7 @@ pub fn program(harness: &Harness, rendered: &Rendered) -> codegen::Program {
         variant: Variant::Buggy,
         package: "./fuzz/batch".into(),
         tags: vec![],
+        race: false,
         overlay: vec![(module_dir.join(render::BATCH_FILE), rendered.source.clone())],
         module_dir,
     }
@@ -115,6 +116,7 @@ pub fn run_one(
             binary: batch.binary.clone(),
             evidence_dir,
             gomaxprocs,
+            godebug: None,
             base_env: harness.toolchain.env(),
             args: vec![render::function_name(index)],
             env,

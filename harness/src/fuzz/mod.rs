@@ -1,7 +1,8 @@
 //! Fuzzing with oracles: proptest-generated inputs, run as real Go, checked against what a rule
 //! or a model says must happen.
 //!
-//! - [`rule`] (tier 1): a scenario's expectation as a function of its parameters.
+//! - [`rule`] (tier 1): a scenario's expectation as a function of its parameters, checked by
+//!   [`crate::Harness::reproduce`] at drawn parameter points.
 //! - [`lang`] (tier 2): a small language of concurrent programs and its generators;
 //!   [`model`] computes every terminal state a program can reach; [`render`] writes programs as
 //!   Go; [`batch`] builds many programs into one binary and runs them.
@@ -116,42 +117,4 @@ impl fmt::Display for EndState {
         }
         Ok(())
     }
-}
-
-/// Tier 1: builds and runs one scenario variant at one parameter point and compares
-/// the diagnosis with the spec's rule at that point. Returns the mismatches, empty if it holds.
-pub fn check_point(
-    harness: &crate::Harness,
-    scenario: &crate::scenario::Scenario,
-    variant: crate::scenario::Variant,
-    params: &crate::scenario::Params,
-    gomaxprocs: u32,
-) -> Result<(Diagnosis, Vec<String>), crate::Error> {
-    use crate::{build, classify, evidence, run};
-    let program = harness.program(scenario, variant, params);
-    let artifact = build::build(&harness.toolchain, &program, &harness.config.cache_dir)?;
-    let output = run::run(
-        &run::RunRequest {
-            binary: artifact.binary,
-            evidence_dir: harness.config.cache_dir.join("runs").join(format!(
-                "tier1-{}-{variant}-{}",
-                scenario.id,
-                std::process::id()
-            )),
-            gomaxprocs,
-            base_env: harness.toolchain.env(),
-            args: vec![],
-            // Several class rules rest on the trace, so tier 1 keeps it.
-            env: vec![],
-        },
-        &harness.config,
-    )?;
-    let diagnosis = classify::classify(&evidence::collect(
-        &harness.toolchain,
-        &harness.config.cache_dir,
-        &output,
-    ));
-    let expectation = scenario.expectation_at(variant, params);
-    let mismatches = crate::compare(&expectation, &diagnosis, &scenario.package);
-    Ok((diagnosis, mismatches))
 }

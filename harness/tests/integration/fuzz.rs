@@ -235,25 +235,25 @@ fn tier1_catalog_parameters_follow_the_spec_rule() {
                     .map(|(p, v)| (p.name.clone(), *v))
                     .collect(),
             );
-            let (diagnosis, mismatches) =
-                gorepro::fuzz::check_point(&harness, scenario, variant, &params, 2)
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
-            if mismatches.is_empty() {
+            let options = gorepro::RunOptions {
+                gomaxprocs: 2,
+                label: "tier1".into(),
+            };
+            let record = harness
+                .reproduce(scenario, variant, &params, &options)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if record.matches {
                 Ok(())
             } else {
                 Err(TestCaseError::fail(format!(
-                    "{} ({variant}) at {:?}: {}; diagnosed {} {:?}; replay: {}",
+                    "{} ({variant}) at {:?}: {}; diagnosed {} {:?}; evidence {}; replay: {}",
                     scenario.id,
                     params.0,
-                    mismatches.join("; "),
-                    diagnosis.outcome,
-                    diagnosis.class,
-                    harness.replay_command(
-                        scenario,
-                        variant,
-                        &params,
-                        &gorepro::RunOptions::default()
-                    ),
+                    record.mismatches.join("; "),
+                    record.observed_outcome,
+                    record.observed_class.unwrap_or("none"),
+                    record.evidence_dir,
+                    record.replay,
                 )))
             }
         });
