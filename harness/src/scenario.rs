@@ -225,16 +225,33 @@ struct RawExpectation {
     when: Vec<RawClause>,
 }
 
+/// Like [`RawExpectation`] with a condition (not `#[serde(flatten)]`, which loses the spans).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawClause {
     #[serde(rename = "if")]
     condition: Spanned<String>,
-    #[serde(flatten)]
-    then: RawExpectation,
+    outcome: Spanned<String>,
+    class: Option<Spanned<String>>,
+    #[serde(default)]
+    stuck: Vec<RawStuck>,
+    #[serde(default)]
+    vet: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+impl RawClause {
+    fn then(&self) -> RawExpectation {
+        RawExpectation {
+            outcome: self.outcome.clone(),
+            class: self.class.clone(),
+            stuck: self.stuck.clone(),
+            vet: self.vet.clone(),
+            when: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawStuck {
     wait: String,
@@ -334,7 +351,6 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
     };
     fn expectation(
         raw: &RawExpectation,
-        nested: bool,
         invalid: &dyn Fn(std::ops::Range<usize>, String) -> ScenarioError,
         expression: &dyn Fn(&Spanned<String>) -> Result<Expr, ScenarioError>,
     ) -> Result<Expectation, ScenarioError> {
@@ -374,12 +390,6 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
                 "a clean outcome cannot name a bug class".into(),
             ));
         }
-        if nested && let Some(clause) = raw.when.first() {
-            return Err(invalid(
-                clause.condition.span(),
-                "a `when` clause cannot have `when` clauses of its own".into(),
-            ));
-        }
         let mut stuck = Vec::new();
         for s in &raw.stuck {
             if let (Some(_), Some(of)) = (s.count, &s.count_of) {
@@ -399,7 +409,7 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
         for clause in &raw.when {
             when.push(Clause {
                 condition: expression(&clause.condition)?,
-                then: expectation(&clause.then, true, invalid, expression)?,
+                then: expectation(&clause.then(), invalid, expression)?,
             });
         }
         Ok(Expectation {
@@ -410,7 +420,7 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
             when,
         })
     }
-    let expectation = |raw: &RawExpectation| expectation(raw, false, &invalid, &expression);
+    let expectation = |raw: &RawExpectation| expectation(raw, &invalid, &expression);
 
     let godebug = match raw.run.as_ref().and_then(|r| r.godebug.as_ref()) {
         Some(godebug) if !is_godebug(godebug.get_ref()) => {
@@ -493,7 +503,8 @@ impl Scenario {
     }
 
     /// The expectation at these parameters: the first `when` clause that holds (else the
-    /// variant's own), with every `count_of` evaluated into `count`.
+    /// variant's own), with every `count_of` evaluated into `count`; a clause without `vet`
+    /// keeps the variant's `vet`.
     pub fn expectation_at(&self, variant: Variant, params: &Params) -> Expectation {
         let base = self.expectation(variant);
         let chosen = base
@@ -517,7 +528,13 @@ impl Scenario {
                     ..s.clone()
                 })
                 .collect(),
-            vet: chosen.vet.clone(),
+            // vet findings do not depend on the parameters: a clause that names none keeps
+            // the variant's.
+            vet: if chosen.vet.is_empty() {
+                base.vet.clone()
+            } else {
+                chosen.vet.clone()
+            },
             when: Vec::new(),
         }
     }
@@ -739,6 +756,38 @@ outcome = "clean"
             error_of(&bad).contains("unknown field `msan`"),
             "{}",
             error_of(&bad)
+        );
+    }
+
+    #[test]
+    fn when_clauses_and_count_of_follow_the_parameters() {
+        let spec = SPEC.replace(
+            "stuck = [{ wait = \"chan send\", at = \"buggy.go:23\" }]",
+            "stuck = [{ wait = \"chan send\", count_of = \"timeout_ms - 1\" }]\n\n\
+             [[expect.buggy.when]]\nif = \"timeout_ms >= 50\"\noutcome = \"clean\"",
+        );
+        let scenario = parse_spec(&spec).unwrap();
+        let at = |v: &str| {
+            scenario.expectation_at(
+                Variant::Buggy,
+                &scenario.params(&[format!("timeout_ms={v}")]).unwrap(),
+            )
+        };
+        assert_eq!(at("5").outcome, Outcome::Leak);
+        assert_eq!(at("5").stuck[0].count, Some(4));
+        assert_eq!(at("50").outcome, Outcome::Clean);
+        assert!(at("50").stuck.is_empty());
+        let typo = spec.replace("if = \"timeout_ms >= 50\"", "if = \"timeout >= 50\"");
+        assert!(
+            error_of(&typo).contains(":19:6: \"timeout\" is not a parameter of this scenario"),
+            "{}",
+            error_of(&typo)
+        );
+        let nested = spec.replace("outcome = \"clean\"\n", "outcome = \"clean\"\nwhen = []\n");
+        assert!(
+            error_of(&nested).contains("unknown field `when`"),
+            "{}",
+            error_of(&nested)
         );
     }
 
