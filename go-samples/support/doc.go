@@ -72,6 +72,7 @@
 //	GOREPRO_LEAK_GRACE_MS    default 100
 //	GOREPRO_DEADLINE_MS      default 10000
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
+//	GOREPRO_SCHEDULE         forced schedule for Turn; unset: Turn does nothing
 //
 // stream starts trace.Start on trace.out at once, so a panic still leaves a
 // complete trace; flight keeps a trace.FlightRecorder and writes trace.out at
@@ -125,8 +126,8 @@
 //
 // Gates force an interleaving deterministically without changing the bug:
 // AwaitBlocked, AwaitIdle, AwaitSettled, Mark and AwaitMark, Await (a
-// condition built from Marked and BlockedIn), Step (a trace label only) and
-// Exclusive. They poll every GOREPRO_POLL_US and wait by sleeping, so a
+// condition built from Marked and BlockedIn), Step (a trace label only),
+// Exclusive and Turn. They poll every GOREPRO_POLL_US and wait by sleeping, so a
 // goroutine in a gate is live. The gate field of a gate-timeout names the
 // call: AwaitBlocked("sync.Cond.Wait", 2), AwaitIdle(), AwaitSettled(),
 // AwaitMark("caller gave up"), Await("the caller reached Wait") or Exclusive. Mark and Step log their name with
@@ -137,6 +138,15 @@
 // (a stop-the-world reschedules running goroutines). The function must be
 // short, must not block and should not allocate much (a GC started inside it
 // would reschedule goroutines too).
+//
+// Turn(i) forces a whole schedule given as data (used by the fuzzer, whose
+// model checker chooses it): GOREPRO_SCHEDULE lists, one per operation, the
+// index of the goroutine that starts it ("0,1,1,0"). A goroutine calls
+// Turn(i) with its own index before each operation; Turn returns when the
+// next entry is i and every other scenario goroutine is waiting in Turn,
+// blocked, or gone, so each operation and whatever it wakes finish or block
+// before the next one starts. A malformed GOREPRO_SCHEDULE is a config error
+// (exit 7); without it Turn returns at once.
 //
 // The supervisor holds no reference to scenario objects: the leak GC treats
 // its stack as a root.

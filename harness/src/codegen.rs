@@ -159,6 +159,7 @@ mod tests {
             outcome: Outcome::Clean,
             class: None,
             stuck: vec![],
+            when: vec![],
             vet: vec![],
         };
         Scenario {

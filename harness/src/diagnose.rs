@@ -518,8 +518,9 @@ pub fn run_seed(
             binary: artifact.binary.clone(),
             evidence_dir,
             gomaxprocs: request.gomaxprocs,
-            godebug: None,
             base_env: env,
+            args: Vec::new(),
+            env: Vec::new(),
         },
         &harness.config,
     )?;

@@ -28,6 +28,7 @@ pub mod config;
 pub mod diagnose;
 pub mod evidence;
 pub mod export;
+pub mod fuzz;
 pub mod report;
 pub mod run;
 pub mod scenario;
@@ -160,8 +161,13 @@ impl Harness {
                 binary: artifact.binary.clone(),
                 evidence_dir,
                 gomaxprocs: options.gomaxprocs,
-                godebug: scenario.godebug.clone(),
                 base_env: self.toolchain.env(),
+                args: Vec::new(),
+                env: scenario
+                    .godebug
+                    .iter()
+                    .map(|godebug| ("GODEBUG".to_string(), godebug.clone()))
+                    .collect(),
             },
             &self.config,
         )?;
@@ -173,7 +179,7 @@ impl Harness {
         evidence.vet = vet::parse(&vet_output, &module_dir);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
-        let expectation = scenario.expectation(variant);
+        let expectation = &scenario.expectation_at(variant, params);
         let mismatches = compare(expectation, &diagnosis, &scenario.package);
         Ok(RunRecord {
             scenario: scenario.id.clone(),
@@ -301,6 +307,7 @@ mod tests {
             class: None,
             stuck: vec![],
             vet: vet.iter().map(|a| a.to_string()).collect(),
+            when: vec![],
         }
     }
 

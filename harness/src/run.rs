@@ -30,10 +30,13 @@ pub struct RunRequest {
     /// the start of the run, so a failed run leaves its files for inspection.
     pub evidence_dir: PathBuf,
     pub gomaxprocs: u32,
-    /// `GODEBUG` for the program (the scenario's `[run] godebug`), else none.
-    pub godebug: Option<String>,
     /// The environment the program starts from (the toolchain's controlled one).
     pub base_env: Vec<(OsString, OsString)>,
+    /// Arguments of the program (a fuzz batch binary takes the name of the program to run).
+    pub args: Vec<String>,
+    /// Extra settings for the program, set last: the scenario's `GODEBUG`, supervisor
+    /// settings such as `GOREPRO_TRACE=off` (the evidence reader copes with the missing trace).
+    pub env: Vec<(String, String)>,
 }
 
 /// What a run produced, before any interpretation.
@@ -117,6 +120,8 @@ pub fn run(request: &RunRequest, config: &Config) -> Result<RunOutput, RunError>
         .env_clear()
         .envs(request.base_env.iter().cloned())
         .envs(program_env(request, config))
+        .envs(request.env.iter().cloned())
+        .args(&request.args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -191,7 +196,7 @@ pub fn run(request: &RunRequest, config: &Config) -> Result<RunOutput, RunError>
 
 /// The variables the program and its supervisor read.
 fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsString)> {
-    let mut env = vec![
+    vec![
         ("GOTRACEBACK", "all".into()),
         // A -race program otherwise sleeps a second at exit; no effect on other builds.
         ("GORACE", "atexit_sleep_ms=0".into()),
@@ -204,11 +209,7 @@ fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsSt
             "GOREPRO_DEADLINE_MS",
             config.supervisor_deadline.as_millis().to_string().into(),
         ),
-    ];
-    if let Some(godebug) = &request.godebug {
-        env.push(("GODEBUG", godebug.into()));
-    }
-    env
+    ]
 }
 
 /// Reads a stream to its end on a thread, keeping the first `cap` bytes.

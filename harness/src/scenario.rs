@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::classify::{Outcome, taxonomy};
+use crate::fuzz::rule::{self, Expr};
 
 /// One loaded, validated scenario.
 #[derive(Debug, Clone)]
@@ -70,6 +71,16 @@ pub struct Expectation {
     /// The `go vet` analyzers that must report on this variant; any other finding is a
     /// mismatch (a scenario meant to trip vet says so here).
     pub vet: Vec<String>,
+    /// `[[expect.<variant>.when]]`: the first clause whose condition holds at the run's
+    /// parameters replaces this expectation (see [`Scenario::expectation_at`]).
+    pub when: Vec<Clause>,
+}
+
+/// A parameter-dependent expectation: `if` a condition over the parameters, then this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub condition: Expr,
+    pub then: Expectation,
 }
 
 /// A stuck goroutine the diagnosis must list: its wait reason and, optionally, where.
@@ -79,6 +90,8 @@ pub struct ExpectedStuck {
     /// `buggy.go:23` or `buggy.go`, relative to the scenario's package directory.
     pub at: Option<String>,
     pub count: Option<usize>,
+    /// `count_of = "items - capacity"`: the count as a function of the parameters.
+    pub count_of: Option<Expr>,
 }
 
 /// Which of a scenario's two programs to build.
@@ -208,14 +221,43 @@ struct RawExpectation {
     stuck: Vec<RawStuck>,
     #[serde(default)]
     vet: Vec<Spanned<String>>,
+    #[serde(default)]
+    when: Vec<RawClause>,
 }
 
+/// Like [`RawExpectation`] with a condition (not `#[serde(flatten)]`, which loses the spans).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClause {
+    #[serde(rename = "if")]
+    condition: Spanned<String>,
+    outcome: Spanned<String>,
+    class: Option<Spanned<String>>,
+    #[serde(default)]
+    stuck: Vec<RawStuck>,
+    #[serde(default)]
+    vet: Vec<Spanned<String>>,
+}
+
+impl RawClause {
+    fn then(&self) -> RawExpectation {
+        RawExpectation {
+            outcome: self.outcome.clone(),
+            class: self.class.clone(),
+            stuck: self.stuck.clone(),
+            vet: self.vet.clone(),
+            when: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct RawStuck {
     wait: String,
     at: Option<String>,
     count: Option<usize>,
+    count_of: Option<Spanned<String>>,
 }
 
 /// Parses and validates one spec. `samples_dir` is `go-samples/`, where the package must exist.
@@ -302,7 +344,16 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
         });
     }
 
-    let expectation = |raw: &RawExpectation| -> Result<Expectation, ScenarioError> {
+    let param_names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
+    let names: Vec<&str> = param_names.iter().map(String::as_str).collect();
+    let expression = |text: &Spanned<String>| {
+        rule::parse(text.get_ref(), &names).map_err(|m| invalid(text.span(), m))
+    };
+    fn expectation(
+        raw: &RawExpectation,
+        invalid: &dyn Fn(std::ops::Range<usize>, String) -> ScenarioError,
+        expression: &dyn Fn(&Spanned<String>) -> Result<Expr, ScenarioError>,
+    ) -> Result<Expectation, ScenarioError> {
         let outcome: Outcome = raw
             .outcome
             .get_ref()
@@ -323,27 +374,53 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
             }
             vet.push(analyzer.get_ref().clone());
         }
+        let mut vet = Vec::new();
+        for analyzer in &raw.vet {
+            if !is_snake_name(analyzer.get_ref()) {
+                return Err(invalid(
+                    analyzer.span(),
+                    format!("{:?} is not a go vet analyzer name", analyzer.get_ref()),
+                ));
+            }
+            vet.push(analyzer.get_ref().clone());
+        }
         if outcome == Outcome::Clean && class.is_some() {
             return Err(invalid(
                 raw.outcome.span(),
                 "a clean outcome cannot name a bug class".into(),
             ));
         }
+        let mut stuck = Vec::new();
+        for s in &raw.stuck {
+            if let (Some(_), Some(of)) = (s.count, &s.count_of) {
+                return Err(invalid(
+                    of.span(),
+                    "give `count` or `count_of`, not both".into(),
+                ));
+            }
+            stuck.push(ExpectedStuck {
+                wait: s.wait.clone(),
+                at: s.at.clone(),
+                count: s.count,
+                count_of: s.count_of.as_ref().map(expression).transpose()?,
+            });
+        }
+        let mut when = Vec::new();
+        for clause in &raw.when {
+            when.push(Clause {
+                condition: expression(&clause.condition)?,
+                then: expectation(&clause.then(), invalid, expression)?,
+            });
+        }
         Ok(Expectation {
             outcome,
             class,
-            stuck: raw
-                .stuck
-                .iter()
-                .map(|s| ExpectedStuck {
-                    wait: s.wait.clone(),
-                    at: s.at.clone(),
-                    count: s.count,
-                })
-                .collect(),
+            stuck,
             vet,
+            when,
         })
-    };
+    }
+    let expectation = |raw: &RawExpectation| expectation(raw, &invalid, &expression);
 
     let godebug = match raw.run.as_ref().and_then(|r| r.godebug.as_ref()) {
         Some(godebug) if !is_godebug(godebug.get_ref()) => {
@@ -422,6 +499,43 @@ impl Scenario {
         match variant {
             Variant::Buggy => &self.buggy,
             Variant::Fixed => &self.fixed,
+        }
+    }
+
+    /// The expectation at these parameters: the first `when` clause that holds (else the
+    /// variant's own), with every `count_of` evaluated into `count`; a clause without `vet`
+    /// keeps the variant's `vet`.
+    pub fn expectation_at(&self, variant: Variant, params: &Params) -> Expectation {
+        let base = self.expectation(variant);
+        let chosen = base
+            .when
+            .iter()
+            .find(|c| c.condition.eval(&params.0) != 0)
+            .map_or(base, |c| &c.then);
+        Expectation {
+            outcome: chosen.outcome,
+            class: chosen.class,
+            stuck: chosen
+                .stuck
+                .iter()
+                .map(|s| ExpectedStuck {
+                    count: s
+                        .count_of
+                        .as_ref()
+                        .map(|e| e.eval(&params.0).max(0) as usize)
+                        .or(s.count),
+                    count_of: None,
+                    ..s.clone()
+                })
+                .collect(),
+            // vet findings do not depend on the parameters: a clause that names none keeps
+            // the variant's.
+            vet: if chosen.vet.is_empty() {
+                base.vet.clone()
+            } else {
+                chosen.vet.clone()
+            },
+            when: Vec::new(),
         }
     }
 
@@ -642,6 +756,38 @@ outcome = "clean"
             error_of(&bad).contains("unknown field `msan`"),
             "{}",
             error_of(&bad)
+        );
+    }
+
+    #[test]
+    fn when_clauses_and_count_of_follow_the_parameters() {
+        let spec = SPEC.replace(
+            "stuck = [{ wait = \"chan send\", at = \"buggy.go:23\" }]",
+            "stuck = [{ wait = \"chan send\", count_of = \"timeout_ms - 1\" }]\n\n\
+             [[expect.buggy.when]]\nif = \"timeout_ms >= 50\"\noutcome = \"clean\"",
+        );
+        let scenario = parse_spec(&spec).unwrap();
+        let at = |v: &str| {
+            scenario.expectation_at(
+                Variant::Buggy,
+                &scenario.params(&[format!("timeout_ms={v}")]).unwrap(),
+            )
+        };
+        assert_eq!(at("5").outcome, Outcome::Leak);
+        assert_eq!(at("5").stuck[0].count, Some(4));
+        assert_eq!(at("50").outcome, Outcome::Clean);
+        assert!(at("50").stuck.is_empty());
+        let typo = spec.replace("if = \"timeout_ms >= 50\"", "if = \"timeout >= 50\"");
+        assert!(
+            error_of(&typo).contains(":19:6: \"timeout\" is not a parameter of this scenario"),
+            "{}",
+            error_of(&typo)
+        );
+        let nested = spec.replace("outcome = \"clean\"\n", "outcome = \"clean\"\nwhen = []\n");
+        assert!(
+            error_of(&nested).contains("unknown field `when`"),
+            "{}",
+            error_of(&nested)
         );
     }
 

@@ -12,6 +12,7 @@ mod catalog;
 mod common;
 mod diagnose;
 mod export;
+mod fuzz;
 mod recorded;
 mod snapshots;
 mod vet;
