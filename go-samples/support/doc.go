@@ -108,7 +108,9 @@
 // goroutine in a gate is live. The gate field of a gate-timeout names the
 // call: AwaitBlocked("sync.Cond.Wait", 2), AwaitIdle(), AwaitMark("caller
 // gave up") or Exclusive. Mark and Step log their name with
-// trace.Log(ctx, "gorepro", name).
+// trace.Log(ctx, "gorepro", name); AwaitBlocked, AwaitIdle and AwaitMark log
+// "gate <call>" (e.g. `gate AwaitBlocked("sync.Cond.Wait", 2)`) when they
+// pass, which orders the harness's timeline.
 //
 // Exclusive keeps every other P busy with internal spinner goroutines while
 // its function runs, and holds off the supervisor's and the gates' snapshots
