@@ -35,9 +35,11 @@ const RULES: &[(&str, Rule)] = &[
     ("fatal message", fatal_message),
     ("cond wait without loop", cond_wait_without_loop),
     ("context result send gap", ctx_result_send_gap),
+    ("context cancel before or after the block", ctx_cancel_order),
     ("once recursion", once_recursion),
     ("range over a channel never closed", range_not_closed),
     ("signal instead of broadcast", signal_not_broadcast),
+    ("cond signalled before the wait", lost_wakeup),
     ("lock and channel cycles", blocking_cycles),
     ("ticker loop left behind", ticker_leak),
     ("stuck primitive", stuck_primitive),
@@ -306,6 +308,13 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
             })?;
             Some((g, wake))
         })?;
+    // The order decides: the sleepers were already waiting when the Signal came.
+    if !sleepers
+        .iter()
+        .all(|g| final_block(world, g.id).is_some_and(|block| block.time < signal.time))
+    {
+        return None;
+    }
     let names: Vec<&str> = sleepers.iter().map(|g| g.name.as_str()).collect();
     let signaller = world.name(signal.actor);
     let signal_at = user_loc(&signal.stack).map(|l| l.to_string());
@@ -314,9 +323,10 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
         class: "cond.signal-not-broadcast",
         observations: vec![
             format!(
-                "{} blocked in sync.Cond.Wait{}",
+                "trace: {} blocked in sync.Cond.Wait{} before {signaller}'s Signal{}",
                 names.join(", "),
-                at_suffix(wait_at.as_deref())
+                at_suffix(wait_at.as_deref()),
+                at_suffix(signal_at.as_deref()),
             ),
             format!(
                 "trace: {signaller}'s Signal{} woke {} only (same function: {})",
@@ -337,6 +347,166 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
             at_suffix(wait_at.as_deref()),
         ),
     })
+}
+
+/// A goroutine stuck in Cond.Wait that blocked after another goroutine's Signal or Broadcast:
+/// the notification came first and reached nobody. A Signal that wakes nobody leaves no trace
+/// event, so the scenario labels it (`support.Step("Signal")`); without the label the fallback
+/// rule still names the class, without the order.
+fn lost_wakeup(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let trace = facts.evidence.trace.parsed()?;
+    for waiter in world.stuck_in("sync.Cond.Wait") {
+        let Some(block) = final_block(world, waiter.id) else {
+            continue;
+        };
+        let Some((signaller, log)) = trace
+            .logs
+            .iter()
+            .filter(|l| {
+                l.category == "gorepro"
+                    && matches!(l.message.as_str(), "Signal" | "Broadcast")
+                    && l.time < block.time
+                    && l.goroutine != Some(waiter.id)
+            })
+            .filter_map(|l| Some((world.get(l.goroutine?)?, l)))
+            .next_back()
+        else {
+            continue;
+        };
+        let op = &log.message;
+        let signal_at = user_loc(&log.stack).map(|l| l.to_string());
+        let wait_at = user_loc(&block.transition_stack).map(|l| l.to_string());
+        let who = &waiter.name;
+        let signaller = &signaller.name;
+        return Some(Finding {
+            class: "cond.wait-never-signalled",
+            observations: vec![
+                format!(
+                    "{who} blocked in sync.Cond.Wait{}{}",
+                    at_suffix(wait_at.as_deref()),
+                    if waiter.leaked {
+                        " (the goroutine-leak profile proves nothing can wake it)"
+                    } else {
+                        ""
+                    }
+                ),
+                format!(
+                    "trace: {who} blocked in sync.Cond.Wait{} after {signaller}'s {op}{}, which woke nobody",
+                    at_suffix(wait_at.as_deref()),
+                    at_suffix(signal_at.as_deref()),
+                ),
+            ],
+            explanation: format!(
+                "{signaller} called {op}{} before {who} was waiting, and a sync.Cond has no memory: \
+                 {op} wakes only goroutines already in Wait, so it reached nobody. {who} then \
+                 called Wait{} with nothing left that will signal again: a lost wakeup. Keep the \
+                 state next to the Cond and wait in a loop on it, `for !ready {{ c.Wait() }}`, so \
+                 a waiter that comes late does not wait at all.",
+                at_suffix(signal_at.as_deref()),
+                at_suffix(wait_at.as_deref()),
+            ),
+        });
+    }
+    None
+}
+
+/// A goroutine stuck on an operation that does not watch the context, and the order of its
+/// block and the cancel: blocked first (the cancel came while it waited and woke nothing), or
+/// cancelled first (the check-then-block gap). A cancel that wakes nobody leaves no trace
+/// event, so the scenario labels it (`support.Step("cancel()")`).
+fn ctx_cancel_order(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let trace = facts.evidence.trace.parsed()?;
+    let (canceller, cancel) = trace
+        .logs
+        .iter()
+        .filter(|l| l.category == "gorepro" && l.message == "cancel()")
+        .find_map(|l| Some((world.get(l.goroutine?)?, l)))?;
+    let cancel_at = user_loc(&cancel.stack).map(|l| l.to_string());
+    let blocked = world.goroutines.iter().find_map(|g| {
+        if g.id == canceller.id || g.exited {
+            return None;
+        }
+        let state = g.final_state.as_deref()?;
+        if !matches!(
+            Primitive::of_wait_reason(state),
+            Primitive::Channel | Primitive::Select
+        ) {
+            return None;
+        }
+        Some((g, state, final_block(world, g.id)?))
+    });
+    let (g, state, block) = blocked?;
+    let at = user_loc(&block.transition_stack).map(|l| l.to_string());
+    let (who, by) = (&g.name, &canceller.name);
+    let stuck = format!(
+        "{who} is blocked forever in {state}{}",
+        at_suffix(at.as_deref())
+    );
+    let cancelled = format!("{by}'s cancel(){}", at_suffix(cancel_at.as_deref()));
+    if block.time < cancel.time {
+        Some(Finding {
+            class: "ctx.checked-before-block",
+            observations: vec![
+                stuck,
+                format!(
+                    "trace: {who} blocked{} before {cancelled}, and the cancel did not wake it",
+                    at_suffix(at.as_deref())
+                ),
+            ],
+            explanation: format!(
+                "{who} blocked in {state}{} on an operation that does not watch the context. \
+                 {cancelled} came while it was blocked, and a cancel only reaches goroutines that \
+                 look at ctx.Done(): {who} had checked the context before blocking, and will never \
+                 check it again. Make the blocking operation itself watch the context: \
+                 `select {{ case v := <-ch: ...; case <-ctx.Done(): return }}`.",
+                at_suffix(at.as_deref()),
+            ),
+        })
+    } else {
+        Some(Finding {
+            class: "ctx.cancel-before-block",
+            observations: vec![
+                stuck,
+                format!(
+                    "trace: {cancelled} came before {who} blocked{}",
+                    at_suffix(at.as_deref())
+                ),
+            ],
+            explanation: format!(
+                "The context was already cancelled ({cancelled}) when {who} blocked in {state}{}, \
+                 on an operation that does not watch it: whatever check {who} made came before the \
+                 cancel, and the cancel landed in the gap between that check and the block. \
+                 Nobody is left to complete the operation. A check before a blocking call always \
+                 leaves that gap; make the call watch the context: `select {{ case ch <- v: case \
+                 <-ctx.Done(): }}`.",
+                at_suffix(at.as_deref()),
+            ),
+        })
+    }
+}
+
+/// The block a goroutine never came back from: its last block on a primitive, with no wake-up
+/// after it.
+fn final_block(world: &World, id: u64) -> Option<&Transition> {
+    let history = world.history(id);
+    let (i, block) = history.iter().enumerate().rev().find(|(_, t)| {
+        t.from == GoState::Running
+            && t.to == GoState::Waiting
+            && super::timeline::block_reason(t).is_some()
+            && !in_panic(&t.transition_stack)
+    })?;
+    let woken = history[i + 1..]
+        .iter()
+        .any(|t| t.from == GoState::Waiting && t.to == GoState::Runnable);
+    (!woken).then_some(block)
 }
 
 /// Deadlocks whose shape names the cycle: who waits on a lock, who on a channel. The holders
