@@ -57,6 +57,12 @@ pub enum Error {
     Export(#[from] export::ExportError),
     #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
     UnknownClass(String),
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read the Go source in {}", path.display())]
     Source {
         path: std::path::PathBuf,
@@ -162,7 +168,7 @@ impl Harness {
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
-        let mut evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
+        let mut evidence = evidence::collect(&self.toolchain, &self.config, &output);
         evidence.vet = vet::parse(&vet_output);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
