@@ -110,7 +110,10 @@
 // gave up") or Exclusive. Mark and Step log their name with
 // trace.Log(ctx, "gorepro", name); AwaitBlocked, AwaitIdle and AwaitMark log
 // "gate <call>" (e.g. `gate AwaitBlocked("sync.Cond.Wait", 2)`) when they
-// pass, which orders the harness's timeline.
+// pass, which orders the harness's timeline. The harness reads three Step
+// labels as the operation on the next line, which wakes nobody and so leaves
+// no trace event of its own: "Signal" and "Broadcast" (a sync.Cond
+// notification) and "cancel()" (a context cancel).
 //
 // Exclusive keeps every other P busy with internal spinner goroutines while
 // its function runs, and holds off the supervisor's and the gates' snapshots

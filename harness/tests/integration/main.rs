@@ -4,6 +4,7 @@
 //! - `catalog`: the specs, their Go packages and the snapshot files agree.
 //! - `export`: an exported scenario runs with plain `go run`.
 //! - `vet`: go vet findings reach the diagnosis.
+//! - `report_html`: the HTML page of a recorded run shows its lanes, stuck ends and lines.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 
 mod bad_input;
@@ -11,5 +12,6 @@ mod catalog;
 mod common;
 mod export;
 mod recorded;
+mod report_html;
 mod snapshots;
 mod vet;
