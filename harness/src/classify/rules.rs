@@ -30,7 +30,7 @@ type Rule = fn(&Facts) -> Option<Finding>;
 
 /// In order: specific stories first, then what the stuck primitive alone says.
 const RULES: &[(&str, Rule)] = &[
-    ("waitgroup reused", wg_reused),
+    ("waitgroup reused or added to concurrently", wg_reused),
     ("panic message", panic_message),
     ("fatal message", fatal_message),
     ("cond wait without loop", cond_wait_without_loop),
@@ -51,57 +51,118 @@ pub fn decide(facts: &Facts) -> Option<Finding> {
     RULES.iter().find_map(|(_, rule)| rule(facts))
 }
 
+/// The runtime's two WaitGroup misuse panics come from one race (an Add from zero against the
+/// Done that releases the waiters), and which message a run prints is luck. The trace's order
+/// decides: if the waiter had been released (its Wait woken by a Done) before the panic, the
+/// Add came while that Wait was waking: a reuse before Wait returned. If it was still parked,
+/// nothing had released it yet: the Add ran concurrently with the Wait (and the Done).
 fn wg_reused(facts: &Facts) -> Option<Finding> {
     let panic = facts.evidence.stderr.panic.as_ref()?;
-    if panic.kind() != PanicKind::WaitGroupReused {
+    if !matches!(
+        panic.kind(),
+        PanicKind::WaitGroupReused | PanicKind::WaitGroupMisuse
+    ) {
         return None;
     }
     let failure = facts.failure?;
+    let world = facts.world;
     let who = failure
         .goroutine
         .clone()
         .unwrap_or_else(|| "a goroutine".into());
-    let mut observations = vec![format!(
+    let panicked = format!(
         "{who} panicked{}: {}",
         at_suffix(failure.at.as_deref()),
         panic.message
-    )];
-    let mut story = String::new();
-    if let Some((wait, wake)) = panic
+    );
+    // The waiter: the panicking goroutine if it waited, else any goroutine parked in Wait.
+    let is_wait =
+        |t: &Transition| super::timeline::block_reason(t).as_deref() == Some("sync.WaitGroup.Wait");
+    let waiters = panic
         .goroutine
-        .and_then(|id| last_woken_block(facts.world, id, |t| t.reason == "sync"))
-    {
-        let waker = facts.world.name(wake.actor);
-        observations.push(format!(
-            "trace: {who} was parked in WaitGroup.Wait{} until {waker}{} released it",
-            at_suffix(
-                user_loc(&wait.transition_stack)
-                    .as_ref()
-                    .map(Loc::to_string)
-                    .as_deref()
+        .into_iter()
+        .chain(world.goroutines.iter().map(|g| g.id));
+    let waiting = waiters.into_iter().find_map(|id| {
+        let history = world.history(id);
+        let (i, wait) = history.iter().enumerate().rev().find(|(_, t)| {
+            t.from == GoState::Running && is_wait(t) && !in_panic(&t.transition_stack)
+        })?;
+        let wake = history[i + 1..]
+            .iter()
+            .find(|t| t.from == GoState::Waiting && t.to == GoState::Runnable);
+        Some((id, wait, wake))
+    });
+    let Some((waiter, wait, wake)) = waiting else {
+        // No trace of the Wait: only the (racy) message is left, and the diagnosis says so.
+        let class = if panic.kind() == PanicKind::WaitGroupReused {
+            "wg.reuse-before-wait-returned"
+        } else {
+            "wg.add-concurrent-with-wait"
+        };
+        return Some(Finding {
+            class,
+            observations: vec![
+                panicked,
+                "no trace of the Wait: the class rests on the runtime's message alone, which is racy between reuse and concurrent Add".into(),
+            ],
+            explanation: format!(
+                "{who} panicked: {}. The WaitGroup got an Add from zero while a Wait was still in \
+                 progress. Every Add that starts from zero must happen before the Wait, and a \
+                 WaitGroup may be reused only after every Wait of the previous round has returned.",
+                panic.message
             ),
-            at_suffix(
-                user_loc(&wake.stack)
-                    .as_ref()
-                    .map(Loc::to_string)
-                    .as_deref()
+        });
+    };
+    let waiter_name = world.name(Some(waiter));
+    let wait_at = user_loc(&wait.transition_stack).map(|l| l.to_string());
+    match wake {
+        Some(wake) => {
+            let waker = world.name(wake.actor);
+            let observations = vec![
+                panicked,
+                format!(
+                    "trace: {waiter_name} was parked in WaitGroup.Wait{} until {waker}{} released it",
+                    at_suffix(wait_at.as_deref()),
+                    at_suffix(
+                        user_loc(&wake.stack)
+                            .as_ref()
+                            .map(Loc::to_string)
+                            .as_deref()
+                    ),
+                ),
+            ];
+            Some(Finding {
+                class: "wg.reuse-before-wait-returned",
+                observations,
+                explanation: format!(
+                    "{waiter_name} was waiting in WaitGroup.Wait. {waker}'s Done brought the counter \
+                     to zero and released {waiter_name}, but the WaitGroup was given new work (Add) \
+                     before {waiter_name}'s Wait had returned; on waking, Wait found the counter \
+                     non-zero again and panicked. A WaitGroup may only be reused once every Wait of \
+                     the previous round has returned: start the next round after the waiter is \
+                     done, or use a fresh WaitGroup per round."
+                ),
+            })
+        }
+        None => Some(Finding {
+            class: "wg.add-concurrent-with-wait",
+            observations: vec![
+                panicked,
+                format!(
+                    "trace: {waiter_name} was still parked in WaitGroup.Wait{} when {who} panicked: no Done had released it yet",
+                    at_suffix(wait_at.as_deref())
+                ),
+            ],
+            explanation: format!(
+                "{waiter_name} was parked in WaitGroup.Wait{} and {who}'s Add started the counter \
+                 from zero again while the Done that was releasing {waiter_name} had not finished: \
+                 the Add ran concurrently with the Wait, and the runtime panicked. An Add that \
+                 starts from zero must happen before Wait (call Add before the `go` statement, \
+                 not inside the goroutine, and never while someone waits).",
+                at_suffix(wait_at.as_deref())
             ),
-        ));
-        story = format!(
-            " {waker}'s Done brought the counter to zero and released {who}, but the WaitGroup \
-             was given new work (Add) before {who}'s Wait had returned;"
-        );
+        }),
     }
-    Some(Finding {
-        class: "wg.reuse-before-wait-returned",
-        observations,
-        explanation: format!(
-            "{who} was waiting in WaitGroup.Wait.{story} on waking, Wait found the counter \
-             non-zero again and panicked. A WaitGroup may only be reused once every Wait of the \
-             previous round has returned: start the next round after the waiter is done, or use \
-             a fresh WaitGroup per round."
-        ),
-    })
 }
 
 /// Panics whose message alone names the class.

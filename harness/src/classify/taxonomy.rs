@@ -92,7 +92,13 @@ pub const CLASSES: &[BugClass] = &[
         id: "wg.reuse-before-wait-returned",
         family: "sync.WaitGroup",
         title: "WaitGroup reused (Add) before the previous Wait returned",
-        decided_by: "`panic: sync: WaitGroup is reused before previous Wait has returned`",
+        decided_by: "a WaitGroup misuse panic (either of the runtime's two messages, which are racy between this class and the next) after the trace shows the waiter's Wait was released by a Done: the Add came while the Wait was waking",
+    },
+    BugClass {
+        id: "wg.add-concurrent-with-wait",
+        family: "sync.WaitGroup",
+        title: "An Add from zero concurrent with Wait (e.g. Add inside the goroutine): it races the Done that releases the waiters",
+        decided_by: "a WaitGroup misuse panic (either message) while the trace shows the waiter still parked in Wait, released by no Done; without a trace, the message alone, said so",
     },
     BugClass {
         id: "wg.wait-never-released",
