@@ -4,7 +4,9 @@
 #   2. the README's test command (`cargo test`) on the machine's Go,
 #   3. the snapshot suite again on Go 1.27,
 #   4. the main job (`gorepro run --all`) as a determinism gate: repeats on 1 and 2 cores,
-#      then again with the other core kept busy.
+#      then again with the other core kept busy,
+#   5. the HTML report in a real browser (Debian's Chromium, headless): screenshots and
+#      assertions on what the pages show.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never INSTA_UPDATE=no
@@ -50,6 +52,9 @@ section "determinism gate: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
 # Fails on any mismatch with a spec or any divergence between the normalized diagnoses of
 # the repeats of a variant (exit 1).
 cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2
+
+section "browser check: the HTML report in headless Chromium"
+bash ci/browser-check.sh
 
 section "determinism gate under load: the other core kept busy, 3 repeats"
 yes > /dev/null &

@@ -130,8 +130,14 @@
 // Exclusive and Turn. They poll every GOREPRO_POLL_US and wait by sleeping, so a
 // goroutine in a gate is live. The gate field of a gate-timeout names the
 // call: AwaitBlocked("sync.Cond.Wait", 2), AwaitIdle(), AwaitSettled(),
-// AwaitMark("caller gave up"), Await("the caller reached Wait") or Exclusive. Mark and Step log their name with
-// trace.Log(ctx, "gorepro", name).
+// AwaitMark("caller gave up"), Await("the caller reached Wait") or
+// Exclusive. Mark and Step log their name with trace.Log(ctx, "gorepro",
+// name); AwaitBlocked, AwaitIdle and AwaitMark log "gate <call>" (e.g.
+// `gate AwaitBlocked("sync.Cond.Wait", 2)`) when they pass, which orders the
+// harness's timeline. The harness reads three Step labels as the operation on
+// the next line, which wakes nobody and so leaves no trace event of its own:
+// "Signal" and "Broadcast" (a sync.Cond notification) and "cancel()" (a
+// context cancel).
 //
 // Exclusive keeps every other P busy with internal spinner goroutines while
 // its function runs, and holds off the supervisor's and the gates' snapshots

@@ -159,7 +159,9 @@ func spin(running *atomic.Int32, stop *atomic.Bool) {
 	}
 }
 
-// await polls ready until it holds or the gate times out.
+// await polls ready until it holds or the gate times out. Passing is logged
+// into the trace ("gate <name>"): the harness orders its timeline by it, since
+// whatever the gate waited for happened before the caller's next step.
 func await(gate string, ready func() bool) {
 	c := currentConfig()
 	start := time.Now()
@@ -169,6 +171,7 @@ func await(gate string, ready func() bool) {
 		}
 		time.Sleep(c.poll)
 	}
+	trace.Log(context.Background(), "gorepro", "gate "+gate)
 }
 
 // gateTimeout hands the verdict to the supervisor and stays live (asleep)

@@ -30,6 +30,30 @@ pub struct Config {
     /// Bytes kept of each of stdout and stderr; the rest is counted and dropped.
     /// Default 4 MiB. Env: `GOREPRO_OUTPUT_CAP`.
     pub output_cap: usize,
+    /// How the program records its execution trace: `stream` (from the start, so a panic still
+    /// leaves one), `flight` (a flight recorder written at the verdict) or `off` (no trace, no
+    /// trace reader: diagnoses say "no trace evidence"; for measuring what tracing costs).
+    /// Default `stream`. Env: `GOREPRO_TRACE`.
+    pub trace: TraceMode,
+}
+
+/// [`Config::trace`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceMode {
+    Stream,
+    Flight,
+    Off,
+}
+
+impl TraceMode {
+    /// The value of the support package's `GOREPRO_TRACE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceMode::Stream => "stream",
+            TraceMode::Flight => "flight",
+            TraceMode::Off => "off",
+        }
+    }
 }
 
 /// A `GOREPRO_*` variable holds a value the harness cannot use.
@@ -56,6 +80,7 @@ impl Default for Config {
             backstop_after: Duration::from_secs(5),
             quit_grace: Duration::from_secs(1),
             output_cap: 4 << 20,
+            trace: TraceMode::Stream,
         }
     }
 }
@@ -108,6 +133,20 @@ impl Config {
                         value,
                         expected: "a positive number of bytes",
                     })?;
+        }
+        if let Some(value) = lookup("GOREPRO_TRACE") {
+            config.trace = match value.trim() {
+                "stream" => TraceMode::Stream,
+                "flight" => TraceMode::Flight,
+                "off" => TraceMode::Off,
+                _ => {
+                    return Err(ConfigError {
+                        var: "GOREPRO_TRACE",
+                        value,
+                        expected: "stream, flight or off",
+                    });
+                }
+            };
         }
         Ok(config)
     }

@@ -61,6 +61,12 @@ pub enum Error {
     Diagnose(#[from] diagnose::DiagnoseError),
     #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
     UnknownClass(String),
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read the Go source in {}", path.display())]
     Source {
         path: std::path::PathBuf,
@@ -172,7 +178,7 @@ impl Harness {
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
-        let mut evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
+        let mut evidence = evidence::collect(&self.toolchain, &self.config, &output);
         // vet prints physical absolute paths.
         let module_dir = std::fs::canonicalize(&program.module_dir)
             .unwrap_or_else(|_| program.module_dir.clone());
@@ -297,6 +303,7 @@ mod tests {
             explanation: String::new(),
             notes: vec![],
             details: vec![],
+            timeline: None,
             latency: None,
         }
     }

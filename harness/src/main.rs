@@ -85,6 +85,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reproduce scenarios and write an HTML page per run (swimlane timeline, diagnosis,
+    /// explanation, source) plus an index page, all self-contained.
+    Report {
+        /// Scenario ids.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<String>,
+        /// Every scenario of the catalog.
+        #[arg(long)]
+        all: bool,
+        /// Only this variant (default: both).
+        #[arg(long, value_enum)]
+        variant: Option<VariantArg>,
+        /// GOMAXPROCS of the runs.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
+        gomaxprocs: u32,
+        /// The directory to write the pages to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        html: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -211,6 +230,81 @@ fn execute(command: Command) -> Result<bool, Error> {
                 print!("{text}");
             }
             Ok(true)
+        }
+        Command::Report {
+            ids,
+            all,
+            variant,
+            gomaxprocs,
+            html,
+        } => {
+            let scenarios: Vec<_> = if all {
+                harness.catalog.scenarios.iter().collect()
+            } else {
+                ids.iter()
+                    .map(|id| harness.catalog.get(id))
+                    .collect::<Result<_, _>>()?
+            };
+            let variants: Vec<Variant> = match variant {
+                Some(v) => vec![v.into()],
+                None => Variant::ALL.to_vec(),
+            };
+            let write = |path: std::path::PathBuf, text: String| {
+                std::fs::write(&path, text).map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                report::print_written(&path);
+                Ok::<(), Error>(())
+            };
+            std::fs::create_dir_all(&html).map_err(|source| Error::Write {
+                path: html.clone(),
+                source,
+            })?;
+            let mut records = Vec::new();
+            for scenario in scenarios {
+                let params = scenario.params::<&str>(&[])?;
+                for &variant in &variants {
+                    let options = RunOptions {
+                        gomaxprocs,
+                        label: "report".into(),
+                    };
+                    report::print_starting(
+                        &harness.replay_command(scenario, variant, &params, &options),
+                    );
+                    let record = harness.reproduce(scenario, variant, &params, &options)?;
+                    let program = harness.program(scenario, variant, &params);
+                    let sources = program.sources().map_err(|source| Error::Source {
+                        path: program.module_dir.join(&scenario.package),
+                        source,
+                    })?;
+                    let sources: Vec<report::html::SourceFile> = sources
+                        .into_iter()
+                        .filter(|(name, _)| {
+                            name != if variant == Variant::Buggy {
+                                "fixed.go"
+                            } else {
+                                "buggy.go"
+                            }
+                        })
+                        .map(|(name, text)| report::html::SourceFile { name, text })
+                        .collect();
+                    write(
+                        html.join(report::html::page_name(&record)),
+                        report::html::run_page(
+                            &record,
+                            &report::html::Story {
+                                explanation: &scenario.explanation,
+                                fix: &scenario.fix,
+                            },
+                            &sources,
+                        ),
+                    )?;
+                    records.push(record);
+                }
+            }
+            write(html.join("index.html"), report::html::index_page(&records))?;
+            Ok(records.iter().all(|r| r.matches))
         }
         Command::Run {
             ids,

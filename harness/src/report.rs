@@ -1,5 +1,8 @@
 //! Reports: the normalized text of a diagnosis (what snapshots hold), the JSON record of a
 //! run, and every line the CLI prints. Nothing else in the crate writes to the terminal.
+//! [`html`] renders the same records as web pages.
+
+pub mod html;
 
 mod diagnose;
 pub use diagnose::{
@@ -11,6 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::classify::timeline::{Cell, StepKind, Timeline};
 use crate::classify::{Diagnosis, Latency, Outcome};
 use crate::scenario::{Params, Variant};
 
@@ -115,6 +119,12 @@ pub fn render_diagnosis(
             let _ = writeln!(out, "  - {observation}");
         }
     }
+    if let Some(timeline) = &diagnosis.timeline
+        && !timeline.steps.is_empty()
+    {
+        let _ = writeln!(out, "timeline:");
+        out.push_str(&render_timeline(timeline));
+    }
     if !diagnosis.vet.is_empty() {
         let _ = writeln!(out, "go vet:");
         for f in &diagnosis.vet {
@@ -138,6 +148,57 @@ pub fn render_diagnosis(
     out
 }
 
+/// The timeline's relevant steps as a table: one column per lane (goroutines that did the
+/// same), one row per step, `[stuck]` on the operations that never completed. No times: the
+/// order is happens-before, so the table is the same on every run.
+pub fn render_timeline(timeline: &Timeline) -> String {
+    let headers: Vec<String> = timeline
+        .lanes
+        .iter()
+        .map(|lane| {
+            let mut header = lane.goroutines.join(" ");
+            if let Some(function) = &lane.function {
+                let _ = write!(header, " {function}");
+            }
+            header
+        })
+        .collect();
+    let cell_text = |cell: &Cell| match (cell.stuck, cell.kind) {
+        (true, StepKind::Failure) => format!("{} [failed]", cell.text),
+        (true, _) => format!("{} [stuck]", cell.text),
+        (false, _) => cell.text.clone(),
+    };
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for step in &timeline.steps {
+        for cell in &step.cells {
+            widths[cell.lane] = widths[cell.lane].max(cell_text(cell).chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(text, &width)| format!("{text:<width$}"))
+            .collect();
+        format!("  {}", padded.join(" | ").trim_end())
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", line(headers.clone()));
+    let _ = writeln!(
+        out,
+        "{}",
+        line(widths.iter().map(|&w| "-".repeat(w)).collect())
+    );
+    for step in &timeline.steps {
+        let mut cells = vec![String::new(); headers.len()];
+        for cell in &step.cells {
+            cells[cell.lane] = cell_text(cell);
+        }
+        let _ = writeln!(out, "{}", line(cells));
+    }
+    out
+}
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -154,6 +215,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// A file the CLI wrote.
+pub fn print_written(path: &std::path::Path) {
+    println!("wrote {}", path.display());
 }
 
 /// The line printed before a run starts, so a hung or killed run can still be replayed.

@@ -209,6 +209,7 @@ fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsSt
             "GOREPRO_DEADLINE_MS",
             config.supervisor_deadline.as_millis().to_string().into(),
         ),
+        ("GOREPRO_TRACE", config.trace.as_str().into()),
     ]
 }
 

@@ -2,10 +2,13 @@
 
 package main
 
+import "gorepro.dev/samples/support"
+
 // markReady wakes a request waiting for the warm cache.
 func (s *server) markReady() {
 	s.mu.Lock()
-	s.cond.Signal() // BUG: nobody may be waiting yet, and nothing records that it happened
+	support.Step("Signal") // a Signal that wakes nobody leaves no trace event: label it
+	s.cond.Signal()        // BUG: nobody may be waiting yet, and nothing records that it happened
 	s.mu.Unlock()
 }
 

@@ -7,6 +7,7 @@
 
 mod rules;
 pub mod taxonomy;
+pub mod timeline;
 pub mod world;
 
 use std::fmt;
@@ -207,6 +208,9 @@ pub struct Diagnosis {
     /// JSON record, not in the normalized report, because it varies from run to run (a
     /// crash cuts the trace at a different point each time).
     pub details: Vec<String>,
+    /// What each goroutine did, from the trace; `None` without a readable trace. Its table of
+    /// relevant steps is part of the normalized report, its times are not.
+    pub timeline: Option<timeline::Timeline>,
     /// Not part of the normalized report: it varies from run to run.
     #[serde(skip)]
     pub latency: Option<Latency>,
@@ -250,6 +254,7 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
         stuck: &stuck,
         failure: failure.as_ref(),
     });
+    let timeline = timeline::build(evidence, &world, &stuck, failure.as_ref());
     Diagnosis {
         outcome,
         class: finding.as_ref().map(|f| f.class),
@@ -265,6 +270,7 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
         vet: evidence.vet.clone(),
         notes,
         details,
+        timeline,
         latency: rules::latency(evidence, &world),
     }
 }

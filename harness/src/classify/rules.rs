@@ -30,15 +30,17 @@ type Rule = fn(&Facts) -> Option<Finding>;
 
 /// In order: specific stories first, then what the stuck primitive alone says.
 const RULES: &[(&str, Rule)] = &[
-    ("waitgroup reused", wg_reused),
+    ("waitgroup reused or added to concurrently", wg_reused),
     ("panic message", panic_message),
     ("fatal message", fatal_message),
     ("data race", data_race),
     ("cond wait without loop", cond_wait_without_loop),
     ("context result send gap", ctx_result_send_gap),
+    ("context cancel before or after the block", ctx_cancel_order),
     ("once recursion", once_recursion),
     ("range over a channel never closed", range_not_closed),
     ("signal instead of broadcast", signal_not_broadcast),
+    ("cond signalled before the wait", lost_wakeup),
     ("lock and channel cycles", blocking_cycles),
     ("ticker loop left behind", ticker_leak),
     ("copied lock", copied_lock),
@@ -56,57 +58,118 @@ pub fn decide(facts: &Facts) -> Option<Finding> {
     RULES.iter().find_map(|(_, rule)| rule(facts))
 }
 
+/// The runtime's two WaitGroup misuse panics come from one race (an Add from zero against the
+/// Done that releases the waiters), and which message a run prints is luck. The trace's order
+/// decides: if the waiter had been released (its Wait woken by a Done) before the panic, the
+/// Add came while that Wait was waking: a reuse before Wait returned. If it was still parked,
+/// nothing had released it yet: the Add ran concurrently with the Wait (and the Done).
 fn wg_reused(facts: &Facts) -> Option<Finding> {
     let panic = facts.evidence.stderr.panic.as_ref()?;
-    if panic.kind() != PanicKind::WaitGroupReused {
+    if !matches!(
+        panic.kind(),
+        PanicKind::WaitGroupReused | PanicKind::WaitGroupMisuse
+    ) {
         return None;
     }
     let failure = facts.failure?;
+    let world = facts.world;
     let who = failure
         .goroutine
         .clone()
         .unwrap_or_else(|| "a goroutine".into());
-    let mut observations = vec![format!(
+    let panicked = format!(
         "{who} panicked{}: {}",
         at_suffix(failure.at.as_deref()),
         panic.message
-    )];
-    let mut story = String::new();
-    if let Some((wait, wake)) = panic
+    );
+    // The waiter: the panicking goroutine if it waited, else any goroutine parked in Wait.
+    let is_wait =
+        |t: &Transition| super::timeline::block_reason(t).as_deref() == Some("sync.WaitGroup.Wait");
+    let waiters = panic
         .goroutine
-        .and_then(|id| last_woken_block(facts.world, id, |t| t.reason == "sync"))
-    {
-        let waker = facts.world.name(wake.actor);
-        observations.push(format!(
-            "trace: {who} was parked in WaitGroup.Wait{} until {waker}{} released it",
-            at_suffix(
-                user_loc(&wait.transition_stack)
-                    .as_ref()
-                    .map(Loc::to_string)
-                    .as_deref()
+        .into_iter()
+        .chain(world.goroutines.iter().map(|g| g.id));
+    let waiting = waiters.into_iter().find_map(|id| {
+        let history = world.history(id);
+        let (i, wait) = history.iter().enumerate().rev().find(|(_, t)| {
+            t.from == GoState::Running && is_wait(t) && !in_panic(&t.transition_stack)
+        })?;
+        let wake = history[i + 1..]
+            .iter()
+            .find(|t| t.from == GoState::Waiting && t.to == GoState::Runnable);
+        Some((id, wait, wake))
+    });
+    let Some((waiter, wait, wake)) = waiting else {
+        // No trace of the Wait: only the (racy) message is left, and the diagnosis says so.
+        let class = if panic.kind() == PanicKind::WaitGroupReused {
+            "wg.reuse-before-wait-returned"
+        } else {
+            "wg.add-concurrent-with-wait"
+        };
+        return Some(Finding {
+            class,
+            observations: vec![
+                panicked,
+                "no trace of the Wait: the class rests on the runtime's message alone, which is racy between reuse and concurrent Add".into(),
+            ],
+            explanation: format!(
+                "{who} panicked: {}. The WaitGroup got an Add from zero while a Wait was still in \
+                 progress. Every Add that starts from zero must happen before the Wait, and a \
+                 WaitGroup may be reused only after every Wait of the previous round has returned.",
+                panic.message
             ),
-            at_suffix(
-                user_loc(&wake.stack)
-                    .as_ref()
-                    .map(Loc::to_string)
-                    .as_deref()
+        });
+    };
+    let waiter_name = world.name(Some(waiter));
+    let wait_at = user_loc(&wait.transition_stack).map(|l| l.to_string());
+    match wake {
+        Some(wake) => {
+            let waker = world.name(wake.actor);
+            let observations = vec![
+                panicked,
+                format!(
+                    "trace: {waiter_name} was parked in WaitGroup.Wait{} until {waker}{} released it",
+                    at_suffix(wait_at.as_deref()),
+                    at_suffix(
+                        user_loc(&wake.stack)
+                            .as_ref()
+                            .map(Loc::to_string)
+                            .as_deref()
+                    ),
+                ),
+            ];
+            Some(Finding {
+                class: "wg.reuse-before-wait-returned",
+                observations,
+                explanation: format!(
+                    "{waiter_name} was waiting in WaitGroup.Wait. {waker}'s Done brought the counter \
+                     to zero and released {waiter_name}, but the WaitGroup was given new work (Add) \
+                     before {waiter_name}'s Wait had returned; on waking, Wait found the counter \
+                     non-zero again and panicked. A WaitGroup may only be reused once every Wait of \
+                     the previous round has returned: start the next round after the waiter is \
+                     done, or use a fresh WaitGroup per round."
+                ),
+            })
+        }
+        None => Some(Finding {
+            class: "wg.add-concurrent-with-wait",
+            observations: vec![
+                panicked,
+                format!(
+                    "trace: {waiter_name} was still parked in WaitGroup.Wait{} when {who} panicked: no Done had released it yet",
+                    at_suffix(wait_at.as_deref())
+                ),
+            ],
+            explanation: format!(
+                "{waiter_name} was parked in WaitGroup.Wait{} and {who}'s Add started the counter \
+                 from zero again while the Done that was releasing {waiter_name} had not finished: \
+                 the Add ran concurrently with the Wait, and the runtime panicked. An Add that \
+                 starts from zero must happen before Wait (call Add before the `go` statement, \
+                 not inside the goroutine, and never while someone waits).",
+                at_suffix(wait_at.as_deref())
             ),
-        ));
-        story = format!(
-            " {waker}'s Done brought the counter to zero and released {who}, but the WaitGroup \
-             was given new work (Add) before {who}'s Wait had returned;"
-        );
+        }),
     }
-    Some(Finding {
-        class: "wg.reuse-before-wait-returned",
-        observations,
-        explanation: format!(
-            "{who} was waiting in WaitGroup.Wait.{story} on waking, Wait found the counter \
-             non-zero again and panicked. A WaitGroup may only be reused once every Wait of the \
-             previous round has returned: start the next round after the waiter is done, or use \
-             a fresh WaitGroup per round."
-        ),
-    })
 }
 
 /// Panics whose message alone names the class.
@@ -313,6 +376,13 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
             })?;
             Some((g, wake))
         })?;
+    // The order decides: the sleepers were already waiting when the Signal came.
+    if !sleepers
+        .iter()
+        .all(|g| final_block(world, g.id).is_some_and(|block| block.time < signal.time))
+    {
+        return None;
+    }
     let names: Vec<&str> = sleepers.iter().map(|g| g.name.as_str()).collect();
     let signaller = world.name(signal.actor);
     let signal_at = user_loc(&signal.stack).map(|l| l.to_string());
@@ -321,9 +391,10 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
         class: "cond.signal-not-broadcast",
         observations: vec![
             format!(
-                "{} blocked in sync.Cond.Wait{}",
+                "trace: {} blocked in sync.Cond.Wait{} before {signaller}'s Signal{}",
                 names.join(", "),
-                at_suffix(wait_at.as_deref())
+                at_suffix(wait_at.as_deref()),
+                at_suffix(signal_at.as_deref()),
             ),
             format!(
                 "trace: {signaller}'s Signal{} woke {} only (same function: {})",
@@ -344,6 +415,166 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
             at_suffix(wait_at.as_deref()),
         ),
     })
+}
+
+/// A goroutine stuck in Cond.Wait that blocked after another goroutine's Signal or Broadcast:
+/// the notification came first and reached nobody. A Signal that wakes nobody leaves no trace
+/// event, so the scenario labels it (`support.Step("Signal")`); without the label the fallback
+/// rule still names the class, without the order.
+fn lost_wakeup(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let trace = facts.evidence.trace.parsed()?;
+    for waiter in world.stuck_in("sync.Cond.Wait") {
+        let Some(block) = final_block(world, waiter.id) else {
+            continue;
+        };
+        let Some((signaller, log)) = trace
+            .logs
+            .iter()
+            .filter(|l| {
+                l.category == "gorepro"
+                    && matches!(l.message.as_str(), "Signal" | "Broadcast")
+                    && l.time < block.time
+                    && l.goroutine != Some(waiter.id)
+            })
+            .filter_map(|l| Some((world.get(l.goroutine?)?, l)))
+            .next_back()
+        else {
+            continue;
+        };
+        let op = &log.message;
+        let signal_at = user_loc(&log.stack).map(|l| l.to_string());
+        let wait_at = user_loc(&block.transition_stack).map(|l| l.to_string());
+        let who = &waiter.name;
+        let signaller = &signaller.name;
+        return Some(Finding {
+            class: "cond.wait-never-signalled",
+            observations: vec![
+                format!(
+                    "{who} blocked in sync.Cond.Wait{}{}",
+                    at_suffix(wait_at.as_deref()),
+                    if waiter.leaked {
+                        " (the goroutine-leak profile proves nothing can wake it)"
+                    } else {
+                        ""
+                    }
+                ),
+                format!(
+                    "trace: {who} blocked in sync.Cond.Wait{} after {signaller}'s {op}{}, which woke nobody",
+                    at_suffix(wait_at.as_deref()),
+                    at_suffix(signal_at.as_deref()),
+                ),
+            ],
+            explanation: format!(
+                "{signaller} called {op}{} before {who} was waiting, and a sync.Cond has no memory: \
+                 {op} wakes only goroutines already in Wait, so it reached nobody. {who} then \
+                 called Wait{} with nothing left that will signal again: a lost wakeup. Keep the \
+                 state next to the Cond and wait in a loop on it, `for !ready {{ c.Wait() }}`, so \
+                 a waiter that comes late does not wait at all.",
+                at_suffix(signal_at.as_deref()),
+                at_suffix(wait_at.as_deref()),
+            ),
+        });
+    }
+    None
+}
+
+/// A goroutine stuck on an operation that does not watch the context, and the order of its
+/// block and the cancel: blocked first (the cancel came while it waited and woke nothing), or
+/// cancelled first (the check-then-block gap). A cancel that wakes nobody leaves no trace
+/// event, so the scenario labels it (`support.Step("cancel()")`).
+fn ctx_cancel_order(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let trace = facts.evidence.trace.parsed()?;
+    let (canceller, cancel) = trace
+        .logs
+        .iter()
+        .filter(|l| l.category == "gorepro" && l.message == "cancel()")
+        .find_map(|l| Some((world.get(l.goroutine?)?, l)))?;
+    let cancel_at = user_loc(&cancel.stack).map(|l| l.to_string());
+    let blocked = world.goroutines.iter().find_map(|g| {
+        if g.id == canceller.id || g.exited {
+            return None;
+        }
+        let state = g.final_state.as_deref()?;
+        if !matches!(
+            Primitive::of_wait_reason(state),
+            Primitive::Channel | Primitive::Select
+        ) {
+            return None;
+        }
+        Some((g, state, final_block(world, g.id)?))
+    });
+    let (g, state, block) = blocked?;
+    let at = user_loc(&block.transition_stack).map(|l| l.to_string());
+    let (who, by) = (&g.name, &canceller.name);
+    let stuck = format!(
+        "{who} is blocked forever in {state}{}",
+        at_suffix(at.as_deref())
+    );
+    let cancelled = format!("{by}'s cancel(){}", at_suffix(cancel_at.as_deref()));
+    if block.time < cancel.time {
+        Some(Finding {
+            class: "ctx.checked-before-block",
+            observations: vec![
+                stuck,
+                format!(
+                    "trace: {who} blocked{} before {cancelled}, and the cancel did not wake it",
+                    at_suffix(at.as_deref())
+                ),
+            ],
+            explanation: format!(
+                "{who} blocked in {state}{} on an operation that does not watch the context. \
+                 {cancelled} came while it was blocked, and a cancel only reaches goroutines that \
+                 look at ctx.Done(): {who} had checked the context before blocking, and will never \
+                 check it again. Make the blocking operation itself watch the context: \
+                 `select {{ case v := <-ch: ...; case <-ctx.Done(): return }}`.",
+                at_suffix(at.as_deref()),
+            ),
+        })
+    } else {
+        Some(Finding {
+            class: "ctx.cancel-before-block",
+            observations: vec![
+                stuck,
+                format!(
+                    "trace: {cancelled} came before {who} blocked{}",
+                    at_suffix(at.as_deref())
+                ),
+            ],
+            explanation: format!(
+                "The context was already cancelled ({cancelled}) when {who} blocked in {state}{}, \
+                 on an operation that does not watch it: whatever check {who} made came before the \
+                 cancel, and the cancel landed in the gap between that check and the block. \
+                 Nobody is left to complete the operation. A check before a blocking call always \
+                 leaves that gap; make the call watch the context: `select {{ case ch <- v: case \
+                 <-ctx.Done(): }}`.",
+                at_suffix(at.as_deref()),
+            ),
+        })
+    }
+}
+
+/// The block a goroutine never came back from: its last block on a primitive, with no wake-up
+/// after it.
+fn final_block(world: &World, id: u64) -> Option<&Transition> {
+    let history = world.history(id);
+    let (i, block) = history.iter().enumerate().rev().find(|(_, t)| {
+        t.from == GoState::Running
+            && t.to == GoState::Waiting
+            && super::timeline::block_reason(t).is_some()
+            && !in_panic(&t.transition_stack)
+    })?;
+    let woken = history[i + 1..]
+        .iter()
+        .any(|t| t.from == GoState::Waiting && t.to == GoState::Runnable);
+    (!woken).then_some(block)
 }
 
 /// Deadlocks whose shape names the cycle: who waits on a lock, who on a channel. The holders

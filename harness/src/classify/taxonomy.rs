@@ -89,10 +89,28 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "go vet's `lostcancel` finding, and goroutines left behind in `select` inside `context.(*cancelCtx).propagateCancel` (its runtime cost)",
     },
     BugClass {
+        id: "ctx.checked-before-block",
+        family: "context",
+        title: "A context checked only before a blocking call: a cancel that arrives while blocked is never seen",
+        decided_by: "a goroutine blocked forever on an operation that does not watch the context, which blocked *before* another goroutine cancelled it, and the cancel did not wake it (trace order; a cancel nobody waits on leaves no trace event of its own, so the scenario labels it with `support.Step(\"cancel()\")`, whose stack gives the line)",
+    },
+    BugClass {
+        id: "ctx.cancel-before-block",
+        family: "context",
+        title: "The context was already cancelled when a goroutine blocked on an operation that does not watch it (the check-then-block gap)",
+        decided_by: "a goroutine blocked forever on an operation that does not watch the context, which blocked *after* another goroutine cancelled it (trace order: the `support.Step(\"cancel()\")` label, then the block)",
+    },
+    BugClass {
         id: "wg.reuse-before-wait-returned",
         family: "sync.WaitGroup",
         title: "WaitGroup reused (Add) before the previous Wait returned",
-        decided_by: "`panic: sync: WaitGroup is reused before previous Wait has returned`",
+        decided_by: "a WaitGroup misuse panic (either of the runtime's two messages, which are racy between this class and the next) after the trace shows the waiter's Wait was released by a Done: the Add came while the Wait was waking",
+    },
+    BugClass {
+        id: "wg.add-concurrent-with-wait",
+        family: "sync.WaitGroup",
+        title: "An Add from zero concurrent with Wait (e.g. Add inside the goroutine): it races the Done that releases the waiters",
+        decided_by: "a WaitGroup misuse panic (either message) while the trace shows the waiter still parked in Wait, released by no Done; without a trace, the message alone, said so",
     },
     BugClass {
         id: "wg.wait-never-released",
@@ -128,13 +146,13 @@ pub const CLASSES: &[BugClass] = &[
         id: "cond.wait-never-signalled",
         family: "sync.Cond",
         title: "Cond.Wait that no Signal or Broadcast will ever wake (a lost wakeup)",
-        decided_by: "a goroutine blocked forever in `sync.Cond.Wait`",
+        decided_by: "a goroutine blocked forever in `sync.Cond.Wait`; when the trace shows another goroutine's Signal or Broadcast *before* the Wait blocked (a `support.Step(\"Signal\")` label: a Signal that wakes nobody leaves no trace event), the diagnosis states that order (a lost wakeup)",
     },
     BugClass {
         id: "cond.signal-not-broadcast",
         family: "sync.Cond",
         title: "Signal where Broadcast was needed: one waiter wakes, the others sleep forever",
-        decided_by: "goroutines blocked forever in `sync.Cond.Wait` while a goroutine running the same function was woken by `Cond.Signal` (trace)",
+        decided_by: "goroutines blocked forever in `sync.Cond.Wait` that blocked *before* a `Cond.Signal` which woke a goroutine running the same function (trace order)",
     },
     BugClass {
         id: "cond.wait-without-lock",

@@ -22,7 +22,7 @@ pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
 pub const ROOT_FUNCTION: &str = "gorepro.dev/samples/support.runRoot";
 
 /// A source position in user code: module-relative file and line.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Loc {
     pub file: String,
     pub line: u32,
@@ -340,10 +340,12 @@ fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdi
 }
 
 /// Functions of the harness side that scenario goroutines may start (the `Exclusive`
-/// spinners, the trace reader): never part of the scenario.
+/// spinners, the trace reader): never part of the scenario. The runtime's own goroutines (GC mark workers start when a scenario goroutine allocates,
+/// and the trace shows that goroutine as their creator) are never part of the scenario either.
 fn is_harness_function(function: &str) -> bool {
     (function.starts_with(SUPPORT_PACKAGE) && function != ROOT_FUNCTION)
         || function.starts_with("runtime/trace.")
+        || function.starts_with("runtime.")
 }
 
 /// A goroutine parked inside the `testing` package itself: its innermost frame outside the

@@ -157,9 +157,14 @@ const TRACE_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Traces larger than this are not converted (a scenario's trace is a few KiB).
 const TRACE_MAX_BYTES: u64 = 64 << 20;
 
-/// Reads the files of a finished run and parses everything. `cache_dir` holds the trace
-/// reader the toolchain builds once.
-pub fn collect(toolchain: &Toolchain, cache_dir: &Path, output: &RunOutput) -> Evidence {
+/// Reads the files of a finished run and parses everything. The cache dir holds the trace
+/// reader the toolchain builds once; with tracing off it is not run.
+pub fn collect(
+    toolchain: &Toolchain,
+    config: &crate::config::Config,
+    output: &RunOutput,
+) -> Evidence {
+    let cache_dir = config.cache_dir.as_path();
     let dir = &output.evidence_dir;
     let read = |name: &str| {
         std::fs::read(dir.join(name))
@@ -168,7 +173,10 @@ pub fn collect(toolchain: &Toolchain, cache_dir: &Path, output: &RunOutput) -> E
     };
     let verdict_json = read("verdict.json");
     let goroutines = read("goroutines.txt");
-    let trace = read_trace(toolchain, cache_dir, &dir.join("trace.out"));
+    let trace = match config.trace {
+        crate::config::TraceMode::Off => Err("trace capture is off (GOREPRO_TRACE=off)".into()),
+        _ => read_trace(toolchain, cache_dir, &dir.join("trace.out")),
+    };
     let mut evidence = assemble(Raw {
         exit: output.exit,
         backstop: output.backstop,

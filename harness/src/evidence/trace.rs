@@ -8,6 +8,23 @@
 //! `\t\t<file>:<line>` pairs and a blank line. That is a debug dump, not a
 //! documented format, so the parser keys on the few fields it needs and counts
 //! what it cannot read instead of failing.
+//!
+//! Why this reader. The candidates were (1) the toolchain's own `cmd/trace`
+//! (`go tool trace -d=parsed`), (2) `golang.org/x/exp/trace` in a small Go
+//! helper, (3) a Rust parser of the binary format. (1) ships with every Go
+//! toolchain and is by construction the parser of the exact trace version the
+//! same Go wrote, so Go 1.26 and 1.27 (and the next release) are read by their
+//! own code, with no module download and nothing to pin; its cost is a text
+//! format that is a debug aid, which this module absorbs (fixtures from both
+//! versions pin it, and `-d=1`/`-d=2` of Go 1.22-1.23 are out of scope).
+//! (2) is the same parser, copied out of the tree on a schedule: it needs the
+//! module proxy, and a Go release can change the wire format before x/exp
+//! catches up. (3) would be a re-implementation of an undocumented,
+//! version-specific binary format. The harness builds `cmd/trace` once per
+//! toolchain ([`crate::toolchain::Toolchain::trace_tool`]). A trace it cannot
+//! read (missing, empty, cut by a fatal error, no goroutine transitions)
+//! becomes "no trace evidence" with a note, and every trace-based rule and the
+//! timeline simply do not apply.
 
 use std::sync::LazyLock;
 

@@ -99,7 +99,7 @@ pub fn run_one(
     worker: usize,
     schedule: Option<&Schedule>,
 ) -> Result<(Diagnosis, PathBuf), Error> {
-    let mut env = vec![("GOREPRO_TRACE".to_string(), "off".to_string())];
+    let mut env = Vec::new();
     if let Some(schedule) = schedule {
         env.push(("GOREPRO_SCHEDULE".into(), schedule.env_value()));
         env.push(("GOREPRO_GATE_TIMEOUT_MS".into(), "1000".into()));
@@ -113,6 +113,8 @@ pub fn run_one(
     let mut config = harness.config.clone();
     config.supervisor_deadline = config.supervisor_deadline.min(FUZZ_DEADLINE);
     config.backstop_after = config.backstop_after.min(FUZZ_DEADLINE / 2);
+    // The oracle needs end states, not orders of events: no trace, no trace reader.
+    config.trace = crate::config::TraceMode::Off;
     let output = run::run(
         &run::RunRequest {
             binary: batch.binary.clone(),
@@ -124,7 +126,7 @@ pub fn run_one(
         },
         &config,
     )?;
-    let evidence = evidence::collect(&harness.toolchain, &harness.config.cache_dir, &output);
+    let evidence = evidence::collect(&harness.toolchain, &config, &output);
     Ok((classify::classify(&evidence), output.evidence_dir))
 }
 

@@ -4,6 +4,7 @@
 //! - `catalog`: the specs, their Go packages and the snapshot files agree.
 //! - `export`: an exported scenario runs with plain `go run`.
 //! - `vet`: go vet findings reach the diagnosis.
+//! - `report_html`: the HTML page of a recorded run shows its lanes, stuck ends and lines.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 //! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus.
 
@@ -14,5 +15,6 @@ mod diagnose;
 mod export;
 mod fuzz;
 mod recorded;
+mod report_html;
 mod snapshots;
 mod vet;

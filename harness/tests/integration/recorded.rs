@@ -168,3 +168,72 @@ fn incidental_states_at_a_crash_do_not_rename_goroutines() {
     );
     assert_eq!(diagnose(&other_runnable), diagnose(&stderr));
 }
+
+/// The runtime's two WaitGroup misuse messages are racy between reuse and a concurrent Add
+/// (go-runtime.md §3): the class follows the trace's order, whichever message was printed.
+#[test]
+fn waitgroup_class_follows_the_trace_not_the_message() {
+    let dir = root().join("harness/tests/fixtures/recorded/go1.26/wg_reuse-buggy");
+    let stderr = read(&dir, "stderr.txt").unwrap();
+    let trace = read(&dir, "trace.parsed.txt").unwrap();
+    let misuse = stderr.replace(
+        "sync: WaitGroup is reused before previous Wait has returned",
+        "sync: WaitGroup misuse: Add called concurrently with Wait",
+    );
+    assert_ne!(misuse, stderr);
+    // The watcher's wake-up by the Done (`Waiting->Runnable` of the goroutine parked in Wait),
+    // cut out: the trace of a run in which the Add won the race against the release.
+    let watcher = trace
+        .lines()
+        .find(|l| l.contains("Running->Waiting") && l.contains("Reason=\"sync\""))
+        .and_then(|l| l.split("GoID=").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_string();
+    let wake = format!("GoID={watcher} Waiting->Runnable");
+    let mut unreleased = String::new();
+    let mut skipping = false;
+    for line in trace.lines() {
+        if line.starts_with("M=") {
+            skipping = line.contains(&wake);
+        }
+        if !skipping {
+            unreleased.push_str(line);
+            unreleased.push('\n');
+        }
+    }
+    assert!(unreleased.len() < trace.len());
+    let class = |stderr: &str, trace: &str| {
+        classify(&assemble(Raw {
+            exit: Exit::Code(2),
+            backstop: None,
+            verdict_json: None,
+            goroutines: None,
+            stderr,
+            trace: Ok(trace),
+        }))
+    };
+    for message in [&stderr, &misuse] {
+        let released = class(message, &trace);
+        assert_eq!(released.class, Some("wg.reuse-before-wait-returned"));
+        assert!(released.observations[1].contains("released it"));
+        let parked = class(message, &unreleased);
+        assert_eq!(parked.class, Some("wg.add-concurrent-with-wait"));
+        assert!(
+            parked.observations[1].contains("still parked in WaitGroup.Wait"),
+            "{:?}",
+            parked.observations
+        );
+    }
+    // Without a trace only the message is left, and the diagnosis says so.
+    let blind = classify(&assemble(Raw {
+        exit: Exit::Code(2),
+        backstop: None,
+        verdict_json: None,
+        goroutines: None,
+        stderr: &misuse,
+        trace: Err("not recorded"),
+    }));
+    assert_eq!(blind.class, Some("wg.add-concurrent-with-wait"));
+    assert!(blind.observations[1].contains("message alone"));
+}

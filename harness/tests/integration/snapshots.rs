@@ -71,6 +71,8 @@ scenario_tests! {
     cond_signal_not_broadcast => "cond-signal-not-broadcast",
     cond_wait_without_lock => "cond-wait-without-lock",
     ctx_cancel_never_called => "ctx-cancel-never-called",
+    ctx_cancel_before_block => "ctx-cancel-before-block",
+    ctx_checked_before_block => "ctx-checked-before-block",
     ctx_result_send_gap => "ctx-result-send-gap",
     map_concurrent_writes => "map-concurrent-writes",
     mutex_ab_ba => "mutex-ab-ba",

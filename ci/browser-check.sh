@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Browser check of the HTML report: installs Debian's Chromium (root, non-interactive) and the
+# pinned playwright-core (no browser download), writes the catalog's pages with
+# `gorepro report --all --html`, loads some in headless Chromium, takes screenshots and asserts
+# on what they show (ci/browser/check-report.mjs). Screenshots go to target/browser-check/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium > /dev/null; then
+  if [[ "$(id -u)" != 0 ]]; then echo "chromium is missing and this is not root"; exit 1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
+chromium --version
+(cd ci/browser && npm ci --no-audit --no-fund --loglevel=error)
+out=target/browser-check
+rm -rf "$out" && mkdir -p "$out/html" "$out/screenshots"
+cargo build --locked --release --quiet
+./target/release/gorepro report --all --html "$out/html" > "$out/report.log"
+node ci/browser/check-report.mjs "$out/html" "$out/screenshots"

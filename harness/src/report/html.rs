@@ -1,0 +1,360 @@
+//! HTML reports: one self-contained page per run (inline CSS and SVG, no scripts, no network)
+//! with a swimlane timeline, the diagnosis, the explanation and the Go source with the blocked
+//! lines marked; and an index page for the catalog.
+//!
+//! The pages are written with `format!` and one escaping function rather than a template
+//! engine: two fixed layouts, every dynamic string passes through [`escape`], and a crate
+//! (askama, maud) would add a proc-macro build for about two hundred lines of markup.
+
+use std::fmt::Write as _;
+
+use crate::classify::timeline::{History, State, Timeline};
+use crate::report::{RunRecord, render_diagnosis, render_timeline};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// One Go source file of the program, as built.
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// The page's file name for a run.
+pub fn page_name(record: &RunRecord) -> String {
+    format!("{}-{}.html", record.scenario, record.variant)
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}\
+h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:13px}\
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;font-size:13px;text-align:left}\
+.ok{color:#176117}.fail{color:#a11}.src .blocked{background:#ffd7d7;font-weight:bold}.src span.n{color:#999;display:inline-block;width:3em}\
+.legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:1em;height:.8em;margin-right:.3em;vertical-align:middle}\
+svg text{font-family:ui-monospace,monospace;font-size:12px}";
+
+const COLORS: [(State, &str); 6] = [
+    (State::Running, "#2e9d3a"),
+    (State::Runnable, "#b7e0b0"),
+    (State::Blocked, "#e0553d"),
+    (State::Waiting, "#c9c9c9"),
+    (State::Syscall, "#4a7fd4"),
+    (State::Exited, "#ffffff"),
+];
+
+fn color(state: State) -> &'static str {
+    COLORS
+        .iter()
+        .find(|(s, _)| *s == state)
+        .map_or("#999", |(_, c)| c)
+}
+
+/// The page of one run.
+/// The scenario's own story and fix, from its spec.
+pub struct Story<'a> {
+    pub explanation: &'a str,
+    pub fix: &'a str,
+}
+
+pub fn run_page(record: &RunRecord, story: &Story, sources: &[SourceFile]) -> String {
+    let d = &record.diagnosis;
+    let mut out = String::new();
+    let title = format!("{} ({})", record.scenario, record.variant);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>gorepro: {}</title><style>{STYLE}</style></head><body>",
+        escape(&title)
+    );
+    let _ = write!(
+        out,
+        "<p><a href=\"index.html\">catalog</a></p><h1>{}</h1><p id=\"verdict\" class=\"{}\">outcome <b>{}</b>, class <b>{}</b> ({}; GOMAXPROCS={}, {})</p>",
+        escape(&title),
+        if record.matches { "ok" } else { "fail" },
+        d.outcome,
+        escape(d.class.unwrap_or("-")),
+        if record.matches {
+            "as expected"
+        } else {
+            "NOT as expected"
+        },
+        record.gomaxprocs,
+        escape(&record.go_version),
+    );
+    out.push_str("<h2>Timeline</h2>");
+    match &d.timeline {
+        Some(timeline) => {
+            out.push_str(&swimlanes(timeline));
+            out.push_str("<h3>Relevant steps</h3><pre id=\"steps\">");
+            out.push_str(&escape(&render_timeline(timeline)));
+            out.push_str("</pre>");
+        }
+        None => out.push_str(
+            "<p id=\"no-trace\">No trace evidence: the run left no readable execution trace.</p>",
+        ),
+    }
+    out.push_str("<h2>Diagnosis</h2><pre id=\"diagnosis\">");
+    out.push_str(&escape(&render_diagnosis(
+        &record.scenario,
+        record.variant,
+        &record.params,
+        d,
+    )));
+    out.push_str("</pre>");
+    let _ = write!(
+        out,
+        "<h2>Explanation</h2><p id=\"explanation\">{}</p><h3>The fix</h3><p id=\"fix\">{}</p>",
+        escape(story.explanation),
+        escape(story.fix)
+    );
+    out.push_str("<h2>Go source</h2>");
+    let marked = marked_lines(record);
+    for file in sources {
+        let _ = write!(out, "<h3>{}</h3><pre class=\"src\">", escape(&file.name));
+        for (i, line) in file.text.lines().enumerate() {
+            let number = i + 1;
+            let blocked = marked
+                .iter()
+                .any(|(f, n)| *n == number as u32 && file.name.ends_with(f.as_str()));
+            let _ = writeln!(
+                out,
+                "<span class=\"{}\"><span class=\"n\">{number}</span>{}</span>",
+                if blocked { "blocked" } else { "line" },
+                escape(line)
+            );
+        }
+        out.push_str("</pre>");
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Replay</h2><pre>{}</pre></body></html>",
+        escape(&record.replay)
+    );
+    out
+}
+
+/// `file:line` of every operation the diagnosis reports as stuck or failed.
+fn marked_lines(record: &RunRecord) -> Vec<(String, u32)> {
+    let d = &record.diagnosis;
+    d.stuck
+        .iter()
+        .filter_map(|g| g.at.as_deref())
+        .chain(d.failure.as_ref().and_then(|f| f.at.as_deref()))
+        .filter_map(|at| {
+            let (file, line) = at.rsplit_once(':')?;
+            let file = file.rsplit('/').next().unwrap_or(file);
+            Some((file.to_string(), line.parse().ok()?))
+        })
+        .collect()
+}
+
+const LANE_HEIGHT: usize = 34;
+const LABEL_WIDTH: usize = 230;
+const PLOT_WIDTH: usize = 820;
+
+/// The swimlanes: one lane per group of identical goroutines (its first member's states), x in
+/// the order of events (not to scale: a gate's millisecond and a wake-up's microsecond get the
+/// same room), blocking edges from the unblocker to the unblocked, the stuck end outlined.
+fn swimlanes(timeline: &Timeline) -> String {
+    let histories: Vec<&History> = timeline
+        .lanes
+        .iter()
+        .filter_map(|lane| {
+            timeline
+                .goroutines
+                .iter()
+                .find(|g| Some(&g.name) == lane.goroutines.first())
+        })
+        .collect();
+    // Every distinct time gets its own x position.
+    let mut times: Vec<u64> = histories
+        .iter()
+        .flat_map(|h| {
+            h.created_ns
+                .into_iter()
+                .chain(h.changes.iter().map(|c| c.ns))
+        })
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let slots = times.len().max(1) + 1;
+    let x_of = |ns: u64| {
+        let rank = times.partition_point(|&t| t < ns);
+        LABEL_WIDTH + rank * PLOT_WIDTH / slots
+    };
+    let end_x = LABEL_WIDTH + PLOT_WIDTH;
+    let height = LANE_HEIGHT * histories.len() + 30;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg id=\"swimlanes\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"goroutine swimlanes\">",
+        end_x + 90
+    );
+    let lane_index = |name: &str| {
+        timeline
+            .lanes
+            .iter()
+            .position(|l| l.goroutines.iter().any(|g| g == name))
+    };
+    for (i, (lane, history)) in timeline.lanes.iter().zip(&histories).enumerate() {
+        let y = 10 + i * LANE_HEIGHT;
+        let class = if lane.stuck || lane.failed {
+            "lane stuck"
+        } else {
+            "lane"
+        };
+        let label = lane_label(&lane.goroutines);
+        let _ = write!(
+            svg,
+            "<g class=\"{class}\" data-lane=\"{}\" data-members=\"{}\"><text x=\"4\" y=\"{}\">{}</text><text x=\"4\" y=\"{}\" fill=\"#666\">{}</text>",
+            escape(&label),
+            lane.goroutines.len(),
+            y + 12,
+            escape(&label),
+            y + 26,
+            escape(lane.function.as_deref().unwrap_or("")),
+        );
+        let mut segments: Vec<(u64, State, String)> = Vec::new();
+        for change in &history.changes {
+            let label = match (&change.at, change.reason.is_empty()) {
+                (Some(at), _) => format!("{} at {at}", change.reason),
+                (None, false) => change.reason.clone(),
+                (None, true) => change.state.as_str().to_string(),
+            };
+            segments.push((change.ns, change.state, label));
+        }
+        for (k, (from, state, label)) in segments.iter().enumerate() {
+            if *state == State::Exited {
+                break;
+            }
+            let x0 = x_of(*from);
+            let x1 = segments.get(k + 1).map_or(end_x, |(to, _, _)| x_of(*to));
+            let last = k + 1 == segments.len();
+            let stuck_end = last && lane.stuck;
+            let _ = write!(
+                svg,
+                "<rect class=\"seg {}{}\" x=\"{x0}\" y=\"{}\" width=\"{}\" height=\"18\" fill=\"{}\"{}><title>{}</title></rect>",
+                state.as_str(),
+                if stuck_end { " stuck-end" } else { "" },
+                y + 2,
+                (x1.max(x0 + 1)) - x0,
+                color(*state),
+                if stuck_end {
+                    " stroke=\"#7a0000\" stroke-width=\"3\""
+                } else {
+                    ""
+                },
+                escape(label),
+            );
+            if stuck_end {
+                let _ = write!(
+                    svg,
+                    "<text class=\"stuck-label\" x=\"{}\" y=\"{}\" fill=\"#7a0000\" font-weight=\"bold\">STUCK</text>",
+                    end_x + 6,
+                    y + 16
+                );
+            }
+        }
+        if lane.failed {
+            let _ = write!(
+                svg,
+                "<text class=\"stuck-label\" x=\"{}\" y=\"{}\" fill=\"#7a0000\" font-weight=\"bold\">FAILED</text>",
+                end_x + 6,
+                y + 16
+            );
+        }
+        svg.push_str("</g>");
+    }
+    // Blocking edges: from the goroutine that woke to the one woken, at the wake-up.
+    for (i, history) in histories.iter().enumerate() {
+        for change in &history.changes {
+            let Some(waker) = change.by.as_deref().and_then(lane_index) else {
+                continue;
+            };
+            let x = x_of(change.ns);
+            let (y0, y1) = (10 + waker * LANE_HEIGHT + 11, 10 + i * LANE_HEIGHT + 11);
+            let _ = write!(
+                svg,
+                "<line class=\"edge\" x1=\"{x}\" y1=\"{y0}\" x2=\"{x}\" y2=\"{y1}\" stroke=\"#222\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"><title>{} woke {}</title></line>",
+                escape(&timeline.lanes[waker].goroutines.join(" ")),
+                escape(&history.name),
+            );
+        }
+    }
+    svg.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#222\"/></marker></defs></svg>");
+    let mut legend = String::from("<p class=\"legend\">");
+    for (state, c) in COLORS.iter().filter(|(s, _)| *s != State::Exited) {
+        let _ = write!(
+            legend,
+            "<span><i style=\"background:{c}\"></i>{}</span>",
+            state.as_str()
+        );
+    }
+    legend.push_str("<span>arrows: who woke whom; outlined red: the stuck end; x: order of events, not to scale</span></p>");
+    svg + &legend
+}
+
+/// `G3 G4`, or `G3 … G200 (198)` for a big group.
+fn lane_label(members: &[String]) -> String {
+    match members {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, .., last] if members.len() > 4 => {
+            format!("{first} … {last} ({})", members.len())
+        }
+        _ => members.join(" "),
+    }
+}
+
+/// The catalog's index: every run with its class and outcome.
+pub fn index_page(records: &[RunRecord]) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>gorepro catalog</title><style>{STYLE}</style></head><body><h1>gorepro catalog</h1><table id=\"runs\"><tr><th>scenario</th><th>variant</th><th>outcome</th><th>class</th><th>as expected</th></tr>"
+    );
+    for record in records {
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            escape(&page_name(record)),
+            escape(&record.scenario),
+            record.variant,
+            record.observed_outcome,
+            escape(record.observed_class.unwrap_or("-")),
+            if record.matches { "ok" } else { "fail" },
+            if record.matches { "yes" } else { "no" },
+        );
+    }
+    out.push_str("</table></body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn big_groups_are_labelled_by_range() {
+        let names: Vec<String> = (3..=200).map(|i| format!("G{i}")).collect();
+        assert_eq!(lane_label(&names), "G3 … G200 (198)");
+        assert_eq!(lane_label(&names[..2]), "G3 G4");
+    }
+}
