@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::world::{self, Gor, Loc, World};
 use super::{Failure, Latency, Outcome, Primitive, StuckGroup};
 use crate::evidence::crash::{FatalKind, PanicKind};
-use crate::evidence::trace::{GoState, TraceFrame, Transition};
+use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
 use crate::evidence::{Evidence, VerdictKind};
 
 /// What the rules look at.
@@ -833,16 +833,18 @@ fn buffer_full(facts: &Facts) -> Option<Finding> {
 }
 
 /// A deadlock of a goroutine on a lock it holds itself: nobody else could hold it, because it
-/// is the only scenario goroutine that ever ran (the trace would show any other).
+/// is the only scenario goroutine that ever ran (the trace would show any other), and no
+/// callback of a timer (`time.AfterFunc`) ran user code either.
 fn self_deadlock(facts: &Facts) -> Option<Finding> {
-    if facts.outcome != Outcome::Deadlock || facts.evidence.trace.parsed().is_none() {
+    if facts.outcome != Outcome::Deadlock {
         return None;
     }
+    let trace = facts.evidence.trace.parsed()?;
     let world = facts.world;
     let [g] = world.goroutines.as_slice() else {
         return None;
     };
-    if g.exited {
+    if g.exited || !unowned_user_goroutines(trace, world).is_empty() {
         return None;
     }
     let at = g.final_at.as_ref().map(Loc::to_string);
@@ -905,6 +907,27 @@ fn self_deadlock(facts: &Facts) -> Option<Finding> {
     }
 }
 
+/// Goroutines outside the scenario's tree that ran user code, with whether they are still
+/// alive: timer callbacks (`time.AfterFunc` starts them from the runtime, `time.goFunc`) and
+/// goroutines started in user code by nobody the trace knows. Any of them could hold a lock.
+fn unowned_user_goroutines(trace: &Trace, world: &World) -> Vec<(u64, bool)> {
+    let mut found: Vec<(u64, bool)> = Vec::new();
+    for t in &trace.transitions {
+        let runs_user_code = t.transition_stack.first().is_some_and(|f| {
+            world::is_user_function(&f.function) || f.function.starts_with("time.goFunc")
+        });
+        if t.from == GoState::NotExist && runs_user_code && world.get(t.goroutine).is_none() {
+            found.push((t.goroutine, true));
+        }
+        if t.to == GoState::NotExist
+            && let Some(entry) = found.iter_mut().find(|(id, _)| *id == t.goroutine)
+        {
+            entry.1 = false;
+        }
+    }
+    found
+}
+
 /// The user frames below the innermost one on a goroutine's final stack, `function at file:line`.
 fn user_callers(evidence: &Evidence, id: u64) -> Vec<String> {
     let Some(dump) = world::final_dump(evidence) else {
@@ -926,20 +949,22 @@ fn user_callers(evidence: &Evidence, id: u64) -> Vec<String> {
 /// A goroutine waits for a mutex that a goroutine which has since exited acquired at the same
 /// Lock call and, as far as the trace shows, never released.
 fn unlock_skipped(facts: &Facts) -> Option<Finding> {
-    if !matches!(facts.outcome, Outcome::Deadlock | Outcome::Leak)
-        || facts.evidence.trace.parsed().is_none()
-    {
+    if !matches!(facts.outcome, Outcome::Deadlock | Outcome::Leak) {
         return None;
     }
     let world = facts.world;
     let [waiter] = world.stuck_in("sync.Mutex.Lock")[..] else {
         return None;
     };
-    if world
+    let trace = facts.evidence.trace.parsed()?;
+    let someone_else_alive = world
         .goroutines
         .iter()
         .any(|g| g.id != waiter.id && !g.exited)
-    {
+        || unowned_user_goroutines(trace, world)
+            .iter()
+            .any(|(_, alive)| *alive);
+    if someone_else_alive {
         return None;
     }
     let at = waiter.final_at.as_ref()?;

@@ -146,13 +146,13 @@ pub const CLASSES: &[BugClass] = &[
         id: "mutex.double-lock",
         family: "sync.Mutex",
         title: "A goroutine locks a sync.Mutex it already holds (sync.Mutex is not reentrant)",
-        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, is blocked in `sync.Mutex.Lock`: nobody else could hold the lock",
+        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, is blocked in `sync.Mutex.Lock`, and no timer callback ran user code: nobody else could hold the lock",
     },
     BugClass {
         id: "mutex.unlock-skipped-on-return",
         family: "sync.Mutex",
         title: "A return path skips the Unlock: the goroutine leaves holding the lock, the next Lock blocks forever",
-        decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` at a line where, per the trace, a goroutine that has since exited acquired the lock (it was woken there and never blocked there again), no Unlock woke the waiter since, and no other scenario goroutine is alive",
+        decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` at a line where, per the trace, a goroutine that has since exited acquired the lock (it was woken there and never blocked there again), no Unlock woke the waiter since, and no other goroutine that ran user code (scenario goroutine or timer callback) is alive",
     },
     BugClass {
         id: "mutex.lock-order-inversion",
@@ -170,7 +170,7 @@ pub const CLASSES: &[BugClass] = &[
         id: "rwmutex.rlock-upgrade",
         family: "sync.Mutex",
         title: "A goroutine holding a read lock calls Lock on the same RWMutex: it waits for its own read lock",
-        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, waits in `sync.RWMutex.Lock` (the wait of a writer for active readers; a writer behind a writer waits in `sync.Mutex.Lock`)",
+        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, waits in `sync.RWMutex.Lock` (the wait of a writer for active readers; a writer behind a writer waits in `sync.Mutex.Lock`), and no timer callback ran user code",
     },
     BugClass {
         id: "mutex.held-across-send",
