@@ -764,9 +764,14 @@ fn buffer_full(facts: &Facts) -> Option<Finding> {
         n => format!("{n} sends"),
     };
     let buffer_took = format!(
-        "trace: {buffered_sends} at {at} completed without blocking and without a receiver \
-         waiting (by goroutines running {function}, which exited): the channel's buffer took \
-         those values, and it is full"
+        "trace: {buffered} {} running {function} (started at the same place) exited without \
+         ever blocking at {at} or waking a receiver from there, so their sends went into the \
+         channel's buffer, which is now full",
+        if buffered == 1 {
+            "goroutine"
+        } else {
+            "goroutines"
+        }
     );
     if full.receiver.exited {
         return Some(Finding {
