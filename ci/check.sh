@@ -20,7 +20,20 @@ GO127="$(bash ci/go127.sh)"
 section "go: gofmt and vet"
 unformatted="$(cd go-samples && gofmt -l .)"
 if [[ -n "$unformatted" ]]; then echo "gofmt needed: $unformatted"; exit 1; fi
-(cd go-samples && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go vet -tags fixed ./...)
+# A buggy variant meant to trip vet declares the analyzers (`vet = [...]` in [expect.buggy]);
+# the harness requires exactly those findings, so plain vet skips those packages' buggy builds.
+meant_to_trip="$(python3 - <<'PY'
+import pathlib, tomllib
+for spec in sorted(pathlib.Path("scenarios").glob("*.toml")):
+    data = tomllib.loads(spec.read_text())
+    if data["expect"]["buggy"].get("vet"):
+        print("gorepro.dev/samples/" + data.get("package", "scenarios/" + data["id"].replace("-", "_")))
+PY
+)"
+echo "buggy variants meant to trip vet: ${meant_to_trip//$'\n'/ }"
+(cd go-samples &&
+  CGO_ENABLED=0 go vet $(go list ./... | grep -vxF "${meant_to_trip:-none}") &&
+  CGO_ENABLED=0 go vet -tags fixed ./...)
 
 section "rust: fmt and clippy"
 cargo fmt --all --check

@@ -40,6 +40,9 @@
 //     exit 6, naming the gate.
 //   - a rejected GOREPRO_* value: "gorepro: config error: ..." on stderr,
 //     exit 7, no verdict.
+//   - clean, but the scenario's own invariant check failed (Check):
+//     invariant-violated, exit 8, one "gorepro: invariant violated (<kind>):
+//     <detail>" line on stderr per failed check.
 //
 // Deadlock and leak need proof or patience. When a quiescent state (the set
 // of blocked goroutine ids, wait reasons and top frames) is first seen, the
@@ -83,7 +86,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":""}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":"","violations":[]}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be
@@ -99,15 +102,28 @@
 // root while it exists. leak_profile says whether the profile was available.
 // gate names the gate of a gate-timeout, e.g. AwaitMark("caller gave up").
 // note explains unproven verdicts and records evidence failures.
+// violations lists the failed invariant checks in the order they happened:
+// kind (LostMessage, LostResults, NoProgress), detail, the checking goroutine,
+// and the file and line of the Check call; they are listed whatever the
+// verdict, and make a clean verdict invariant-violated.
+//
+// # Invariant checks
+//
+// Some bugs leave the runtime nothing to show: no goroutine blocks, nothing
+// panics, a message or a result is simply lost. The scenario then checks its
+// own invariant with Check(kind, ok, format, args...), whose kind says what
+// went wrong; the check (also logged into the trace under the category
+// "gorepro.violation", with the caller's stack) is the evidence.
 //
 // # Gates
 //
 // Gates force an interleaving deterministically without changing the bug:
-// AwaitBlocked, AwaitIdle, Mark and AwaitMark, Step (a trace label only) and
+// AwaitBlocked, AwaitIdle, AwaitSettled, Mark and AwaitMark, Await (a
+// condition built from Marked and BlockedIn), Step (a trace label only) and
 // Exclusive. They poll every GOREPRO_POLL_US and wait by sleeping, so a
 // goroutine in a gate is live. The gate field of a gate-timeout names the
-// call: AwaitBlocked("sync.Cond.Wait", 2), AwaitIdle(), AwaitMark("caller
-// gave up") or Exclusive. Mark and Step log their name with
+// call: AwaitBlocked("sync.Cond.Wait", 2), AwaitIdle(), AwaitSettled(),
+// AwaitMark("caller gave up"), Await("the caller reached Wait") or Exclusive. Mark and Step log their name with
 // trace.Log(ctx, "gorepro", name).
 //
 // Exclusive keeps every other P busy with internal spinner goroutines while

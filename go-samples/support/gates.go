@@ -17,14 +17,7 @@ import (
 // AwaitBlocked waits until at least n scenario goroutines other than the
 // caller are blocked with exactly this wait reason, e.g. "sync.Cond.Wait".
 func AwaitBlocked(reason string, n int) {
-	self := currentGoroutineID()
-	buf := make([]byte, 64<<10)
-	await(fmt.Sprintf("AwaitBlocked(%q, %d)", reason, n), func() bool {
-		if !beginSnapshot() {
-			return false
-		}
-		v := classify(stackDump(&buf), rootID.Load(), self)
-		endSnapshot()
+	awaitView(fmt.Sprintf("AwaitBlocked(%q, %d)", reason, n), func(v *view) bool {
 		return v.blockedBy[reason] >= n
 	})
 }
@@ -32,16 +25,61 @@ func AwaitBlocked(reason string, n int) {
 // AwaitIdle waits until every scenario goroutine other than the caller is
 // blocked, and there is at least one.
 func AwaitIdle() {
+	awaitView("AwaitIdle()", (*view).quiescent)
+}
+
+// AwaitSettled waits until no scenario goroutine other than the caller can
+// run: each one is blocked or has exited (there may be none left).
+func AwaitSettled() {
+	awaitView("AwaitSettled()", func(v *view) bool { return v.live == 0 })
+}
+
+// awaitView waits until ready holds for a fresh view of the goroutines, the
+// caller excluded.
+func awaitView(gate string, ready func(*view) bool) {
 	self := currentGoroutineID()
 	buf := make([]byte, 64<<10)
-	await("AwaitIdle()", func() bool {
-		if !beginSnapshot() {
-			return false
-		}
-		v := classify(stackDump(&buf), rootID.Load(), self)
-		endSnapshot()
-		return v.quiescent()
+	await(gate, func() bool {
+		v, ok := snapshotView(&buf, self)
+		return ok && ready(&v)
 	})
+}
+
+// snapshotView classifies a fresh dump with self left out; false while
+// Exclusive holds snapshots off.
+func snapshotView(buf *[]byte, self int64) (view, bool) {
+	if !beginSnapshot() {
+		return view{}, false
+	}
+	v := classify(stackDump(buf), rootID.Load(), self)
+	endSnapshot()
+	return v, true
+}
+
+// Await waits until ready returns true; name says what it waits for and
+// names the gate in a gate-timeout. ready is polled like the other gates and
+// may use Marked and BlockedIn to combine conditions.
+func Await(name string, ready func() bool) {
+	await(fmt.Sprintf("Await(%q)", name), ready)
+}
+
+// Marked reports whether Mark(name) has been called.
+func Marked(name string) bool {
+	m := marks.Load()
+	return m != nil && (*m)[name]
+}
+
+// BlockedIn counts the scenario goroutines other than the caller that are
+// blocked with exactly this wait reason, e.g. "sync.WaitGroup.Wait".
+func BlockedIn(reason string) int {
+	self := currentGoroutineID()
+	buf := make([]byte, 64<<10)
+	for {
+		if v, ok := snapshotView(&buf, self); ok {
+			return v.blockedBy[reason]
+		}
+		time.Sleep(currentConfig().poll)
+	}
 }
 
 // marks is the set of names passed to Mark, copied on write.
@@ -67,10 +105,7 @@ func Mark(name string) {
 
 // AwaitMark waits until Mark(name) has been called.
 func AwaitMark(name string) {
-	await(fmt.Sprintf("AwaitMark(%q)", name), func() bool {
-		m := marks.Load()
-		return m != nil && (*m)[name]
-	})
+	await(fmt.Sprintf("AwaitMark(%q)", name), func() bool { return Marked(name) })
 }
 
 // Step logs a label into the execution trace and does nothing else.

@@ -16,6 +16,8 @@ const (
 	verdictLeak        = "leak"
 	verdictTimeout     = "timeout"
 	verdictGateTimeout = "gate-timeout"
+	// A clean run in which the scenario's own invariant check failed (Check).
+	verdictInvariant = "invariant-violated"
 )
 
 var exitCodes = map[string]int{
@@ -24,6 +26,7 @@ var exitCodes = map[string]int{
 	verdictLeak:        4,
 	verdictTimeout:     5,
 	verdictGateTimeout: 6,
+	verdictInvariant:   8,
 }
 
 var (
@@ -223,6 +226,10 @@ func (s *supervisor) finalDump(o *outcome) string {
 // finish writes the evidence, prints the verdict line and exits.
 func (s *supervisor) finish(o outcome) {
 	decided := elapsed()
+	broken := recordedViolations()
+	if o.verdict == verdictClean && len(broken) > 0 {
+		o.verdict = verdictInvariant
+	}
 	dump := s.finalDump(&o)
 	v := classify(dump, rootID.Load(), 0)
 	rec := verdictRecord{
@@ -240,9 +247,13 @@ func (s *supervisor) finish(o outcome) {
 		SettleMs:            s.cfg.settle.Milliseconds(),
 		Gate:                o.gate,
 		Note:                o.note,
+		Violations:          broken,
 	}
 	if err := writeEvidence(s.cfg.evidenceDir, dump, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)
+	}
+	for _, b := range broken {
+		fmt.Fprintf(os.Stderr, "gorepro: invariant violated (%s): %s\n", b.Kind, b.Detail)
 	}
 	fmt.Fprintf(os.Stderr, "gorepro: verdict=%s proven=%t\n", o.verdict, o.proven)
 	os.Exit(exitCodes[o.verdict])

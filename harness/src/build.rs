@@ -72,6 +72,9 @@ pub fn build(
     let work = tempfile::tempdir_in(&tmp_root).map_err(cache_err(&tmp_root))?;
     let out = work.path().join("program");
     let mut args: Vec<String> = BUILD_FLAGS.iter().map(|s| s.to_string()).collect();
+    if program.race {
+        args.push("-race".into());
+    }
     args.extend(
         program
             .selection_flags(work.path())
@@ -80,8 +83,14 @@ pub fn build(
     args.push("-o".into());
     args.push(out.display().to_string());
     args.push(program.package.clone());
+    // The race runtime is linked through cgo; everything else builds without it.
+    let cgo: &[(&str, &str)] = if program.race {
+        &[("CGO_ENABLED", "1")]
+    } else {
+        &[]
+    };
     let output = toolchain
-        .command(&program.module_dir, &args)
+        .command_with(&program.module_dir, &args, cgo)
         .stderr_to_stdout()
         .stdout_capture()
         .unchecked()
@@ -139,6 +148,7 @@ fn cache_key(toolchain: &Toolchain, program: &Program) -> std::io::Result<String
     }
     field(program.package.as_bytes());
     field(program.tags.join(",").as_bytes());
+    field(&[u8::from(program.race)]);
     let mut files = Vec::new();
     collect_module_files(&program.module_dir, &mut files)?;
     files.sort();

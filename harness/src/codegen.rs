@@ -19,6 +19,8 @@ pub struct Program {
     /// The package to build, relative to the module root (`./scenarios/x`).
     pub package: String,
     pub tags: Vec<String>,
+    /// Built with the race detector (`-race`, with cgo).
+    pub race: bool,
     /// Files to lay over the module: (path of the file replaced, new contents).
     pub overlay: Vec<(PathBuf, String)>,
 }
@@ -63,6 +65,7 @@ pub fn render(
             Variant::Buggy => vec![],
             Variant::Fixed => vec!["fixed".to_string()],
         },
+        race: scenario.race,
         overlay: vec![(params_go, render_params(scenario, params))],
         module_dir,
     }
@@ -149,6 +152,7 @@ mod tests {
             outcome: Outcome::Clean,
             class: None,
             stuck: vec![],
+            vet: vec![],
         };
         Scenario {
             id: "demo".into(),
@@ -160,6 +164,8 @@ mod tests {
             fixed: clean,
             explanation: String::new(),
             fix: String::new(),
+            race: false,
+            godebug: None,
             spec_path: "scenarios/demo.toml".into(),
         }
     }

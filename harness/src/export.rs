@@ -114,12 +114,23 @@ fn without_build_constraint(text: &str) -> String {
 }
 
 fn readme(scenario: &Scenario) -> String {
+    // The settings the harness gives the run, spelled as a shell prefix and go run flags.
+    let mut prefix = String::from("GOTRACEBACK=all ");
+    if let Some(godebug) = &scenario.godebug {
+        prefix.push_str(&format!("GODEBUG={godebug} "));
+    }
+    let flags = if scenario.race {
+        "CGO_ENABLED=1 go run -race"
+    } else {
+        "go run"
+    };
     format!(
         "# {title}\n\nBug class `{class}` (exported from gorepro scenario `{id}`).\n\n{explanation}\n\n\
-         ## Run it\n\n```sh\nGOTRACEBACK=all go run ./buggy   # reproduces the bug\nGOTRACEBACK=all go run ./fixed   # the fix: ends clean\n```\n\n\
+         ## Run it\n\n```sh\n{prefix}{flags} ./buggy   # reproduces the bug\n{prefix}{flags} ./fixed   # the fix: ends clean\n```\n\n\
          Each program runs under `support`, a small in-process supervisor: it prints\n\
          `gorepro: verdict=...` (deadlock, leak, clean) and exits 3 for a deadlock, 4 for a leak,\n\
-         0 when clean; a panic or fatal error is the runtime's own. Set\n\
+         8 when the program's own invariant check failed (`gorepro: invariant violated ...`), 0\n\
+         when clean; a panic or fatal error is the runtime's own, and a race report exits 66. Set\n\
          `GOREPRO_EVIDENCE_DIR=/some/dir` to also get the goroutine dump (`goroutines.txt`) and the\n\
          execution trace (`trace.out`, open it with `go tool trace`). On Go 1.26, build with\n\
          `GOEXPERIMENT=goroutineleakprofile` to get the goroutine-leak profile's proof.\n\n\

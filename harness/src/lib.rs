@@ -157,13 +157,17 @@ impl Harness {
                 binary: artifact.binary.clone(),
                 evidence_dir,
                 gomaxprocs: options.gomaxprocs,
+                godebug: scenario.godebug.clone(),
                 base_env: self.toolchain.env(),
             },
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
         let mut evidence = evidence::collect(&self.toolchain, &self.config.cache_dir, &output);
-        evidence.vet = vet::parse(&vet_output);
+        // vet prints physical absolute paths.
+        let module_dir = std::fs::canonicalize(&program.module_dir)
+            .unwrap_or_else(|_| program.module_dir.clone());
+        evidence.vet = vet::parse(&vet_output, &module_dir);
         let diagnosis = classify::classify(&evidence);
         let evidence_time = evidence_started.elapsed();
         let expectation = scenario.expectation(variant);
@@ -238,6 +242,20 @@ pub fn compare(expectation: &Expectation, diagnosis: &Diagnosis, package: &str) 
             ));
         }
     }
+    for analyzer in &expectation.vet {
+        if !diagnosis.vet.iter().any(|f| &f.analyzer == analyzer) {
+            mismatches.push(format!("a go vet {analyzer} finding, diagnosed none"));
+        }
+    }
+    for finding in &diagnosis.vet {
+        if !expectation.vet.contains(&finding.analyzer) {
+            mismatches.push(format!(
+                "no go vet findings, diagnosed {}:{}: {} ({}); a scenario meant to trip vet \
+                 declares the analyzer in its expectation",
+                finding.file, finding.line, finding.message, finding.analyzer
+            ));
+        }
+    }
     if expectation.outcome == Outcome::Clean && !diagnosis.stuck.is_empty() {
         mismatches.push(format!(
             "no stuck goroutines, diagnosed {}",
@@ -245,4 +263,59 @@ pub fn compare(expectation: &Expectation, diagnosis: &Diagnosis, package: &str) 
         ));
     }
     mismatches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagnosis(vet: &[&str]) -> Diagnosis {
+        Diagnosis {
+            outcome: Outcome::Clean,
+            class: None,
+            stuck: vec![],
+            failure: None,
+            observations: vec![],
+            vet: vet
+                .iter()
+                .map(|analyzer| vet::Finding {
+                    analyzer: analyzer.to_string(),
+                    file: "scenarios/x/buggy.go".into(),
+                    line: 9,
+                    message: "m".into(),
+                })
+                .collect(),
+            explanation: String::new(),
+            notes: vec![],
+            details: vec![],
+            latency: None,
+        }
+    }
+
+    fn expecting(vet: &[&str]) -> Expectation {
+        Expectation {
+            outcome: Outcome::Clean,
+            class: None,
+            stuck: vec![],
+            vet: vet.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn vet_findings_must_be_exactly_the_declared_ones() {
+        assert!(compare(&expecting(&["copylocks"]), &diagnosis(&["copylocks"]), "p").is_empty());
+        assert!(compare(&expecting(&[]), &diagnosis(&[]), "p").is_empty());
+        assert_eq!(
+            compare(&expecting(&["copylocks"]), &diagnosis(&[]), "p"),
+            ["a go vet copylocks finding, diagnosed none"]
+        );
+        let undeclared = compare(&expecting(&[]), &diagnosis(&["lostcancel"]), "p");
+        assert_eq!(undeclared.len(), 1);
+        assert!(
+            undeclared[0].starts_with(
+                "no go vet findings, diagnosed scenarios/x/buggy.go:9: m (lostcancel)"
+            ),
+            "{undeclared:?}"
+        );
+    }
 }

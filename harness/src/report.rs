@@ -95,12 +95,14 @@ pub fn render_diagnosis(
             failure.id,
             failure.message.replace('\n', "\n          ")
         );
-        if let Some(at) = &failure.at {
-            let _ = writeln!(
-                out,
-                "          in {} at {at}",
-                failure.goroutine.as_deref().unwrap_or("?")
-            );
+        match (&failure.goroutine, &failure.at) {
+            (Some(goroutine), Some(at)) => {
+                let _ = writeln!(out, "          in {goroutine} at {at}");
+            }
+            (None, Some(at)) => {
+                let _ = writeln!(out, "          at {at}");
+            }
+            _ => {}
         }
     }
     if !diagnosis.observations.is_empty() {
@@ -111,8 +113,12 @@ pub fn render_diagnosis(
     }
     if !diagnosis.vet.is_empty() {
         let _ = writeln!(out, "go vet:");
-        for finding in &diagnosis.vet {
-            let _ = writeln!(out, "  - {finding}");
+        for f in &diagnosis.vet {
+            let _ = writeln!(
+                out,
+                "  - {}:{}: {} ({})",
+                f.file, f.line, f.message, f.analyzer
+            );
         }
     }
     let _ = writeln!(out, "explanation:");

@@ -30,6 +30,8 @@ pub struct RunRequest {
     /// the start of the run, so a failed run leaves its files for inspection.
     pub evidence_dir: PathBuf,
     pub gomaxprocs: u32,
+    /// `GODEBUG` for the program (the scenario's `[run] godebug`), else none.
+    pub godebug: Option<String>,
     /// The environment the program starts from (the toolchain's controlled one).
     pub base_env: Vec<(OsString, OsString)>,
 }
@@ -189,8 +191,10 @@ pub fn run(request: &RunRequest, config: &Config) -> Result<RunOutput, RunError>
 
 /// The variables the program and its supervisor read.
 fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsString)> {
-    vec![
+    let mut env = vec![
         ("GOTRACEBACK", "all".into()),
+        // A -race program otherwise sleeps a second at exit; no effect on other builds.
+        ("GORACE", "atexit_sleep_ms=0".into()),
         ("GOMAXPROCS", request.gomaxprocs.to_string().into()),
         (
             "GOREPRO_EVIDENCE_DIR",
@@ -200,7 +204,11 @@ fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsSt
             "GOREPRO_DEADLINE_MS",
             config.supervisor_deadline.as_millis().to_string().into(),
         ),
-    ]
+    ];
+    if let Some(godebug) = &request.godebug {
+        env.push(("GODEBUG", godebug.into()));
+    }
+    env
 }
 
 /// Reads a stream to its end on a thread, keeping the first `cap` bytes.

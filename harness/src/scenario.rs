@@ -28,6 +28,10 @@ pub struct Scenario {
     pub fixed: Expectation,
     pub explanation: String,
     pub fix: String,
+    /// Build with the race detector (`-race`, which needs cgo). Spec: `[build] race`.
+    pub race: bool,
+    /// `GODEBUG` for the program's run, e.g. `asyncpreemptoff=1`. Spec: `[run] godebug`.
+    pub godebug: Option<String>,
     pub spec_path: PathBuf,
 }
 
@@ -63,6 +67,9 @@ pub struct Expectation {
     pub outcome: Outcome,
     pub class: Option<&'static str>,
     pub stuck: Vec<ExpectedStuck>,
+    /// The `go vet` analyzers that must report on this variant; any other finding is a
+    /// mismatch (a scenario meant to trip vet says so here).
+    pub vet: Vec<String>,
 }
 
 /// A stuck goroutine the diagnosis must list: its wait reason and, optionally, where.
@@ -158,7 +165,22 @@ struct RawSpec {
     fix: String,
     #[serde(default)]
     params: BTreeMap<Spanned<String>, Spanned<RawParam>>,
+    build: Option<RawBuild>,
+    run: Option<RawRun>,
     expect: RawExpect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    #[serde(default)]
+    race: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    godebug: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +206,8 @@ struct RawExpectation {
     class: Option<Spanned<String>>,
     #[serde(default)]
     stuck: Vec<RawStuck>,
+    #[serde(default)]
+    vet: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -289,6 +313,16 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
             .as_ref()
             .map(|c| known_class(c).map_err(|m| invalid(c.span(), m)))
             .transpose()?;
+        let mut vet = Vec::new();
+        for analyzer in &raw.vet {
+            if !is_snake_name(analyzer.get_ref()) {
+                return Err(invalid(
+                    analyzer.span(),
+                    format!("{:?} is not a go vet analyzer name", analyzer.get_ref()),
+                ));
+            }
+            vet.push(analyzer.get_ref().clone());
+        }
         if outcome == Outcome::Clean && class.is_some() {
             return Err(invalid(
                 raw.outcome.span(),
@@ -307,7 +341,21 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
                     count: s.count,
                 })
                 .collect(),
+            vet,
         })
+    };
+
+    let godebug = match raw.run.as_ref().and_then(|r| r.godebug.as_ref()) {
+        Some(godebug) if !is_godebug(godebug.get_ref()) => {
+            return Err(invalid(
+                godebug.span(),
+                format!(
+                    "godebug {:?} must be NAME=VALUE settings separated by commas",
+                    godebug.get_ref()
+                ),
+            ));
+        }
+        godebug => godebug.map(|g| g.get_ref().clone()),
     };
 
     Ok(Scenario {
@@ -320,6 +368,8 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
         fixed: expectation(&raw.expect.fixed)?,
         explanation: raw.explanation.trim().to_string(),
         fix: raw.fix.trim().to_string(),
+        race: raw.build.is_some_and(|b| b.race),
+        godebug,
         spec_path: path.to_path_buf(),
     })
 }
@@ -348,6 +398,15 @@ fn is_snake_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `asyncpreemptoff=1,gctrace=0`: what GODEBUG accepts.
+fn is_godebug(text: &str) -> bool {
+    text.split(',').all(|setting| {
+        setting.split_once('=').is_some_and(|(name, value)| {
+            is_snake_name(name) && !value.is_empty() && !value.contains(char::is_whitespace)
+        })
+    })
 }
 
 /// 1-based line and column of a byte offset.
@@ -554,6 +613,36 @@ outcome = "clean"
         );
         let wrong_id = SPEC.replace("id = \"demo\"", "id = \"other\"");
         assert!(error_of(&wrong_id).contains("must match the file name"));
+    }
+
+    #[test]
+    fn build_and_run_settings_and_vet_expectations() {
+        let spec = SPEC.replace(
+            "[expect.buggy]\noutcome = \"leak\"",
+            "[build]\nrace = true\n\n[run]\ngodebug = \"asyncpreemptoff=1\"\n\n[expect.buggy]\noutcome = \"leak\"\nvet = [\"copylocks\"]",
+        );
+        let scenario = parse_spec(&spec).unwrap();
+        assert!(scenario.race);
+        assert_eq!(scenario.godebug.as_deref(), Some("asyncpreemptoff=1"));
+        assert_eq!(scenario.buggy.vet, ["copylocks"]);
+        assert!(scenario.fixed.vet.is_empty());
+        let plain = parse_spec(SPEC).unwrap();
+        assert!(!plain.race && plain.godebug.is_none());
+
+        let bad = spec.replace("asyncpreemptoff=1", "asyncpreemptoff");
+        assert!(
+            error_of(&bad).contains("godebug \"asyncpreemptoff\" must be NAME=VALUE"),
+            "{}",
+            error_of(&bad)
+        );
+        let bad = spec.replace("[\"copylocks\"]", "[\"copy locks\"]");
+        assert!(error_of(&bad).contains("is not a go vet analyzer name"));
+        let bad = spec.replace("race = true", "race = true\nmsan = true");
+        assert!(
+            error_of(&bad).contains("unknown field `msan`"),
+            "{}",
+            error_of(&bad)
+        );
     }
 
     #[test]

@@ -181,6 +181,26 @@ impl Toolchain {
         self.tool_command(&self.go, dir, args)
     }
 
+    /// `go <args>` with the controlled environment and some of its variables replaced
+    /// (`CGO_ENABLED=1` for a race build).
+    pub fn command_with<I, S>(
+        &self,
+        dir: &Path,
+        args: I,
+        overrides: &[(&str, &str)],
+    ) -> duct::Expression
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let mut env = self.env();
+        for (name, value) in overrides {
+            env.retain(|(k, _)| k != name);
+            env.push(((*name).into(), (*value).into()));
+        }
+        duct::cmd(&self.go, args).dir(dir).full_env(env)
+    }
+
     /// Any toolchain binary (the trace reader) with the controlled environment.
     pub fn tool_command<I, S>(&self, program: &Path, dir: &Path, args: I) -> duct::Expression
     where

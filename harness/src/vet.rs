@@ -1,8 +1,10 @@
 //! Static evidence: `go vet` on the program as it is built (same tags, same overlay), beside
 //! the runtime's evidence. Some bugs are visible to vet before anything runs (`copylocks`,
 //! `lostcancel`, `waitgroup`); the report shows vet's findings next to what the runtime said.
-//! The output is cached next to the binary, under the same content key.
+//! vet runs with `-json`, so each finding names its analyzer; the output is cached next to the
+//! binary, under the same content key.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::build::Artifact;
@@ -10,15 +12,17 @@ use crate::codegen::Program;
 use crate::toolchain::Toolchain;
 
 /// One vet finding, in the program's own source.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
+    /// The analyzer that reported it (`copylocks`, `lostcancel`, `waitgroup`, ...).
+    pub analyzer: String,
     /// Module-relative file.
     pub file: String,
     pub line: u32,
     pub message: String,
 }
 
-const VET_FILE: &str = "vet.txt";
+const VET_FILE: &str = "vet.json";
 
 /// vet's output for the program: from the cache, else by running `go vet` once. A vet that
 /// cannot run is not a harness error: its output (whatever it said) is kept and parsed, and
@@ -51,7 +55,7 @@ fn run_vet(
 ) -> std::io::Result<String> {
     std::fs::create_dir_all(scratch_root)?;
     let work = tempfile::tempdir_in(scratch_root)?;
-    let mut args = vec!["vet".to_string()];
+    let mut args = vec!["vet".to_string(), "-json".to_string()];
     args.extend(program.selection_flags(work.path())?);
     args.push(program.package.clone());
     let output = toolchain
@@ -63,25 +67,51 @@ fn run_vet(
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The findings in vet's output: `path/file.go:LINE:COL: message` lines.
-pub fn parse(output: &str) -> Vec<Finding> {
-    output
-        .lines()
-        .filter_map(|line| {
-            let (location, message) = line.split_once(": ")?;
-            let mut parts = location.rsplitn(3, ':');
-            let _column: u32 = parts.next()?.parse().ok()?;
-            let line_number: u32 = parts.next()?.parse().ok()?;
-            let file = parts.next()?.trim_start_matches("./");
-            file.ends_with(".go").then(|| Finding {
-                file: crate::classify::world::module_relative(file),
-                line: line_number,
-                message: message
-                    .trim()
-                    .replace(crate::classify::world::SAMPLES_MODULE, ""),
-            })
-        })
-        .collect()
+/// The findings in `go vet -json` output: one JSON object per package, mapping analyzer
+/// names to diagnostics whose `posn` is an absolute `file:line:col` under `module_dir`. Text
+/// around the objects (`# package` headers, compile errors) is ignored.
+pub fn parse(output: &str, module_dir: &Path) -> Vec<Finding> {
+    #[derive(serde::Deserialize)]
+    struct Diagnostic {
+        posn: String,
+        message: String,
+    }
+    type Package = BTreeMap<String, Vec<Diagnostic>>;
+    let Some(start) = output.find('{') else {
+        return Vec::new();
+    };
+    let packages = serde_json::Deserializer::from_str(&output[start..])
+        .into_iter::<BTreeMap<String, Package>>()
+        .map_while(Result::ok);
+    let mut findings = Vec::new();
+    for analyzers in packages.flat_map(BTreeMap::into_values) {
+        for (analyzer, diagnostics) in analyzers {
+            for diagnostic in diagnostics {
+                let mut parts = diagnostic.posn.rsplitn(3, ':');
+                let (Some(_column), Some(line), Some(file)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                let Ok(line) = line.parse() else { continue };
+                let file = Path::new(file);
+                findings.push(Finding {
+                    analyzer: analyzer.clone(),
+                    file: file
+                        .strip_prefix(module_dir)
+                        .unwrap_or(file)
+                        .display()
+                        .to_string(),
+                    line,
+                    message: diagnostic
+                        .message
+                        .replace(crate::classify::world::SAMPLES_MODULE, ""),
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| (&a.file, a.line, &a.analyzer).cmp(&(&b.file, b.line, &b.analyzer)));
+    findings
 }
 
 #[cfg(test)]
@@ -90,26 +120,46 @@ mod tests {
 
     #[test]
     fn findings_are_read_and_other_lines_ignored() {
-        let output = "# gorepro.dev/samples/scenarios/p\n\
-                      scenarios/p/main.go:10:12: get passes lock by value: gorepro.dev/samples/scenarios/p.counter contains sync.Mutex\n\
-                      ./scenarios/p/buggy.go:33:7: the cancel function returned by context.WithTimeout should be called, not discarded, to avoid a context leak\n\
-                      go: warning: nothing to see\n";
+        let output = r#"# gorepro.dev/samples/scenarios/p
+{
+	"gorepro.dev/samples/scenarios/p": {
+		"lostcancel": [
+			{
+				"posn": "/m/scenarios/p/buggy.go:33:7",
+				"end": "/m/scenarios/p/buggy.go:33:8",
+				"message": "the cancel function returned by context.WithTimeout should be called, not discarded, to avoid a context leak"
+			}
+		],
+		"copylocks": [
+			{
+				"posn": "/m/scenarios/p/main.go:10:12",
+				"message": "get passes lock by value: gorepro.dev/samples/scenarios/p.counter contains sync.Mutex"
+			},
+			{ "posn": "nonsense", "message": "skipped" }
+		]
+	}
+}
+"#;
         assert_eq!(
-            parse(output),
+            parse(output, Path::new("/m")),
             vec![
                 Finding {
-                    file: "scenarios/p/main.go".into(),
-                    line: 10,
-                    message: "get passes lock by value: scenarios/p.counter contains sync.Mutex".into(),
-                },
-                Finding {
+                    analyzer: "lostcancel".into(),
                     file: "scenarios/p/buggy.go".into(),
                     line: 33,
                     message: "the cancel function returned by context.WithTimeout should be called, not discarded, to avoid a context leak".into(),
                 },
+                Finding {
+                    analyzer: "copylocks".into(),
+                    file: "scenarios/p/main.go".into(),
+                    line: 10,
+                    message: "get passes lock by value: scenarios/p.counter contains sync.Mutex".into(),
+                },
             ]
         );
-        assert!(parse("").is_empty());
-        assert!(parse("garbage: x\n:::\n").is_empty());
+        assert!(parse("", Path::new("/m")).is_empty());
+        assert!(parse("go vet could not run: x", Path::new("/m")).is_empty());
+        assert!(parse("{ not json", Path::new("/m")).is_empty());
+        assert!(parse("# pkg\nvet: compile error\n", Path::new("/m")).is_empty());
     }
 }

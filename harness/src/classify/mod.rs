@@ -40,10 +40,15 @@ pub enum Outcome {
     GateTimeout,
     /// Ended some other way (a signal, an unexpected exit status).
     Crashed,
+    /// Finished without blocking or failing, but the scenario's own invariant check failed
+    /// (`support.Check`): a lost message or result, a goroutine that never ran.
+    InvariantViolated,
+    /// The race detector reported a data race (`-race` builds).
+    DataRace,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Clean,
         Outcome::Deadlock,
         Outcome::Leak,
@@ -52,6 +57,8 @@ impl Outcome {
         Outcome::Timeout,
         Outcome::GateTimeout,
         Outcome::Crashed,
+        Outcome::InvariantViolated,
+        Outcome::DataRace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +71,8 @@ impl Outcome {
             Outcome::Timeout => "timeout",
             Outcome::GateTimeout => "gate-timeout",
             Outcome::Crashed => "crashed",
+            Outcome::InvariantViolated => "invariant-violated",
+            Outcome::DataRace => "data-race",
         }
     }
 }
@@ -189,8 +198,8 @@ pub struct Diagnosis {
     pub failure: Option<Failure>,
     /// The facts the class rests on, in words, with goroutine names and user source lines.
     pub observations: Vec<String>,
-    /// What `go vet` found in the program, `file:line: message`.
-    pub vet: Vec<String>,
+    /// What `go vet` found in the program (static evidence, beside the runtime's).
+    pub vet: Vec<crate::vet::Finding>,
     pub explanation: String,
     /// What could not be read (missing trace, truncated output...).
     pub notes: Vec<String>,
@@ -253,11 +262,7 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
             .unwrap_or_else(|| default_explanation(outcome, evidence)),
         stuck,
         failure,
-        vet: evidence
-            .vet
-            .iter()
-            .map(|f| format!("{}:{}: {}", f.file, f.line, f.message))
-            .collect(),
+        vet: evidence.vet.clone(),
         notes,
         details,
         latency: rules::latency(evidence, &world),
@@ -265,6 +270,20 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
 }
 
 fn outcome(evidence: &Evidence) -> Outcome {
+    let ended = how_it_ended(evidence);
+    // A race report outranks an ending that shows nothing wrong, not a block or a crash.
+    if !evidence.stderr.races.is_empty()
+        && matches!(
+            ended,
+            Outcome::Clean | Outcome::InvariantViolated | Outcome::Crashed
+        )
+    {
+        return Outcome::DataRace;
+    }
+    ended
+}
+
+fn how_it_ended(evidence: &Evidence) -> Outcome {
     if let Some(verdict) = &evidence.verdict {
         return match verdict.verdict {
             VerdictKind::Clean => Outcome::Clean,
@@ -272,6 +291,7 @@ fn outcome(evidence: &Evidence) -> Outcome {
             VerdictKind::Leak => Outcome::Leak,
             VerdictKind::Timeout => Outcome::Timeout,
             VerdictKind::GateTimeout => Outcome::GateTimeout,
+            VerdictKind::InvariantViolated => Outcome::InvariantViolated,
         };
     }
     if let Some(kind) = evidence.stderr.fatal_kind() {
@@ -391,24 +411,68 @@ fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
             at,
         });
     }
-    let message = evidence.stderr.fatal.as_ref()?;
-    let kind = evidence.stderr.fatal_kind()?;
-    if kind == FatalKind::Deadlock {
-        return None;
+    if let (Some(message), Some(kind)) = (&evidence.stderr.fatal, evidence.stderr.fatal_kind())
+        && kind != FatalKind::Deadlock
+    {
+        let running = dump
+            .goroutines
+            .iter()
+            .find(|g| g.state == "running")
+            .map(|g| g.id);
+        let (goroutine, at) = located(running);
+        return Some(Failure {
+            kind: "fatal error",
+            id: kind.as_str(),
+            message: message.clone(),
+            goroutine,
+            at,
+        });
     }
-    let running = dump
-        .goroutines
-        .iter()
-        .find(|g| g.state == "running")
-        .map(|g| g.id);
-    let (goroutine, at) = located(running);
+    if !evidence.stderr.races.is_empty() {
+        // Which goroutines the detector names, and which access it calls previous, vary
+        // from run to run; the source lines do not.
+        return Some(Failure {
+            kind: "data race",
+            id: "data-race",
+            message: "the race detector saw goroutines access the same memory, at least one \
+                      writing, with nothing ordering the accesses"
+                .into(),
+            goroutine: None,
+            at: race_locations(evidence).first().map(Loc::to_string),
+        });
+    }
+    let violation = evidence.verdict.as_ref()?.violations.first()?;
     Some(Failure {
-        kind: "fatal error",
-        id: kind.as_str(),
-        message: message.clone(),
-        goroutine,
-        at,
+        kind: "invariant check",
+        id: match violation.kind.as_str() {
+            "lost-message" => "lost-message",
+            "lost-results" => "lost-results",
+            "no-progress" => "no-progress",
+            _ => "other",
+        },
+        message: violation.detail.clone(),
+        goroutine: Some(world.name(Some(violation.goroutine))),
+        at: Some(format!(
+            "{}:{}",
+            world::module_relative(&violation.file),
+            violation.line
+        )),
     })
+}
+
+/// The user source lines of every access in every race report, sorted and deduplicated.
+pub(crate) fn race_locations(evidence: &Evidence) -> Vec<Loc> {
+    let mut locations: Vec<Loc> = evidence
+        .stderr
+        .races
+        .iter()
+        .flat_map(|r| &r.accesses)
+        .filter_map(|a| world::top_user_frame(&a.frames))
+        .filter_map(|f| world::user_loc(&f.function, &f.file, f.line))
+        .collect();
+    locations.sort();
+    locations.dedup();
+    locations
 }
 
 fn default_explanation(outcome: Outcome, evidence: &Evidence) -> String {

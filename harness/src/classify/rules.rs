@@ -33,6 +33,7 @@ const RULES: &[(&str, Rule)] = &[
     ("waitgroup reused", wg_reused),
     ("panic message", panic_message),
     ("fatal message", fatal_message),
+    ("data race", data_race),
     ("cond wait without loop", cond_wait_without_loop),
     ("context result send gap", ctx_result_send_gap),
     ("buffered channel full", buffer_full),
@@ -43,7 +44,13 @@ const RULES: &[(&str, Rule)] = &[
     ("lock held by the goroutine itself", self_deadlock),
     ("lock left held by an exited goroutine", unlock_skipped),
     ("ticker loop left behind", ticker_leak),
+    ("copied lock", copied_lock),
+    ("cancel never called", cancel_never_called),
     ("stuck primitive", stuck_primitive),
+    ("add inside the goroutine", add_inside_goroutine),
+    ("starvation", starvation),
+    ("select default drop", select_default_drop),
+    ("invariant violated", invariant_violated),
     ("runtime failure", runtime_failure),
     ("no progress", no_progress),
 ];
@@ -849,7 +856,7 @@ fn self_deadlock(facts: &Facts) -> Option<Finding> {
     let [g] = world.goroutines.as_slice() else {
         return None;
     };
-    if g.exited || !unowned_user_goroutines(trace, world).is_empty() {
+    if g.exited || !unowned_user_goroutines(trace, world).is_empty() || lock_may_be_a_copy(facts) {
         return None;
     }
     let at = g.final_at.as_ref().map(Loc::to_string);
@@ -912,6 +919,12 @@ fn self_deadlock(facts: &Facts) -> Option<Finding> {
     }
 }
 
+/// go vet found a lock copied by value: a copy starts in the state its original was in, so a
+/// locked mutex proves nothing about who locked it (the copied-lock rule tells that story).
+fn lock_may_be_a_copy(facts: &Facts) -> bool {
+    facts.evidence.vet.iter().any(|f| f.analyzer == "copylocks")
+}
+
 /// Goroutines outside the scenario's tree that ran user code, with whether they are still
 /// alive: timer callbacks (`time.AfterFunc` starts them from the runtime, `time.goFunc`) and
 /// goroutines started in user code by nobody the trace knows. Any of them could hold a lock.
@@ -969,7 +982,7 @@ fn unlock_skipped(facts: &Facts) -> Option<Finding> {
         || unowned_user_goroutines(trace, world)
             .iter()
             .any(|(_, alive)| *alive);
-    if someone_else_alive {
+    if someone_else_alive || lock_may_be_a_copy(facts) {
         return None;
     }
     let at = waiter.final_at.as_ref()?;
@@ -1120,8 +1133,311 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
     })
 }
 
+/// The race detector's report: which source lines raced, and where the goroutines came from.
+/// Goroutine names are left out: which two of several identical workers the detector names
+/// varies from run to run.
+fn data_race(facts: &Facts) -> Option<Finding> {
+    let races = &facts.evidence.stderr.races;
+    if races.is_empty() {
+        return None;
+    }
+    let places: Vec<String> = super::race_locations(facts.evidence)
+        .iter()
+        .map(Loc::to_string)
+        .collect();
+    let functions = sorted_unique(races.iter().flat_map(|r| &r.accesses).filter_map(|a| {
+        world::top_user_frame(&a.frames).map(|f| world::short_function(&f.function))
+    }));
+    let creators = sorted_unique(
+        races
+            .iter()
+            .flat_map(|r| &r.creations)
+            .filter_map(|c| world::top_user_frame(&c.frames))
+            .filter_map(|f| world::user_loc(&f.function, &f.file, f.line))
+            .map(|l| l.to_string()),
+    );
+    let created = if creators.is_empty() {
+        String::new()
+    } else {
+        format!(", goroutines created at {}", creators.join(", "))
+    };
+    Some(Finding {
+        class: "race.unsynchronized-access",
+        observations: vec![format!(
+            "race detector: unordered accesses to the same memory at {} (in {}){created}",
+            places.join(", "),
+            functions.join(", ")
+        )],
+        explanation: format!(
+            "The race detector saw two goroutines access the same memory at {}, at least one of \
+             them writing, with nothing (a lock, a channel operation, an atomic) ordering the \
+             accesses: a data race. A racy read-modify-write loses updates, and a racy read can see \
+             a torn or stale value; which run shows a wrong result depends on timing, but the \
+             detector reports the race on every run. Guard the shared memory with a mutex, make \
+             the operation atomic (sync/atomic), or give the data a single owning goroutine.",
+            places.join(", ")
+        ),
+    })
+}
+
+fn sorted_unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut items: Vec<String> = items.collect();
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// vet's findings of one analyzer, as `file:line`.
+fn vet_places(facts: &Facts, analyzer: &str) -> Vec<String> {
+    facts
+        .evidence
+        .vet
+        .iter()
+        .filter(|f| f.analyzer == analyzer)
+        .map(|f| format!("{}:{}", f.file, f.line))
+        .collect()
+}
+
+/// vet saw a lock copied, and a goroutine is blocked forever on a lock.
+fn copied_lock(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Deadlock | Outcome::Leak) {
+        return None;
+    }
+    let copies = vet_places(facts, "copylocks");
+    let group = facts.stuck.iter().find(|g| {
+        matches!(
+            g.primitive,
+            Primitive::Mutex | Primitive::RwMutex | Primitive::WaitGroup
+        )
+    })?;
+    let first = facts
+        .evidence
+        .vet
+        .iter()
+        .find(|f| f.analyzer == "copylocks")?;
+    let who = group.goroutines.join(", ");
+    let at = at_suffix(group.at.as_deref());
+    Some(Finding {
+        class: "mutex.copied-lock",
+        observations: vec![
+            format!("go vet: {}:{}: {}", first.file, first.line, first.message),
+            format!("{who} blocked in {}{at}", group.wait),
+        ],
+        explanation: format!(
+            "go vet reports a lock copied by value at {}. A copied sync.Mutex (or RWMutex, \
+             WaitGroup) is a separate lock that starts in the state the original was in: here \
+             {who} waits for it{at}, and no goroutine will ever release that copy. Pass and return \
+             structs that hold locks by pointer; to snapshot guarded data, copy the data into a \
+             value with a fresh lock.",
+            copies.join(", ")
+        ),
+    })
+}
+
+/// vet saw a cancel function not called on every path, and the context package's watcher
+/// goroutines were left behind: what the lost cancel costs at run time.
+fn cancel_never_called(facts: &Facts) -> Option<Finding> {
+    if facts.outcome != Outcome::Leak {
+        return None;
+    }
+    let lost = vet_places(facts, "lostcancel");
+    let first = facts
+        .evidence
+        .vet
+        .iter()
+        .find(|f| f.analyzer == "lostcancel")?;
+    let watchers: Vec<&Gor> = facts
+        .world
+        .goroutines
+        .iter()
+        .filter(|g| !g.exited && g.final_state.is_some())
+        .filter(|g| {
+            g.start
+                .as_deref()
+                .is_some_and(|s| s.starts_with("context.(*cancelCtx).propagateCancel"))
+        })
+        .collect();
+    let creation = watchers.first()?.created_at.as_ref().map(Loc::to_string);
+    let names: Vec<&str> = watchers.iter().map(|g| g.name.as_str()).collect();
+    Some(Finding {
+        class: "ctx.cancel-never-called",
+        observations: vec![
+            format!("go vet: {}:{}: {}", first.file, first.line, first.message),
+            format!(
+                "{} left behind in {} inside context.(*cancelCtx).propagateCancel, started by the \
+                 context created{}",
+                names.join(", "),
+                watchers[0].final_state.as_deref().unwrap_or("?"),
+                at_suffix(creation.as_deref())
+            ),
+        ],
+        explanation: format!(
+            "go vet reports a context whose cancel function is not called on every path ({}). \
+             The parent context is not one the context package can link the child into, so \
+             for each child it started a goroutine that waits until the parent or the child is \
+             done; neither happens, and {} ({} of them) outlive the requests that made them. \
+             Call cancel on every path: `defer cancel()` right after the WithCancel call.",
+            lost.join(", "),
+            names.join(", "),
+            names.len()
+        ),
+    })
+}
+
+/// The first failed invariant check, with its place.
+fn violation<'a>(
+    facts: &Facts<'a>,
+    kind: &str,
+) -> Option<(&'a crate::evidence::Violation, String)> {
+    let v = facts
+        .evidence
+        .verdict
+        .as_ref()?
+        .violations
+        .iter()
+        .find(|v| v.kind == kind)?;
+    Some((v, format!("{}:{}", world::module_relative(&v.file), v.line)))
+}
+
+fn add_inside_goroutine(facts: &Facts) -> Option<Finding> {
+    if facts.outcome != Outcome::InvariantViolated {
+        return None;
+    }
+    let (violation, at) = violation(facts, "lost-results")?;
+    let adds = vet_places(facts, "waitgroup");
+    if adds.is_empty() {
+        return None;
+    }
+    let checker = facts.world.name(Some(violation.goroutine));
+    Some(Finding {
+        class: "wg.add-inside-goroutine",
+        observations: vec![
+            format!(
+                "invariant check at {at} ({checker}): {} (the scenario's own check: nothing \
+                 blocked or failed)",
+                violation.detail
+            ),
+            format!(
+                "go vet: {}: WaitGroup.Add called from inside new goroutine",
+                adds.join(", ")
+            ),
+        ],
+        explanation: format!(
+            "The goroutines call wg.Add themselves ({}), so the work is counted only once they \
+             run. {checker} reached wg.Wait first, found the counter at zero and went on at \
+             once: {}. Nothing blocked, which is why only the result shows it. Call wg.Add before \
+             the go statement (or use wg.Go).",
+            adds.join(", "),
+            violation.detail
+        ),
+    })
+}
+
+/// A goroutine ready to run that did not get a processor while others kept theirs: the
+/// trace shows it runnable from its creation far past the runtime's preemption period.
+fn starvation(facts: &Facts) -> Option<Finding> {
+    /// Five times the runtime's 10 ms preemption period: a runnable goroutine waits this long
+    /// only if nothing could preempt the goroutines holding the processors.
+    const STARVED: u64 = 50_000_000;
+    if facts.outcome != Outcome::InvariantViolated {
+        return None;
+    }
+    let (violation, at) = violation(facts, "no-progress")?;
+    let world = facts.world;
+    let (starved, creator) = world.goroutines.iter().find_map(|g| {
+        let history = world.history(g.id);
+        let created = history
+            .iter()
+            .find(|t| t.from == GoState::NotExist && t.to == GoState::Runnable)?;
+        let ran = history
+            .iter()
+            .find(|t| t.from == GoState::Runnable && t.to == GoState::Running)?;
+        (ran.time.saturating_sub(created.time) >= STARVED).then_some((g, created.actor))
+    })?;
+    let creator = world.name(creator);
+    let function = starved
+        .start
+        .as_deref()
+        .map(world::short_function)
+        .unwrap_or_else(|| "?".into());
+    let created_at = starved.created_at.as_ref().map(Loc::to_string);
+    Some(Finding {
+        class: "sched.starvation",
+        observations: vec![
+            format!(
+                "invariant check at {at} ({}): {}",
+                world.name(Some(violation.goroutine)),
+                violation.detail
+            ),
+            format!(
+                "trace: {} ({function}), created by {creator}{}, stayed runnable for more than \
+                 50 ms before it first ran",
+                starved.name,
+                at_suffix(created_at.as_deref())
+            ),
+        ],
+        explanation: format!(
+            "{} ({function}) was ready to run from the moment {creator} created it, but every \
+             processor was held by a goroutine that never reached a scheduling point, and for more \
+             than 50 ms nothing preempted them (the runtime preempts a goroutine after 10 ms with \
+             a signal; with GODEBUG=asyncpreemptoff=1 a loop without function calls cannot be \
+             preempted at all). It ran only when one of them gave up: {}. Do not \
+             busy-wait: block on a channel, a sync.Cond or a WaitGroup, which hands the processor \
+             to the goroutine you wait for.",
+            starved.name, violation.detail
+        ),
+    })
+}
+
+fn select_default_drop(facts: &Facts) -> Option<Finding> {
+    if facts.outcome != Outcome::InvariantViolated {
+        return None;
+    }
+    let (violation, at) = violation(facts, "lost-message")?;
+    let checker = facts.world.name(Some(violation.goroutine));
+    Some(Finding {
+        class: "chan.select-default-drop",
+        observations: vec![format!(
+            "invariant check at {at} ({checker}): {} (the scenario's own check: no goroutine \
+             blocked, nothing panicked, so the runtime has nothing to show)",
+            violation.detail
+        )],
+        explanation: format!(
+            "Messages were lost without any goroutine blocking or failing: {}. A send in a \
+             select with a default case gives up when no receiver is ready and the buffer is \
+             full, and the message is simply dropped. Use a blocking send (backpressure) or a \
+             buffer sized for the burst; if dropping is acceptable, count the drops.",
+            violation.detail
+        ),
+    })
+}
+
+fn invariant_violated(facts: &Facts) -> Option<Finding> {
+    let violation = facts.evidence.verdict.as_ref()?.violations.first()?;
+    let at = format!(
+        "{}:{}",
+        world::module_relative(&violation.file),
+        violation.line
+    );
+    let checker = facts.world.name(Some(violation.goroutine));
+    Some(Finding {
+        class: "runtime.invariant-violated",
+        observations: vec![format!(
+            "invariant check at {at} ({checker}, {}): {}",
+            violation.kind, violation.detail
+        )],
+        explanation: format!(
+            "The scenario's own check failed ({}: {}), and the runtime evidence does not tie it \
+             to a known class.",
+            violation.kind, violation.detail
+        ),
+    })
+}
+
 fn runtime_failure(facts: &Facts) -> Option<Finding> {
-    let failure = facts.failure?;
+    let failure = facts
+        .failure
+        .filter(|f| matches!(f.kind, "panic" | "fatal error"))?;
     let class = if failure.kind == "panic" {
         "runtime.panic"
     } else {

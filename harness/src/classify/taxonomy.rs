@@ -83,10 +83,22 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "`panic: close of nil channel`",
     },
     BugClass {
+        id: "chan.select-default-drop",
+        family: "channels",
+        title: "A send in a select with default drops the message when no receiver is ready",
+        decided_by: "the scenario's own invariant check (a lost message) with nothing blocked or failed: the runtime shows nothing",
+    },
+    BugClass {
         id: "ctx.result-send-ignores-cancel",
         family: "context",
         title: "A worker watches ctx.Done() but sends its result unguarded; after cancel nobody receives",
         decided_by: "a goroutine blocked forever in `chan send` while goroutines running the same function were woken by a context cancel and exited (trace)",
+    },
+    BugClass {
+        id: "ctx.cancel-never-called",
+        family: "context",
+        title: "A context's cancel function is not called on every path: the context (and a goroutine watching it) outlives its use",
+        decided_by: "go vet's `lostcancel` finding, and goroutines left behind in `select` inside `context.(*cancelCtx).propagateCancel` (its runtime cost)",
     },
     BugClass {
         id: "wg.reuse-before-wait-returned",
@@ -111,6 +123,12 @@ pub const CLASSES: &[BugClass] = &[
         family: "sync.WaitGroup",
         title: "More Done calls than Add: the counter goes negative",
         decided_by: "`panic: sync: negative WaitGroup counter`",
+    },
+    BugClass {
+        id: "wg.add-inside-goroutine",
+        family: "sync.WaitGroup",
+        title: "WaitGroup.Add called inside the new goroutine: Wait can return before the work is counted",
+        decided_by: "the scenario's own invariant check (lost results) with go vet's `waitgroup` finding (Add called from inside new goroutine)",
     },
     BugClass {
         id: "cond.wait-without-loop",
@@ -146,13 +164,13 @@ pub const CLASSES: &[BugClass] = &[
         id: "mutex.double-lock",
         family: "sync.Mutex",
         title: "A goroutine locks a sync.Mutex it already holds (sync.Mutex is not reentrant)",
-        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, is blocked in `sync.Mutex.Lock`, and no timer callback ran user code: nobody else could hold the lock",
+        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, is blocked in `sync.Mutex.Lock`, no timer callback ran user code and go vet reports no copied lock: nobody else could hold the lock",
     },
     BugClass {
         id: "mutex.unlock-skipped-on-return",
         family: "sync.Mutex",
         title: "A return path skips the Unlock: the goroutine leaves holding the lock, the next Lock blocks forever",
-        decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` at a line where, per the trace, a goroutine that has since exited acquired the lock (it was woken there and never blocked there again), no Unlock woke the waiter since, and no other goroutine that ran user code (scenario goroutine or timer callback) is alive",
+        decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` at a line where, per the trace, a goroutine that has since exited acquired the lock (it was woken there and never blocked there again), no Unlock woke the waiter since, and no other goroutine that ran user code (scenario goroutine or timer callback) is alive, and go vet reports no copied lock",
     },
     BugClass {
         id: "mutex.lock-order-inversion",
@@ -170,7 +188,7 @@ pub const CLASSES: &[BugClass] = &[
         id: "rwmutex.rlock-upgrade",
         family: "sync.Mutex",
         title: "A goroutine holding a read lock calls Lock on the same RWMutex: it waits for its own read lock",
-        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, waits in `sync.RWMutex.Lock` (the wait of a writer for active readers; a writer behind a writer waits in `sync.Mutex.Lock`), and no timer callback ran user code",
+        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, waits in `sync.RWMutex.Lock` (the wait of a writer for active readers; a writer behind a writer waits in `sync.Mutex.Lock`), no timer callback ran user code and go vet reports no copied lock",
     },
     BugClass {
         id: "mutex.held-across-send",
@@ -183,6 +201,12 @@ pub const CLASSES: &[BugClass] = &[
         family: "sync.Mutex",
         title: "Unlock of a Mutex or RWMutex that is not locked (a double unlock)",
         decided_by: "`fatal error: sync: unlock of unlocked mutex` (or the RWMutex forms) outside Cond.Wait",
+    },
+    BugClass {
+        id: "mutex.copied-lock",
+        family: "sync.Mutex",
+        title: "A struct holding a lock is copied: the copy's lock is a different lock (and here copied locked)",
+        decided_by: "go vet's `copylocks` finding, and a goroutine blocked forever on a lock",
     },
     BugClass {
         id: "once.recursive-do",
@@ -203,6 +227,18 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "`fatal error: concurrent map writes` (or `concurrent map read and map write`)",
     },
     BugClass {
+        id: "race.unsynchronized-access",
+        family: "data races",
+        title: "Goroutines access the same memory, at least one writing, with nothing ordering the accesses",
+        decided_by: "the race detector's `WARNING: DATA RACE` report (a `-race` build)",
+    },
+    BugClass {
+        id: "sched.starvation",
+        family: "scheduler",
+        title: "A goroutine that never yields keeps its processor: a runnable goroutine never runs",
+        decided_by: "the scenario's own invariant check (no progress) and the trace: a goroutine runnable from its creation until a spinning goroutine gave up its processor, far longer than the runtime's 10 ms preemption period",
+    },
+    BugClass {
         id: "runtime.panic",
         family: "runtime",
         title: "An unrecovered panic the evidence does not attribute to a concurrency class (fallback)",
@@ -213,6 +249,12 @@ pub const CLASSES: &[BugClass] = &[
         family: "runtime",
         title: "A fatal runtime error the evidence does not attribute to a concurrency class (fallback)",
         decided_by: "a `fatal error:` line",
+    },
+    BugClass {
+        id: "runtime.invariant-violated",
+        family: "runtime",
+        title: "The scenario's own invariant check failed, and the evidence does not tie it to a known class (fallback)",
+        decided_by: "a failed `support.Check`",
     },
     BugClass {
         id: "runtime.no-progress",

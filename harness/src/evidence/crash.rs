@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::dump::{Dump, header_goroutine_id, parse_dump_lines};
+use super::race::{RaceReport, parse_races};
 
 /// Everything the harness reads from a Go process's stderr.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -22,8 +23,8 @@ pub struct StderrReport {
     pub sigquit: bool,
     /// Every goroutine block in the stderr.
     pub dump: Dump,
-    /// Count of `WARNING: DATA RACE` reports (`-race` builds).
-    pub race_reports: usize,
+    /// `WARNING: DATA RACE` reports (`-race` builds).
+    pub races: Vec<RaceReport>,
     /// The last `exit status N` or `signal: <name>` line: `go test` prints the
     /// test binary's exit error this way when the binary was killed by a signal
     /// or printed nothing (cmd/go/internal/test/test.go), as does `go run`.
@@ -236,6 +237,7 @@ pub fn parse_stderr(text: &str) -> StderrReport {
     let lines: Vec<&str> = text.lines().collect();
     let mut report = StderrReport {
         dump: parse_dump_lines(&lines),
+        races: parse_races(&lines),
         ..StderrReport::default()
     };
     for (index, &line) in lines.iter().enumerate() {
@@ -254,9 +256,6 @@ pub fn parse_stderr(text: &str) -> StderrReport {
         }
         if line == "SIGQUIT: quit" {
             report.sigquit = true;
-        }
-        if line == "WARNING: DATA RACE" {
-            report.race_reports += 1;
         }
         if is_exit_status_line(line) {
             report.exit_status_line = Some(line.to_owned());
@@ -683,7 +682,7 @@ mod tests {
     fn race_reports_and_exit_lines() {
         let text = "==================\nWARNING: DATA RACE\nRead at 0x00c000012345 by goroutine 8:\n  main.main.func1()\n==================\n==================\nWARNING: DATA RACE\nWrite at 0x1 by goroutine 9:\n==================\nFound 2 data race(s)\nexit status 66\nsignal: killed\n";
         let report = parse_stderr(text);
-        assert_eq!(report.race_reports, 2);
+        assert_eq!(report.races.len(), 2);
         assert!(report.dump.goroutines.is_empty());
         assert_eq!(report.exit_status_line.as_deref(), Some("signal: killed"));
         assert!(!is_exit_status_line("exit status "));

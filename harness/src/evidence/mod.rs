@@ -8,6 +8,7 @@
 
 pub mod crash;
 pub mod dump;
+pub mod race;
 pub mod trace;
 
 use std::path::Path;
@@ -43,6 +44,21 @@ pub struct Verdict {
     pub gate: String,
     #[serde(default)]
     pub note: String,
+    /// The scenario's own invariant checks that failed (`support.Check`), in order.
+    #[serde(default)]
+    pub violations: Vec<Violation>,
+}
+
+/// A failed invariant check: the scenario's own evidence where the runtime has none.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Violation {
+    /// `lost-message`, `lost-results`, `no-progress` (the support package's kinds).
+    pub kind: String,
+    /// What the check observed, e.g. `collected 0 of 3 results`.
+    pub detail: String,
+    pub goroutine: u64,
+    pub file: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -53,6 +69,7 @@ pub enum VerdictKind {
     Leak,
     Timeout,
     GateTimeout,
+    InvariantViolated,
 }
 
 /// The trace, or why there is none.

@@ -57,3 +57,21 @@ fn export_refuses_a_directory_that_is_not_empty() {
         "mine"
     );
 }
+
+/// A bug that only the program's own check sees says so when it runs alone too.
+#[test]
+fn an_exported_invariant_check_reports_itself() {
+    let harness = Harness::new(Config::from_env().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = harness.catalog.get("chan-select-default-drop").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    gorepro::export::export(scenario, &harness.config.samples_dir(), dir.path()).unwrap();
+    let (code, stderr) = go_run(&harness.toolchain.go, dir.path(), "./buggy");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("gorepro: invariant violated (lost-message): received 0 of 3 events"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("exit status 8"), "{stderr}");
+    let (code, stderr) = go_run(&harness.toolchain.go, dir.path(), "./fixed");
+    assert_eq!(code, Some(0), "{stderr}");
+}

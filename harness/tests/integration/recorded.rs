@@ -25,7 +25,9 @@ fn exit_of(verdict_json: Option<&str>) -> Exit {
             Some("deadlock") => 3,
             Some("leak") => 4,
             Some("timeout") => 5,
-            _ => 6,
+            Some("gate-timeout") => 6,
+            Some("invariant-violated") => 8,
+            _ => 7,
         },
         None => 2,
     };
@@ -50,7 +52,7 @@ fn recorded_runs_diagnose_as_the_snapshots_say() {
                 let verdict = read(&dir, "verdict.json");
                 let goroutines = read(&dir, "goroutines.txt");
                 let trace = read(&dir, "trace.parsed.txt");
-                let evidence = assemble(Raw {
+                let mut evidence = assemble(Raw {
                     exit: exit_of(verdict.as_deref()),
                     backstop: None,
                     verdict_json: verdict.as_deref(),
@@ -58,6 +60,9 @@ fn recorded_runs_diagnose_as_the_snapshots_say() {
                     stderr: &stderr,
                     trace: trace.as_deref().ok_or("not recorded"),
                 });
+                if let Some(vet) = read(&dir, "vet.json") {
+                    evidence.vet = serde_json::from_str(&vet).unwrap();
+                }
                 let params = scenario.params::<&str>(&[]).unwrap();
                 let text = render_diagnosis(&scenario.id, variant, &params, &classify(&evidence));
                 let expected = gorepro::report::reviewed_snapshot(&root(), &scenario.id, variant)

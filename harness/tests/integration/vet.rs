@@ -1,9 +1,11 @@
-//! `go vet` findings reach the diagnosis beside the runtime's evidence.
+//! `go vet` findings reach the diagnosis beside the runtime's evidence, and must be the ones
+//! the spec declares.
 
 use crate::bad_input::{Project, SPEC};
 
-#[test]
-fn vet_findings_appear_in_the_diagnosis() {
+/// A probe whose buggy variant passes a mutex by value (vet's copylocks) and exits cleanly;
+/// `vet` is the buggy expectation's declared analyzers.
+fn copylocks_probe(vet: &str) -> Project {
     let project = Project::new(
         "package main\n\nimport \"sync\"\n\ntype counter struct {\n\tmu sync.Mutex\n\tn  int\n}\n\n\
          func get(c counter) int { return c.n }\n\nfunc main() { _ = get(counter{}) }\n",
@@ -12,10 +14,28 @@ fn vet_findings_appear_in_the_diagnosis() {
         project.path().join("scenarios/probe.toml"),
         SPEC.replace(
             "outcome = \"timeout\"\nclass = \"runtime.no-progress\"",
-            "outcome = \"clean\"",
+            &format!("outcome = \"clean\"\nvet = {vet}"),
         ),
     )
     .unwrap();
+    project
+}
+
+#[test]
+fn an_undeclared_vet_finding_is_a_mismatch() {
+    let project = copylocks_probe("[]");
+    let output = project.gorepro(&["run", "probe", "--variant", "buggy", "--gomaxprocs", "1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("expected: no go vet findings, diagnosed scenarios/probe/buggy.go:12:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn vet_findings_appear_in_the_diagnosis() {
+    let project = copylocks_probe("[\"copylocks\"]");
     let output = project.gorepro(&[
         "run",
         "probe",
@@ -35,8 +55,11 @@ fn vet_findings_appear_in_the_diagnosis() {
     let record: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(
         record["diagnosis"]["vet"],
-        serde_json::json!([
-            "scenarios/probe/buggy.go:12: get passes lock by value: scenarios/probe.counter contains sync.Mutex"
-        ])
+        serde_json::json!([{
+            "analyzer": "copylocks",
+            "file": "scenarios/probe/buggy.go",
+            "line": 12,
+            "message": "get passes lock by value: scenarios/probe.counter contains sync.Mutex"
+        }])
     );
 }
