@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::classify::timeline::{Cell, StepKind, Timeline};
+use crate::classify::world::name_list;
 use crate::classify::{Diagnosis, Latency, Outcome};
 use crate::scenario::{Params, Variant};
 
@@ -79,7 +80,7 @@ pub fn render_diagnosis(
     if !diagnosis.stuck.is_empty() {
         let _ = writeln!(out, "stuck:");
         for group in &diagnosis.stuck {
-            let mut line = format!("  {} [{}]", group.goroutines.join(" "), group.wait);
+            let mut line = format!("  {} [{}]", name_list(&group.goroutines, " "), group.wait);
             if group.leaked {
                 line.push_str(" (leaked)");
             }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::world::{self, Gor, Loc, World};
 use super::{Failure, Latency, Outcome, Primitive, StuckGroup};
 use crate::evidence::crash::{FatalKind, PanicKind};
-use crate::evidence::trace::{GoState, TraceFrame, Transition};
+use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
 use crate::evidence::{Evidence, VerdictKind};
 
 /// What the rules look at.
@@ -37,11 +37,14 @@ const RULES: &[(&str, Rule)] = &[
     ("cond wait without loop", cond_wait_without_loop),
     ("context result send gap", ctx_result_send_gap),
     ("context cancel before or after the block", ctx_cancel_order),
+    ("buffered channel full", buffer_full),
     ("once recursion", once_recursion),
     ("range over a channel never closed", range_not_closed),
     ("signal instead of broadcast", signal_not_broadcast),
     ("cond signalled before the wait", lost_wakeup),
     ("lock and channel cycles", blocking_cycles),
+    ("lock held by the goroutine itself", self_deadlock),
+    ("lock left held by an exited goroutine", unlock_skipped),
     ("ticker loop left behind", ticker_leak),
     ("copied lock", copied_lock),
     ("cancel never called", cancel_never_called),
@@ -599,7 +602,13 @@ fn blocking_cycles(facts: &Facts) -> Option<Finding> {
         }
         places
             .iter()
-            .map(|(at, names)| format!("{}{}", names.join(", "), at_suffix(at.as_deref())))
+            .map(|(at, names)| {
+                format!(
+                    "{}{}",
+                    world::name_list(names, ", "),
+                    at_suffix(at.as_deref())
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -878,6 +887,402 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
     None
 }
 
+/// Goroutines blocked forever in `chan send` at one line, with what the trace says about that
+/// line's channel: who received from it, and which sends there went into its buffer.
+struct FullChannel<'a> {
+    at: Loc,
+    senders: Vec<&'a Gor>,
+    /// A goroutine woken from a receive by a send at `at`, and the goroutine that sent.
+    receiver: &'a Gor,
+    sender_to_receiver: Option<u64>,
+    /// Goroutines running the senders' code that exited without ever blocking at `at` and
+    /// without waking anybody from there: their sends completed with no receiver waiting, so
+    /// the channel's buffer took them.
+    buffered: Vec<&'a Gor>,
+}
+
+fn full_channel<'a>(world: &'a World) -> Option<FullChannel<'a>> {
+    let stuck = world.stuck_in("chan send");
+    let mut lines: Vec<&Loc> = stuck.iter().filter_map(|g| g.final_at.as_ref()).collect();
+    lines.sort();
+    lines.dedup();
+    lines.into_iter().find_map(|at| {
+        let senders: Vec<&Gor> = stuck
+            .iter()
+            .copied()
+            .filter(|g| g.final_at.as_ref() == Some(at))
+            .collect();
+        let sent_here = |t: &Transition| user_loc(&t.stack).as_ref() == Some(at);
+        // The receiver: woken out of a receive by a send at this line.
+        let (receiver, sender_to_receiver) = world.goroutines.iter().find_map(|g| {
+            let history = world.history(g.id);
+            history.iter().enumerate().find_map(|(i, t)| {
+                let receiving = t.to == GoState::Waiting
+                    && matches!(t.reason.as_str(), "chan receive" | "select");
+                if !receiving {
+                    return None;
+                }
+                let wake = history[i + 1..]
+                    .iter()
+                    .find(|w| w.from == GoState::Waiting)?;
+                sent_here(wake).then_some((g, wake.actor))
+            })
+        })?;
+        let woke_someone_here = |id: u64| {
+            world
+                .history
+                .values()
+                .flatten()
+                .any(|t| t.from == GoState::Waiting && t.actor == Some(id) && sent_here(t))
+        };
+        let blocked_here = |id: u64| {
+            world.history(id).iter().any(|t| {
+                t.to == GoState::Waiting && user_loc(&t.transition_stack).as_ref() == Some(at)
+            })
+        };
+        let first = senders.first()?;
+        let buffered: Vec<&Gor> = world
+            .goroutines
+            .iter()
+            .filter(|g| {
+                g.exited
+                    && g.start == first.start
+                    && g.created_at == first.created_at
+                    && !blocked_here(g.id)
+                    && !woke_someone_here(g.id)
+            })
+            .collect();
+        (!buffered.is_empty()).then_some(FullChannel {
+            at: at.clone(),
+            senders,
+            receiver,
+            sender_to_receiver,
+            buffered,
+        })
+    })
+}
+
+/// Sends blocked behind a full buffer: its receiver left (the buffer postponed the block), or
+/// is alive but stuck elsewhere while a goroutine per send piles up.
+fn buffer_full(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Leak | Outcome::Deadlock) {
+        return None;
+    }
+    let world = facts.world;
+    let full = full_channel(world)?;
+    let at = &full.at;
+    let names = |gs: &[&Gor]| {
+        let names: Vec<&str> = gs.iter().map(|g| g.name.as_str()).collect();
+        world::name_list(&names, ", ")
+    };
+    let senders = names(&full.senders);
+    let receiver = &full.receiver.name;
+    let function = full.senders[0]
+        .final_function
+        .as_deref()
+        .map(world::short_function)
+        .unwrap_or_default();
+    // Which of several identical senders handed its value over, or went into the buffer,
+    // depends on the schedule: those are counted, not named.
+    let first = full.senders[0];
+    let sibling = |id: Option<u64>| {
+        id.and_then(|id| world.get(id))
+            .is_some_and(|g| g.start == first.start && g.created_at == first.created_at)
+    };
+    let sent_by = if sibling(full.sender_to_receiver) {
+        format!("a goroutine running {function}")
+    } else {
+        world.name(full.sender_to_receiver)
+    };
+    let received =
+        format!("trace: {receiver} received a value sent at {at} (a send by {sent_by} woke it)");
+    let buffered = full.buffered.len();
+    let buffered_sends = match buffered {
+        1 => "1 send".to_string(),
+        n => format!("{n} sends"),
+    };
+    let buffer_took = format!(
+        "trace: {buffered} {} running {function} (started at the same place) exited without \
+         ever blocking at {at} or waking a receiver from there, so their sends went into the \
+         channel's buffer, which is now full",
+        if buffered == 1 {
+            "goroutine"
+        } else {
+            "goroutines"
+        }
+    );
+    if full.receiver.exited {
+        return Some(Finding {
+            class: "chan.buffer-full-receiver-gone",
+            observations: vec![
+                format!("{senders} blocked in chan send at {at} ({function})"),
+                format!("{received}, and has exited"),
+                buffer_took,
+            ],
+            explanation: format!(
+                "{senders} send on a buffered channel at {at} whose receiver, {receiver}, took a \
+                 value and left. The {buffered_sends} that went into the buffer did not block, \
+                 because it had room; once it was full, every further send blocks \
+                 forever, and each blocked sender leaks with everything it references. A buffer \
+                 only postpones the block by its capacity. The receiver that leaves must say so \
+                 (close a done channel that the senders select on), or the buffer must hold \
+                 every send there will ever be."
+            ),
+        });
+    }
+    let receiver_state = full.receiver.final_state.as_deref()?;
+    if Primitive::of_wait_reason(receiver_state) == Primitive::None || full.senders.len() < 2 {
+        return None;
+    }
+    let first = full.senders[0];
+    let one_origin = full
+        .senders
+        .iter()
+        .all(|g| g.creator == first.creator && g.created_at == first.created_at);
+    let created_at = first.created_at.as_ref()?;
+    if !one_origin {
+        return None;
+    }
+    let creator = world.name(first.creator);
+    let count = full.senders.len();
+    let sender_names: Vec<&str> = full.senders.iter().map(|g| g.name.as_str()).collect();
+    let receiver_at = full.receiver.final_at.as_ref().map(Loc::to_string);
+    Some(Finding {
+        class: "chan.goroutine-pileup",
+        observations: vec![
+            format!(
+                "{count} goroutines ({}), each started by {creator} at {created_at}, blocked in \
+                 chan send at {at}",
+                world::name_ranges(&sender_names, ", ")
+            ),
+            format!(
+                "{received}, and is still alive, blocked in {receiver_state}{}: it no longer \
+                 drains the channel",
+                at_suffix(receiver_at.as_deref())
+            ),
+            buffer_took,
+        ],
+        explanation: format!(
+            "{creator} starts a goroutine per piece of work at {created_at}, and each hands its \
+             work over with a send at {at}. The receiver, {receiver}, is stuck in \
+             {receiver_state}{} and stopped draining the channel, so its buffer filled and \
+             {count} goroutines now wait behind it, one more for every new request: nothing \
+             bounds their number. Bound the work in flight (hand over with `select {{ case ch <- \
+             w: default: reject }}`, or a semaphore), and give the receiver's blocking call a \
+             deadline or a context.",
+            at_suffix(receiver_at.as_deref())
+        ),
+    })
+}
+
+/// A deadlock of a goroutine on a lock it holds itself: nobody else could hold it, because it
+/// is the only scenario goroutine that ever ran (the trace would show any other), and no
+/// callback of a timer (`time.AfterFunc`) ran user code either.
+fn self_deadlock(facts: &Facts) -> Option<Finding> {
+    if facts.outcome != Outcome::Deadlock {
+        return None;
+    }
+    let trace = facts.evidence.trace.parsed()?;
+    let world = facts.world;
+    let [g] = world.goroutines.as_slice() else {
+        return None;
+    };
+    if g.exited || !unowned_user_goroutines(trace, world).is_empty() || lock_may_be_a_copy(facts) {
+        return None;
+    }
+    let at = g.final_at.as_ref().map(Loc::to_string);
+    let at = at_suffix(at.as_deref());
+    let alone = format!(
+        "trace: {} is the only scenario goroutine that ever ran, so the lock it waits for is \
+         held by {} itself",
+        g.name, g.name
+    );
+    let callers = user_callers(facts.evidence, g.id);
+    let stack = if callers.is_empty() {
+        String::new()
+    } else {
+        format!(", called from {}", callers.join(", called from "))
+    };
+    let function = g
+        .final_function
+        .as_deref()
+        .map(world::short_function)
+        .unwrap_or_default();
+    match g.final_state.as_deref()? {
+        "sync.Mutex.Lock" => Some(Finding {
+            class: "mutex.double-lock",
+            observations: vec![
+                format!(
+                    "{} blocked in sync.Mutex.Lock{at} in {function}{stack}",
+                    g.name
+                ),
+                alone,
+            ],
+            explanation: format!(
+                "{} locks a mutex{at} that it already holds: one of its callers further down the \
+                 same stack took it and has not unlocked it. sync.Mutex is not reentrant and does \
+                 not know its holder, so the Lock waits for an Unlock that only the waiting \
+                 goroutine could make. Let helpers called under the lock assume it is held (a \
+                 `...Locked` variant that never locks), and lock only at the entry points.",
+                g.name
+            ),
+        }),
+        "sync.RWMutex.Lock" => Some(Finding {
+            class: "rwmutex.rlock-upgrade",
+            observations: vec![
+                format!(
+                    "{} blocked in sync.RWMutex.Lock{at} in {function}{stack}: a writer waiting \
+                     for the active readers to leave",
+                    g.name
+                ),
+                format!("{alone} (a read lock)"),
+            ],
+            explanation: format!(
+                "{} holds a read lock and asks for the write lock of the same RWMutex{at}, as if \
+                 it could upgrade. Lock waits until every active reader has called RUnlock, and \
+                 one of those readers is the goroutine waiting: it waits for itself, and every \
+                 later reader queues behind the pending writer. Release the read lock before \
+                 Lock, then re-check the condition under the write lock.",
+                g.name
+            ),
+        }),
+        _ => None,
+    }
+}
+
+/// go vet found a lock copied by value: a copy starts in the state its original was in, so a
+/// locked mutex proves nothing about who locked it (the copied-lock rule tells that story).
+fn lock_may_be_a_copy(facts: &Facts) -> bool {
+    facts.evidence.vet.iter().any(|f| f.analyzer == "copylocks")
+}
+
+/// Goroutines outside the scenario's tree that ran user code, with whether they are still
+/// alive: timer callbacks (`time.AfterFunc` starts them from the runtime, `time.goFunc`) and
+/// goroutines started in user code by nobody the trace knows. Any of them could hold a lock.
+fn unowned_user_goroutines(trace: &Trace, world: &World) -> Vec<(u64, bool)> {
+    let mut found: Vec<(u64, bool)> = Vec::new();
+    for t in &trace.transitions {
+        let runs_user_code = t.transition_stack.first().is_some_and(|f| {
+            world::is_user_function(&f.function) || f.function.starts_with("time.goFunc")
+        });
+        if t.from == GoState::NotExist && runs_user_code && world.get(t.goroutine).is_none() {
+            found.push((t.goroutine, true));
+        }
+        if t.to == GoState::NotExist
+            && let Some(entry) = found.iter_mut().find(|(id, _)| *id == t.goroutine)
+        {
+            entry.1 = false;
+        }
+    }
+    found
+}
+
+/// The user frames below the innermost one on a goroutine's final stack, `function at file:line`.
+fn user_callers(evidence: &Evidence, id: u64) -> Vec<String> {
+    let Some(dump) = world::final_dump(evidence) else {
+        return Vec::new();
+    };
+    let Some(g) = dump.goroutines.iter().find(|g| g.id == id) else {
+        return Vec::new();
+    };
+    g.frames
+        .iter()
+        .filter_map(|f| {
+            world::user_loc(&f.function, &f.file, f.line)
+                .map(|at| format!("{} at {at}", world::short_function(&f.function)))
+        })
+        .skip(1)
+        .collect()
+}
+
+/// A goroutine waits for a mutex that a goroutine which has since exited acquired at the same
+/// Lock call and, as far as the trace shows, never released.
+fn unlock_skipped(facts: &Facts) -> Option<Finding> {
+    if !matches!(facts.outcome, Outcome::Deadlock | Outcome::Leak) {
+        return None;
+    }
+    let world = facts.world;
+    let [waiter] = world.stuck_in("sync.Mutex.Lock")[..] else {
+        return None;
+    };
+    let trace = facts.evidence.trace.parsed()?;
+    let someone_else_alive = world
+        .goroutines
+        .iter()
+        .any(|g| g.id != waiter.id && !g.exited)
+        || unowned_user_goroutines(trace, world)
+            .iter()
+            .any(|(_, alive)| *alive);
+    if someone_else_alive || lock_may_be_a_copy(facts) {
+        return None;
+    }
+    let at = waiter.final_at.as_ref()?;
+    let locks_here = |t: &Transition| {
+        t.from == GoState::Running
+            && t.to == GoState::Waiting
+            && t.reason == "sync"
+            && user_loc(&t.transition_stack).as_ref() == Some(at)
+    };
+    let waiting_since = world
+        .history(waiter.id)
+        .iter()
+        .rev()
+        .find(|t| locks_here(t))?
+        .time;
+    // An exited goroutine that waited at this Lock, was woken (so it took the lock) before the
+    // waiter began waiting, and never waited there again.
+    let (holder, wake) = world.goroutines.iter().filter(|g| g.exited).find_map(|g| {
+        let history = world.history(g.id);
+        let (i, _) = history
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, t)| locks_here(t))?;
+        let wake = history[i + 1..]
+            .iter()
+            .find(|t| t.from == GoState::Waiting && t.to == GoState::Runnable)?;
+        (wake.time < waiting_since).then_some((g, wake))
+    })?;
+    let unlock_at = user_loc(&wake.stack).map(|l| l.to_string());
+    let woken_by = format!(
+        "{}'s Unlock{}",
+        world.name(wake.actor),
+        at_suffix(unlock_at.as_deref())
+    );
+    let function = waiter
+        .final_function
+        .as_deref()
+        .map(world::short_function)
+        .unwrap_or_default();
+    Some(Finding {
+        class: "mutex.unlock-skipped-on-return",
+        observations: vec![
+            format!(
+                "{} blocked in sync.Mutex.Lock at {at} in {function}",
+                waiter.name
+            ),
+            format!(
+                "trace: {} waited at the same Lock call, was woken by {woken_by} and so took the \
+                 lock, never waited there again, and has exited",
+                holder.name
+            ),
+            format!(
+                "inferred: no scenario goroutine but {} is alive and no Unlock has woken it since \
+                 it began waiting, so {} returned still holding the lock",
+                waiter.name, holder.name
+            ),
+        ],
+        explanation: format!(
+            "{} took the lock at {at} and returned without unlocking it, on a path that skips \
+             the Unlock (typically an early return on an error path). A sync.Mutex has no owner \
+             and is not released when its holder exits, so {}, the next to Lock there, waits \
+             forever. Unlock with `defer mu.Unlock()` right after the Lock, so every return path \
+             releases it.",
+            holder.name, waiter.name
+        ),
+    })
+}
+
 fn stuck_primitive(facts: &Facts) -> Option<Finding> {
     let group = facts
         .stuck
@@ -894,7 +1299,7 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
         (Primitive::WaitGroup, _) => "wg.wait-never-released",
         (Primitive::Semaphore | Primitive::None, _) => return None,
     };
-    let who = group.goroutines.join(", ");
+    let who = world::name_list(&group.goroutines, ", ");
     let at = at_suffix(group.at.as_deref());
     let forever = if group.leaked {
         " (the goroutine-leak profile proves nothing can wake it)"
@@ -911,11 +1316,13 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
     if facts.outcome == Outcome::Leak
         && let Some(creator) = first.and_then(|g| g.creator).and_then(|id| world.get(id))
     {
-        let gave_up = timer_woken_select(world, creator.id);
+        let gave_up = gave_up_select(world, creator.id);
         if creator.exited || Some(creator.id) == world.root {
             let after = gave_up
                 .as_ref()
-                .map(|at| format!(" after a timer woke its select at {at} (it gave up)"))
+                .map(|(at, by)| {
+                    format!(" after {} woke its select at {at} (it gave up)", by.waker())
+                })
                 .unwrap_or_default();
             observations.push(format!(
                 "{}, which created {who}, returned{after}",
@@ -924,10 +1331,9 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
             story = format!(
                 " {}, which created it, {} returned; no goroutine is left that could take part.",
                 creator.name,
-                if gave_up.is_some() {
-                    "stopped waiting when a timer fired and"
-                } else {
-                    "has"
+                match &gave_up {
+                    Some((_, by)) => by.story(),
+                    None => "has",
                 }
             );
         }
@@ -1319,8 +1725,36 @@ fn last_woken_block(
     Some((block, wake))
 }
 
-/// Where goroutine `id` last waited in a select that a timer (no goroutine) woke.
-fn timer_woken_select(world: &World, id: u64) -> Option<Loc> {
+/// What ended a caller's wait in a select: a timer channel firing (`time.After`), or its
+/// context being done.
+enum GaveUp {
+    Timer,
+    ContextDeadline,
+    ContextCancel,
+}
+
+impl GaveUp {
+    fn waker(&self) -> &'static str {
+        match self {
+            GaveUp::Timer => "a timer",
+            GaveUp::ContextDeadline => "its context's deadline",
+            GaveUp::ContextCancel => "its context's cancel",
+        }
+    }
+
+    fn story(&self) -> &'static str {
+        match self {
+            GaveUp::Timer => "stopped waiting when a timer fired and",
+            GaveUp::ContextDeadline => "stopped waiting when its context's deadline passed and",
+            GaveUp::ContextCancel => "stopped waiting when its context was cancelled and",
+        }
+    }
+}
+
+/// Where goroutine `id` last waited in a select that a timer (no goroutine) or a context's
+/// cancel woke, and which of them it was. A context's deadline runs its cancel on a goroutine
+/// the runtime starts, so the cancel's stack, not the waker, tells it apart from a timer.
+fn gave_up_select(world: &World, id: u64) -> Option<(Loc, GaveUp)> {
     let history = world.history(id);
     history.iter().enumerate().rev().find_map(|(i, t)| {
         if t.to != GoState::Waiting || t.reason != "select" {
@@ -1329,9 +1763,21 @@ fn timer_woken_select(world: &World, id: u64) -> Option<Loc> {
         let wake = history[i + 1..]
             .iter()
             .find(|w| w.from == GoState::Waiting)?;
-        (wake.actor.is_none())
-            .then(|| user_loc(&t.transition_stack))
-            .flatten()
+        let by = if stack_has(&wake.stack, "context.(*cancelCtx).cancel") {
+            // A deadline's cancel runs from the context's timer; no user code called it.
+            if stack_has(&wake.stack, "context.(*timerCtx).cancel")
+                && user_loc(&wake.stack).is_none()
+            {
+                GaveUp::ContextDeadline
+            } else {
+                GaveUp::ContextCancel
+            }
+        } else if wake.actor.is_none() {
+            GaveUp::Timer
+        } else {
+            return None;
+        };
+        Some((user_loc(&t.transition_stack)?, by))
     })
 }
 

@@ -29,6 +29,18 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a goroutine blocked forever in `chan receive`",
     },
     BugClass {
+        id: "chan.buffer-full-receiver-gone",
+        family: "channels",
+        title: "A buffered channel fills up after its receiver left: the sends beyond the capacity block forever",
+        decided_by: "goroutines blocked forever in `chan send` at one line, while the trace shows a receiver that took a value sent at that line and has exited, and sends at that line that completed without blocking or handing over to a receiver (the buffer took them)",
+    },
+    BugClass {
+        id: "chan.goroutine-pileup",
+        family: "channels",
+        title: "A goroutine per request piles up behind a full channel whose receiver is stuck: unbounded growth",
+        decided_by: "two or more goroutines created at one place by one goroutine, blocked forever in `chan send` at one line (reported with their count), while the trace shows sends at that line that went into the buffer (completed without blocking or handing over) and the receiver that took a value sent at that line still alive and blocked elsewhere",
+    },
+    BugClass {
         id: "chan.nil-channel",
         family: "channels",
         title: "Send or receive on a nil channel, which blocks forever",
@@ -167,6 +179,18 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` or `sync.RWMutex.*`",
     },
     BugClass {
+        id: "mutex.double-lock",
+        family: "sync.Mutex",
+        title: "A goroutine locks a sync.Mutex it already holds (sync.Mutex is not reentrant)",
+        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, is blocked in `sync.Mutex.Lock`, no timer callback ran user code and go vet reports no copied lock: nobody else could hold the lock",
+    },
+    BugClass {
+        id: "mutex.unlock-skipped-on-return",
+        family: "sync.Mutex",
+        title: "A return path skips the Unlock: the goroutine leaves holding the lock, the next Lock blocks forever",
+        decided_by: "a goroutine blocked forever in `sync.Mutex.Lock` at a line where, per the trace, a goroutine that has since exited acquired the lock (it was woken there and never blocked there again), no Unlock woke the waiter since, and no other goroutine that ran user code (scenario goroutine or timer callback) is alive, and go vet reports no copied lock",
+    },
+    BugClass {
         id: "mutex.lock-order-inversion",
         family: "sync.Mutex",
         title: "Two goroutines take the same locks in opposite orders (AB-BA): each holds what the other wants",
@@ -177,6 +201,12 @@ pub const CLASSES: &[BugClass] = &[
         family: "sync.Mutex",
         title: "A read lock taken again while a writer waits: the second RLock queues behind the writer",
         decided_by: "a deadlock with a goroutine in `sync.RWMutex.RLock` and one in `sync.RWMutex.Lock`",
+    },
+    BugClass {
+        id: "rwmutex.rlock-upgrade",
+        family: "sync.Mutex",
+        title: "A goroutine holding a read lock calls Lock on the same RWMutex: it waits for its own read lock",
+        decided_by: "a deadlock whose only scenario goroutine, in the dump and in the whole trace, waits in `sync.RWMutex.Lock` (the wait of a writer for active readers; a writer behind a writer waits in `sync.Mutex.Lock`), no timer callback ran user code and go vet reports no copied lock",
     },
     BugClass {
         id: "mutex.held-across-send",

@@ -405,6 +405,52 @@ pub fn short_function(function: &str) -> String {
         .to_string()
 }
 
+/// Groups bigger than this print as ranges with a count instead of one name each.
+const LISTED_NAMES_MAX: usize = 8;
+
+/// The names of a group of goroutines as reports print them: one by one while the group is
+/// small (`G2, G3`), as ranges of consecutive names with a count once it is big (`G3..G102
+/// (100 goroutines)`), so a pile-up of hundreds stays readable. Names keep their order.
+pub fn name_list<S: AsRef<str>>(names: &[S], separator: &str) -> String {
+    if names.len() <= LISTED_NAMES_MAX {
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        return names.join(separator);
+    }
+    format!(
+        "{} ({} goroutines)",
+        name_ranges(names, separator),
+        names.len()
+    )
+}
+
+/// Consecutive names (`G3`, `G4`, ... `G9`) folded into ranges (`G3..G9`).
+pub fn name_ranges<S: AsRef<str>>(names: &[S], separator: &str) -> String {
+    let number = |name: &str| name.strip_prefix('G').and_then(|n| n.parse::<u64>().ok());
+    let mut runs: Vec<(&str, &str)> = Vec::new();
+    for name in names.iter().map(AsRef::as_ref) {
+        match runs.last_mut() {
+            Some((_, last))
+                if number(last)
+                    .zip(number(name))
+                    .is_some_and(|(a, b)| a + 1 == b) =>
+            {
+                *last = name
+            }
+            _ => runs.push((name, name)),
+        }
+    }
+    runs.iter()
+        .map(|(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}..{last}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +482,28 @@ mod tests {
             "testing.tRunner"
         ])));
         assert!(!is_test_machinery(&[]));
+    }
+
+    #[test]
+    fn small_groups_list_every_name() {
+        assert_eq!(name_list(&["G2", "G3", "G4"], ", "), "G2, G3, G4");
+        let eight: Vec<String> = (1..=8).map(|i| format!("G{i}")).collect();
+        assert_eq!(name_list(&eight, " "), "G1 G2 G3 G4 G5 G6 G7 G8");
+        assert_eq!(name_ranges(&eight, " "), "G1..G8");
+    }
+
+    #[test]
+    fn big_groups_print_ranges_with_a_count() {
+        let hundred: Vec<String> = (3..=102).map(|i| format!("G{i}")).collect();
+        assert_eq!(name_list(&hundred, " "), "G3..G102 (100 goroutines)");
+        let gappy: Vec<String> = [2, 3, 4, 5, 7, 9, 10, 11, 12]
+            .iter()
+            .map(|i| format!("G{i}"))
+            .collect();
+        assert_eq!(
+            name_list(&gappy, ", "),
+            "G2..G5, G7, G9..G12 (9 goroutines)"
+        );
     }
 
     #[test]

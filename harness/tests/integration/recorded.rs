@@ -237,3 +237,78 @@ fn waitgroup_class_follows_the_trace_not_the_message() {
     assert_eq!(blind.class, Some("wg.add-concurrent-with-wait"));
     assert!(blind.observations[1].contains("message alone"));
 }
+
+/// The rules that infer who holds a lock, or that a buffer took values, rest on the trace (who
+/// ever ran, who was woken where). Without it they must not guess: each run falls back to the
+/// class its stuck primitive alone supports.
+#[test]
+fn inferences_from_the_trace_fall_back_without_it() {
+    for (package, fallback) in [
+        ("mutex_double_lock", "mutex.lock-never-released"),
+        ("mutex_unlock_skipped", "mutex.lock-never-released"),
+        ("rwmutex_rlock_upgrade", "mutex.lock-never-released"),
+        ("chan_buffer_full", "chan.send-no-receiver"),
+        ("chan_goroutine_pileup", "chan.send-no-receiver"),
+    ] {
+        for version in ["go1.26", "go1.27"] {
+            let dir = root().join(format!(
+                "harness/tests/fixtures/recorded/{version}/{package}-buggy"
+            ));
+            let verdict = read(&dir, "verdict.json").unwrap();
+            let goroutines = read(&dir, "goroutines.txt").unwrap();
+            let trace = read(&dir, "trace.parsed.txt").unwrap();
+            let diagnose = |trace: Result<&str, &str>| {
+                classify(&assemble(Raw {
+                    exit: exit_of(Some(&verdict)),
+                    backstop: None,
+                    verdict_json: Some(&verdict),
+                    goroutines: Some(&goroutines),
+                    stderr: "",
+                    trace,
+                }))
+            };
+            let with_trace = diagnose(Ok(&trace));
+            assert_ne!(with_trace.class, Some(fallback), "{version} {package}");
+            let without = diagnose(Err("not recorded"));
+            assert_eq!(without.class, Some(fallback), "{version} {package}");
+            assert_eq!(without.outcome, with_trace.outcome, "{version} {package}");
+        }
+    }
+}
+
+/// A timer callback (`time.AfterFunc` runs it on a goroutine the runtime starts, outside the
+/// scenario's tree) could be the holder of the lock: with one in the trace, the lone waiter is
+/// no longer proof of a double lock, nor the exited goroutine of a skipped unlock.
+#[test]
+fn a_timer_callback_could_hold_the_lock() {
+    let callback = "M=1 P=0 G=-1 StateTransition Time=1 GoID=999999 NotExist->Runnable Reason=\"\"\n\
+                    TransitionStack=\n\ttime.goFunc @ 0x1\n\t\ttime/sleep.go:215\n\n";
+    for (package, class) in [
+        ("mutex_double_lock", "mutex.double-lock"),
+        ("mutex_unlock_skipped", "mutex.unlock-skipped-on-return"),
+    ] {
+        let dir = root().join(format!(
+            "harness/tests/fixtures/recorded/go1.27/{package}-buggy"
+        ));
+        let verdict = read(&dir, "verdict.json").unwrap();
+        let goroutines = read(&dir, "goroutines.txt").unwrap();
+        let trace = read(&dir, "trace.parsed.txt").unwrap();
+        let diagnose = |trace: &str| {
+            classify(&assemble(Raw {
+                exit: exit_of(Some(&verdict)),
+                backstop: None,
+                verdict_json: Some(&verdict),
+                goroutines: Some(&goroutines),
+                stderr: "",
+                trace: Ok(trace),
+            }))
+            .class
+        };
+        assert_eq!(diagnose(&trace), Some(class), "{package}");
+        assert_eq!(
+            diagnose(&format!("{callback}{trace}")),
+            Some("mutex.lock-never-released"),
+            "{package}"
+        );
+    }
+}
