@@ -38,22 +38,27 @@ func startLoader(cfg *config) {
 
 func run() {
 	cfg := &config{loaded: make(chan struct{})}
-	requests := runtime.GOMAXPROCS(0)
+	// A request per P, so that every P spins; at least two, so that the program's shape (and
+	// the report) is the same on one P and two.
+	requests := max(2, runtime.GOMAXPROCS(0))
 	var (
-		started atomic.Int32
+		started sync.WaitGroup // the other requests are running
 		gaveUp  atomic.Bool
 		wg      sync.WaitGroup
 	)
+	started.Add(requests - 1)
 	for i := range requests {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			started.Add(1)
 			if i == 0 {
-				for started.Load() < int32(requests) {
-					// every P runs a request before the loader exists
-				}
+				// Every P runs a request before the loader exists. Blocking here (not
+				// spinning) keeps this wait preemptible: a stop-the-world (the
+				// supervisor's stack dumps) could never stop a spin.
+				started.Wait()
 				startLoader(cfg)
+			} else {
+				started.Done()
 			}
 			if !cfg.await() {
 				gaveUp.Store(true)

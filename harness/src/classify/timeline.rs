@@ -352,6 +352,15 @@ fn build_named(
         events.sort_by_key(Event::time);
         graph.events.push(events);
     }
+    graph.check_failed_at = failure
+        .filter(|f| f.kind == "invariant check")
+        .and_then(|_| {
+            trace
+                .logs
+                .iter()
+                .find(|l| l.category == "gorepro.violation")
+                .map(|l| l.time)
+        });
     graph.build(
         world,
         &index,
@@ -553,6 +562,9 @@ struct Graph {
     chains: Vec<Vec<usize>>,
     /// Extra happens-before edges (from, to).
     edges: Vec<(usize, usize)>,
+    /// When the failing goroutine's invariant check failed (its `gorepro.violation` log): the
+    /// goroutine goes on after a failed check, so the step belongs there, not at its end.
+    check_failed_at: Option<u64>,
 }
 
 impl Graph {
@@ -691,10 +703,10 @@ impl Graph {
             {
                 let text = with_failure_loc(failure);
                 let node = self.add(Node {
-                    time: u64::MAX,
+                    time: self.check_failed_at.unwrap_or(u64::MAX),
                     cells: vec![(g, Some((StepKind::Failure, text, true)))],
                 });
-                self.chains[g].push(node);
+                insert_by_time(&mut self.chains[g], &self.nodes, node);
             }
         }
         // Wakes of shown blocks: one node in the waker's and the woken's program order. One
