@@ -157,7 +157,7 @@ pub fn render_timeline(timeline: &Timeline) -> String {
         .lanes
         .iter()
         .map(|lane| {
-            let mut header = lane.goroutines.join(" ");
+            let mut header = name_list(&lane.goroutines, " ");
             if let Some(function) = &lane.function {
                 let _ = write!(header, " {function}");
             }

@@ -437,13 +437,27 @@ fn changes(world: &World, id: u64, rel: &impl Fn(u64) -> u64) -> Vec<Change> {
 /// The root starts in the support package; name it by the scenario function it runs (the
 /// outermost user frame the trace saw on its stack).
 fn root_function(world: &World, id: u64) -> Option<String> {
-    world.history(id).iter().find_map(|t| {
-        t.transition_stack
+    let outermost = |stack: &[TraceFrame]| {
+        stack
             .iter()
             .rev()
             .find(|f| world::is_user_function(&f.function))
             .map(|f| world::short_function(&f.function))
-    })
+    };
+    // Its own transitions carry its stack only if it ever blocked or was preempted; what it
+    // did to others (creations, wakes) always carries it.
+    world
+        .history(id)
+        .iter()
+        .find_map(|t| outermost(&t.transition_stack))
+        .or_else(|| {
+            world
+                .history
+                .values()
+                .flatten()
+                .filter(|t| t.actor == Some(id))
+                .find_map(|t| outermost(&t.stack))
+        })
 }
 
 /// The dump-style wait reason of a block on a synchronization primitive, from the trace's
