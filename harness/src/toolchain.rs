@@ -222,50 +222,17 @@ impl Toolchain {
     /// into `cache_dir/tools/<version>/`. Building it explicitly keeps its first-time cost
     /// (tens of seconds on a cold cache) out of every run's trace-reading deadline.
     pub fn trace_tool(&self, cache_dir: &Path) -> Result<PathBuf, ToolchainError> {
-        let dir = cache_dir.join("tools").join(self.version.to_string());
-        let tool = dir.join("trace");
-        if tool.is_file() {
-            return Ok(tool);
-        }
-        let _building = TRACE_TOOL_BUILD
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if tool.is_file() {
-            return Ok(tool);
-        }
-        let failed = |output: String| ToolchainError::TraceTool {
-            version: self.version,
-            output,
-        };
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
-        let scratch = tempfile::tempdir_in(&dir).map_err(|e| failed(e.to_string()))?;
-        let out = scratch.path().join("trace");
-        let output = self
-            .command(
-                scratch.path(),
-                [
-                    "build".into(),
-                    "-o".into(),
-                    out.clone().into_os_string(),
-                    "cmd/trace".into(),
-                ],
-            )
-            .stderr_to_stdout()
-            .stdout_capture()
-            .unchecked()
-            .run()
-            .map_err(|e| failed(e.to_string()))?;
-        if !output.status.success() {
-            return Err(failed(
-                String::from_utf8_lossy(&output.stdout).trim().to_string(),
-            ));
-        }
-        std::fs::rename(&out, &tool).map_err(|e| failed(e.to_string()))?;
-        Ok(tool)
+        let tool = cache_dir
+            .join("tools")
+            .join(self.version.to_string())
+            .join("trace");
+        self.build_tool_once(&TRACE_TOOL_BUILD, &tool, None, &["cmd/trace"])
+            .map_err(|output| ToolchainError::TraceTool {
+                version: self.version,
+                output,
+            })
     }
-}
 
-impl Toolchain {
     /// The source rewriter of `gorepro diagnose` (`go-samples/tools/perturb`), built once per
     /// Go version and source into `cache_dir/tools/<version>/perturb-<hash>`, like the trace
     /// reader: never `go run`.
@@ -282,43 +249,54 @@ impl Toolchain {
         let text =
             std::fs::read(&source).map_err(|e| failed(format!("{}: {e}", source.display())))?;
         let hash = blake3::hash(&text).to_hex()[..16].to_string();
-        let dir = cache_dir.join("tools").join(self.version.to_string());
-        let tool = dir.join(format!("perturb-{hash}"));
+        let tool = cache_dir
+            .join("tools")
+            .join(self.version.to_string())
+            .join(format!("perturb-{hash}"));
+        self.build_tool_once(
+            &PERTURB_TOOL_BUILD,
+            &tool,
+            Some(samples_dir),
+            &["-trimpath", "./tools/perturb"],
+        )
+        .map_err(failed)
+    }
+
+    /// Builds a Go tool into `tool` unless it is there: one build at a time per tool, in a
+    /// scratch dir beside it, renamed into place. `module_dir` is where `go build` runs (the
+    /// scratch dir if none); `args` follow `go build -o <out>`. Errors are the build's words.
+    fn build_tool_once(
+        &self,
+        lock: &std::sync::Mutex<()>,
+        tool: &Path,
+        module_dir: Option<&Path>,
+        args: &[&str],
+    ) -> Result<PathBuf, String> {
         if tool.is_file() {
-            return Ok(tool);
+            return Ok(tool.to_path_buf());
         }
-        let _building = PERTURB_TOOL_BUILD
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _building = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if tool.is_file() {
-            return Ok(tool);
+            return Ok(tool.to_path_buf());
         }
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
-        let scratch = tempfile::tempdir_in(&dir).map_err(|e| failed(e.to_string()))?;
-        let out = scratch.path().join("perturb");
+        let dir = tool.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let scratch = tempfile::tempdir_in(dir).map_err(|e| e.to_string())?;
+        let out = scratch.path().join("tool");
+        let mut command: Vec<OsString> = vec!["build".into(), "-o".into(), out.clone().into()];
+        command.extend(args.iter().map(OsString::from));
         let output = self
-            .command(
-                samples_dir,
-                [
-                    "build".into(),
-                    "-trimpath".into(),
-                    "-o".into(),
-                    out.clone().into_os_string(),
-                    "./tools/perturb".into(),
-                ],
-            )
+            .command(module_dir.unwrap_or(scratch.path()), command)
             .stderr_to_stdout()
             .stdout_capture()
             .unchecked()
             .run()
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         if !output.status.success() {
-            return Err(failed(
-                String::from_utf8_lossy(&output.stdout).trim().to_string(),
-            ));
+            return Err(String::from_utf8_lossy(&output.stdout).trim().to_string());
         }
-        std::fs::rename(&out, &tool).map_err(|e| failed(e.to_string()))?;
-        Ok(tool)
+        std::fs::rename(&out, tool).map_err(|e| e.to_string())?;
+        Ok(tool.to_path_buf())
     }
 }
 
