@@ -420,12 +420,7 @@ fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
     if let (Some(message), Some(kind)) = (&evidence.stderr.fatal, evidence.stderr.fatal_kind())
         && kind != FatalKind::Deadlock
     {
-        let running = dump
-            .goroutines
-            .iter()
-            .find(|g| g.state == "running")
-            .map(|g| g.id);
-        let (goroutine, at) = located(running);
+        let (goroutine, at) = located(evidence.stderr.fatal_goroutine);
         return Some(Failure {
             kind: "fatal error",
             id: kind.as_str(),

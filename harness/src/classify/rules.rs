@@ -278,10 +278,12 @@ fn fatal_message(facts: &Facts) -> Option<Finding> {
 
 /// The functions on the stack of the goroutine that failed, from the runtime's dump.
 fn failing_frames(facts: &Facts) -> Vec<String> {
-    let dump = &facts.evidence.stderr.dump;
-    dump.goroutines
+    let stderr = &facts.evidence.stderr;
+    stderr
+        .dump
+        .goroutines
         .iter()
-        .find(|g| g.state == "running")
+        .find(|g| Some(g.id) == stderr.fatal_goroutine)
         .map(|g| g.frames.iter().map(|f| f.function.clone()).collect())
         .unwrap_or_default()
 }

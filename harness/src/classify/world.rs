@@ -237,16 +237,7 @@ pub fn build(evidence: &Evidence) -> World {
         .panic
         .as_ref()
         .and_then(|p| p.goroutine)
-        .or_else(|| {
-            evidence.stderr.fatal.as_ref()?;
-            evidence
-                .stderr
-                .dump
-                .goroutines
-                .iter()
-                .find(|g| g.state == "running")
-                .map(|g| g.id)
-        });
+        .or(evidence.stderr.fatal_goroutine);
     goroutines.sort_by_key(|a| order_key(a, root, failing));
     for (i, g) in goroutines.iter_mut().enumerate() {
         g.name = format!("G{}", i + 1);

@@ -19,6 +19,9 @@ pub struct StderrReport {
     pub panic: Option<Panic>,
     /// The message of the first `fatal error: <msg>` line.
     pub fatal: Option<String>,
+    /// The goroutine that raised it: the first goroutine header after that line (the runtime
+    /// prints the throwing goroutine first; others may be `[running]` too).
+    pub fatal_goroutine: Option<u64>,
     /// `SIGQUIT: quit` was printed: the dump came from our quit signal.
     pub sigquit: bool,
     /// Every goroutine block in the stderr.
@@ -253,6 +256,11 @@ pub fn parse_stderr(text: &str) -> StderrReport {
             && let Some(message) = line.strip_prefix("fatal error: ")
         {
             report.fatal = Some(message.to_owned());
+            report.fatal_goroutine = lines
+                .get(index + 1..)
+                .unwrap_or_default()
+                .iter()
+                .find_map(|line| header_goroutine_id(line));
         }
         if line == "SIGQUIT: quit" {
             report.sigquit = true;
