@@ -36,7 +36,7 @@ echo "buggy variants meant to trip vet: ${meant_to_trip//$'\n'/ }"
 (cd go-samples &&
   CGO_ENABLED=0 go vet $(go list ./... | grep -vxF "${meant_to_trip:-none}") &&
   CGO_ENABLED=0 go vet -tags fixed ./...)
-(cd go-samples && CGO_ENABLED=0 go test ./tools/...)   # the diagnose source rewriter
+(cd go-samples && CGO_ENABLED=0 go test ./support/... ./tools/...)   # the supervisor, the diagnose rewriter
 
 section "rust: fmt and clippy"
 cargo fmt --all --check

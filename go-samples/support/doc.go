@@ -154,6 +154,12 @@
 // before the next one starts. A malformed GOREPRO_SCHEDULE is a config error
 // (exit 7); without it Turn returns at once.
 //
+// Hold(priority, bound) is `gorepro diagnose`'s seeded delay: it keeps the
+// caller until every other scenario goroutine that is not held itself is
+// blocked or gone (or bound passes); of several held goroutines the lowest
+// priority goes on first. A held goroutine sleeps between looks, so it is
+// live and never part of a verdict.
+//
 // The supervisor holds no reference to scenario objects: the leak GC treats
 // its stack as a root.
 package support

@@ -45,7 +45,7 @@ fn gorepro_first(
             version: SCHEDULE_VERSION,
             value,
         };
-        let run = diagnose::run_seed(harness, &prepared, &artifact, request, seed, &[]).unwrap();
+        let run = diagnose::run_seed(harness, &prepared, &artifact, request, seed, 0, &[]).unwrap();
         if run.reproduced {
             return (value, Some(started.elapsed()));
         }

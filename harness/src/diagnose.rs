@@ -31,14 +31,14 @@ use crate::{Harness, evidence, run, vet};
 
 /// The schedule version this harness writes and replays; it must equal the rewriter's
 /// `ScheduleVersion` (checked on every use).
-pub const SCHEDULE_VERSION: u32 = 1;
+pub const SCHEDULE_VERSION: u32 = 2;
 
 /// The module that holds the supervisor.
 const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
 /// The Go version the supervisor's module needs from a module that requires it.
 const SAMPLES_GO: (u32, u32) = (1, 26);
 
-/// A seed of the schedule exploration: `v1:42`.
+/// A seed of the schedule exploration: `v2:42`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Seed {
     pub version: u32,
@@ -218,8 +218,8 @@ pub struct DiagnoseReport {
     /// Runs that reproduced / runs.
     pub hits: usize,
     pub first_reproducing: Option<Seed>,
-    /// Replays the first reproducing seed.
-    pub replay: Option<String>,
+    /// The seed to replay the bug with, checked by replaying it.
+    pub replay: Option<Replay>,
     #[serde(rename = "build_ms", serialize_with = "as_millis")]
     pub build_time: Duration,
     pub notes: Vec<String>,
@@ -229,12 +229,32 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
+/// A reproducing seed and how its replays went.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    pub seed: Seed,
+    /// The command that replays it.
+    pub command: String,
+    /// Replays run to check it (0 when the seed was given, not explored).
+    pub checked: usize,
+    /// Replays that gave the same normalized diagnosis as the exploring run.
+    pub same: usize,
+}
+
+/// Times a reproducing seed is replayed before its replay command is offered.
+const REPLAY_CHECKS: usize = 2;
+/// Reproducing seeds tried, in seed order, for one whose every replay matches.
+const REPLAY_CANDIDATES: usize = 3;
+
 impl DiagnoseReport {
-    /// The run that is reported in full: the first that reproduced, else the first.
+    /// The run that is reported in full: the replay seed's, else the first that reproduced,
+    /// else the first.
     pub fn featured(&self) -> Option<&SeedRun> {
+        let replayed = self.replay.as_ref().map(|r| r.seed);
         self.runs
             .iter()
-            .find(|r| r.reproduced)
+            .find(|r| Some(r.seed) == replayed)
+            .or_else(|| self.runs.iter().find(|r| r.reproduced))
             .or_else(|| self.runs.first())
     }
 }
@@ -487,13 +507,15 @@ fn build_error(error: BuildError, path: &Path) -> DiagnoseError {
     }
 }
 
-/// Runs the prepared program once with `seed`.
+/// Runs the prepared program once with `seed`. `replay` numbers a check of a seed that already
+/// ran (0: the first run), so each run keeps its own evidence files.
 pub fn run_seed(
     harness: &Harness,
     prepared: &Prepared,
     artifact: &build::Artifact,
     request: &DiagnoseRequest,
     seed: Seed,
+    replay: usize,
     vet_findings: &[vet::Finding],
 ) -> Result<SeedRun, DiagnoseError> {
     let mut env = harness.toolchain.env();
@@ -507,12 +529,16 @@ pub fn run_seed(
             env.push(("GOREPRO_TEST_RUN".into(), regex.into()));
         }
     }
-    let evidence_dir = harness.config.cache_dir.join("runs").join(format!(
+    let mut run_name = format!(
         "diagnose-{}-p{}-{}",
         &artifact.key[..12],
         request.gomaxprocs,
         seed.value
-    ));
+    );
+    if replay > 0 {
+        run_name += &format!("-replay{replay}");
+    }
+    let evidence_dir = harness.config.cache_dir.join("runs").join(run_name);
     let output = run::run(
         &run::RunRequest {
             binary: artifact.binary.clone(),
@@ -645,10 +671,56 @@ pub fn diagnose(
             &artifact,
             request,
             seed,
+            0,
             &vet_findings,
         )?);
     }
     let first_reproducing = runs.iter().find(|r| r.reproduced).map(|r| r.seed);
+    let replay = if request.seed.is_some() {
+        first_reproducing.map(|seed| Replay {
+            seed,
+            command: replay_command(harness, request, &path, seed),
+            checked: 0,
+            same: 0,
+        })
+    } else {
+        // A seed fixes where goroutines are held, not every race of the program: a seed that
+        // reproduced through a race the holds left open may not do it again. Offer the first
+        // one whose replays all match; if none does, the first one tried, with its count.
+        let mut first_tried: Option<Replay> = None;
+        let mut holding = None;
+        for found in runs.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
+            let expected = crate::report::render_diagnose_diagnosis(&found.diagnosis);
+            let mut same = 0;
+            for replay in 1..=REPLAY_CHECKS {
+                on_start(&replay_command(harness, request, &path, found.seed));
+                let replayed = run_seed(
+                    harness,
+                    &prepared,
+                    &artifact,
+                    request,
+                    found.seed,
+                    replay,
+                    &vet_findings,
+                )?;
+                same += usize::from(
+                    crate::report::render_diagnose_diagnosis(&replayed.diagnosis) == expected,
+                );
+            }
+            let replay = Replay {
+                seed: found.seed,
+                command: replay_command(harness, request, &path, found.seed),
+                checked: REPLAY_CHECKS,
+                same,
+            };
+            if same == REPLAY_CHECKS {
+                holding = Some(replay);
+                break;
+            }
+            first_tried.get_or_insert(replay);
+        }
+        holding.or(first_tried)
+    };
     Ok(DiagnoseReport {
         path: path.display().to_string(),
         mode: prepared.mode.clone(),
@@ -657,7 +729,7 @@ pub fn diagnose(
         gomaxprocs: request.gomaxprocs,
         sites: prepared.sites,
         hits: runs.iter().filter(|r| r.reproduced).count(),
-        replay: first_reproducing.map(|seed| replay_command(harness, request, &path, seed)),
+        replay,
         first_reproducing,
         runs,
         build_time,
@@ -742,30 +814,30 @@ mod tests {
 
     #[test]
     fn seeds_carry_their_schedule_version() {
-        let seed: Seed = "v1:42".parse().unwrap();
+        let seed: Seed = "v2:42".parse().unwrap();
         assert_eq!(
             seed,
             Seed {
-                version: 1,
+                version: 2,
                 value: 42
             }
         );
-        assert_eq!(seed.to_string(), "v1:42");
+        assert_eq!(seed.to_string(), "v2:42");
         assert!(matches!(
             "42".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v1:0".parse::<Seed>(),
+            "v2:0".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v1:x".parse::<Seed>(),
+            "v2:x".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v2:42".parse::<Seed>(),
-            Err(DiagnoseError::SeedVersion { version: 2, .. })
+            "v1:42".parse::<Seed>(),
+            Err(DiagnoseError::SeedVersion { version: 1, .. })
         ));
     }
 

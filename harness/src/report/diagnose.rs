@@ -74,7 +74,21 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
     }
     match &report.replay {
         Some(replay) => {
-            let _ = writeln!(out, "replay: {replay}");
+            let _ = writeln!(out, "replay: {}", replay.command);
+            if replay.checked > 0 {
+                let _ = writeln!(
+                    out,
+                    "  (seed {} replayed {}/{} times with the same diagnosis{})",
+                    replay.seed,
+                    replay.same,
+                    replay.checked,
+                    if replay.same < replay.checked {
+                        "; it also depends on timing the seed does not fix"
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
         None => {
             let _ = writeln!(

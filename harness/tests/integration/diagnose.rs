@@ -180,7 +180,13 @@ fn a_seed_replays_the_same_diagnosis() {
     );
     // The printed replay command carries the seed in the form --seed parses.
     let replay = explored.replay.clone().unwrap();
+    assert_eq!(
+        (replay.seed, replay.checked, replay.same),
+        (seed, 2, 2),
+        "the first reproducing seed did not replay during exploration"
+    );
     let printed: Seed = replay
+        .command
         .split("--seed ")
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
