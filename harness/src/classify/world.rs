@@ -20,6 +20,8 @@ pub const SAMPLES_MODULE: &str = "gorepro.dev/samples/";
 pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
 /// The support function every scenario's root goroutine starts in.
 pub const ROOT_FUNCTION: &str = "gorepro.dev/samples/support.runRoot";
+/// The support function that starts the root, and no other goroutine.
+const ROOT_CREATOR: &str = "gorepro.dev/samples/support.Main";
 
 /// A source position in user code: module-relative file and line.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -287,8 +289,13 @@ fn order_key(
     )
 }
 
+/// The root in a dump: its outermost frame, or, when the runtime could not print its stack (it
+/// was running on another thread when a fatal error froze the world), its creator.
 fn is_root(g: &Goroutine) -> bool {
     g.frames.last().is_some_and(|f| f.function == ROOT_FUNCTION)
+        || g.created_by
+            .as_ref()
+            .is_some_and(|c| c.function == ROOT_CREATOR)
 }
 
 fn root_in_trace(trace: &Trace) -> Option<u64> {
