@@ -37,16 +37,14 @@ func run() {
 	var stats batchStats
 	for i := range Uploads {
 		pending.Add(1)
-		go func() {
-			if i == Uploads-1 {
-				support.AwaitIdle() // the failing upload runs last, while run waits in Wait
-				// The Wait that its first Done releases cannot run before upload has returned.
-				support.Exclusive(func() { upload(fileName(i), &pending, &stats) })
-				return
-			}
-			upload(fileName(i), &pending, &stats)
-		}()
+		if i == Uploads-1 {
+			support.AwaitSettled() // the failing upload starts last: its two Dones are the last two
+		}
+		go upload(fileName(i), &pending, &stats)
 	}
+	// Held until every upload has ended: the counter reaches zero with no Wait
+	// parked, so no released waiter can race the counter's own panic.
+	support.AwaitSettled()
 	pending.Wait()
 	fmt.Println("uploaded", stats.uploaded.Load(), "failed", stats.failed.Load())
 }

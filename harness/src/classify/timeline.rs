@@ -617,7 +617,7 @@ impl Graph {
                     && woken.is_none_or(|w| w > *at)
                     && match gate {
                         Gate::Blocked(r) => r == reason,
-                        Gate::Idle => true,
+                        Gate::Idle | Gate::Settled => true,
                         Gate::Mark(_) => false,
                     }
             })
@@ -627,6 +627,7 @@ impl Graph {
         let mut creations: Vec<(usize, usize)> = Vec::new();
         let mut gate_nodes: Vec<(usize, u64, Gate, usize)> = Vec::new();
         let mut marks: Vec<(String, usize)> = Vec::new();
+        let mut exits: Vec<(usize, u64, usize)> = Vec::new();
         let events = std::mem::take(&mut self.events);
         for (g, list) in events.iter().enumerate() {
             let name = world.goroutines[g].name.as_str();
@@ -695,6 +696,7 @@ impl Graph {
                             cells: vec![(g, Some((StepKind::Exit, "exit".into(), false)))],
                         });
                         self.chains[g].push(node);
+                        exits.push((g, *time, node));
                     }
                 }
             }
@@ -806,7 +808,7 @@ impl Graph {
                         }
                     }
                 }
-                Gate::Blocked(_) | Gate::Idle => {
+                Gate::Blocked(_) | Gate::Idle | Gate::Settled => {
                     for (b, block_time, block, woken) in &blocks {
                         let ongoing = woken.as_ref().is_none_or(|w| w.time > *time);
                         let matches = match gate {
@@ -818,6 +820,13 @@ impl Graph {
                         };
                         if b != g && *block_time <= *time && ongoing && matches {
                             self.edges.push((*block, *node));
+                        }
+                    }
+                    if matches!(gate, Gate::Settled) {
+                        for (e, exit_time, exit) in &exits {
+                            if e != g && *exit_time <= *time {
+                                self.edges.push((*exit, *node));
+                            }
                         }
                     }
                 }
@@ -1043,6 +1052,8 @@ enum Gate {
     Blocked(String),
     /// `AwaitIdle()`: every other goroutine blocked.
     Idle,
+    /// `AwaitSettled()`: every other goroutine blocked or exited.
+    Settled,
     /// `AwaitMark("ready")`: that Mark.
     Mark(String),
 }
@@ -1056,8 +1067,10 @@ impl Gate {
         if let Some(rest) = text.strip_prefix("AwaitBlocked(") {
             return quoted(rest).map(Gate::Blocked);
         }
-        if text == "AwaitIdle()" {
-            return Some(Gate::Idle);
+        match text {
+            "AwaitIdle()" => return Some(Gate::Idle),
+            "AwaitSettled()" => return Some(Gate::Settled),
+            _ => {}
         }
         text.strip_prefix("AwaitMark(")
             .and_then(quoted)
@@ -1076,6 +1089,7 @@ mod tests {
             Some(Gate::Blocked("sync.Cond.Wait".into()))
         );
         assert_eq!(Gate::parse("AwaitIdle()"), Some(Gate::Idle));
+        assert_eq!(Gate::parse("AwaitSettled()"), Some(Gate::Settled));
         assert_eq!(
             Gate::parse(r#"AwaitMark("ready signalled")"#),
             Some(Gate::Mark("ready signalled".into()))
