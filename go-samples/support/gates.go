@@ -138,13 +138,16 @@ func Exclusive(f func()) {
 	for range n {
 		go spin(&running, &stop)
 	}
+	// Wait without yielding: newproc woke an idle P, which steals the
+	// spinners from this P's run queue. A Gosched per look would be an
+	// execution-trace event with a stack each, tens of thousands when the
+	// other P is slow to come (a loaded machine).
 	for running.Load() < n {
 		if time.Since(start) > c.gateTimeout {
 			stop.Store(true)
 			exclusiveActive.Add(-1)
 			gateTimeout(gate)
 		}
-		runtime.Gosched()
 	}
 	f()
 	stop.Store(true)

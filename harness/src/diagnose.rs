@@ -563,7 +563,7 @@ pub fn run_seed(
             tests: prepared.tests.clone(),
         });
     }
-    let mut evidence = evidence::collect(&harness.toolchain, &harness.config, &output);
+    let mut evidence = evidence::collect(&harness.trace_reader, &harness.config, &output);
     evidence.vet = vet_findings.to_vec();
     let diagnosis = entry_points_renamed_back(classify::classify(&evidence));
     let test_failures = output

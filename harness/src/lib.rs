@@ -99,16 +99,24 @@ pub struct Harness {
     pub config: Config,
     pub toolchain: Toolchain,
     pub catalog: Catalog,
+    /// One trace reader process for every run of this harness and its clones.
+    pub trace_reader: std::sync::Arc<evidence::TraceReader>,
 }
 
 impl Harness {
     pub fn new(config: Config) -> Result<Harness, Error> {
         let toolchain = Toolchain::discover(&config)?;
         let catalog = Catalog::load(&config.scenarios_dir(), &config.samples_dir())?;
+        let trace_reader = std::sync::Arc::new(evidence::TraceReader::new(
+            toolchain.clone(),
+            &config.cache_dir,
+            &config.samples_dir(),
+        ));
         Ok(Harness {
             config,
             toolchain,
             catalog,
+            trace_reader,
         })
     }
 
@@ -178,7 +186,7 @@ impl Harness {
             &self.config,
         )?;
         let evidence_started = std::time::Instant::now();
-        let mut evidence = evidence::collect(&self.toolchain, &self.config, &output);
+        let mut evidence = evidence::collect(&self.trace_reader, &self.config, &output);
         // vet prints physical absolute paths.
         let module_dir = std::fs::canonicalize(&program.module_dir)
             .unwrap_or_else(|_| program.module_dir.clone());

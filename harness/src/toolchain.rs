@@ -76,7 +76,9 @@ pub enum ToolchainError {
     Unreadable { go: PathBuf, output: String },
     #[error("{go} is {found}, but gorepro needs Go 1.26 or newer (set GOREPRO_GO to a newer `go`)")]
     TooOld { go: PathBuf, found: GoVersion },
-    #[error("could not build the trace reader (`go build cmd/trace`) for {version}: {output}")]
+    #[error(
+        "could not build the trace reader (go-samples/tools/tracereader as cmd/goreprotrace) for {version}: {output}"
+    )]
     TraceTool { version: GoVersion, output: String },
     #[error(
         "could not build the source rewriter (go-samples/tools/perturb) for {version}: {output}"
@@ -218,19 +220,65 @@ impl Toolchain {
 }
 
 impl Toolchain {
-    /// The toolchain's own trace reader (`cmd/trace`, what `go tool trace` runs), built once
-    /// into `cache_dir/tools/<version>/`. Building it explicitly keeps its first-time cost
-    /// (tens of seconds on a cold cache) out of every run's trace-reading deadline.
-    pub fn trace_tool(&self, cache_dir: &Path) -> Result<PathBuf, ToolchainError> {
-        let tool = cache_dir
+    /// gorepro's trace reader (`go-samples/tools/tracereader`), built once per Go version and
+    /// source into `cache_dir/tools/<version>/tracereader-<hash>`. It is built as the package
+    /// `cmd/goreprotrace` of the toolchain's own tree, laid in with `-overlay` (nothing in
+    /// GOROOT is written), because only that tree may import the toolchain's trace parser,
+    /// `internal/trace`, the one that always reads what this Go version writes. Building it
+    /// explicitly keeps its first-time cost out of every run's trace-reading deadline.
+    pub fn trace_tool(
+        &self,
+        cache_dir: &Path,
+        samples_dir: &Path,
+    ) -> Result<PathBuf, ToolchainError> {
+        let failed = |output: String| ToolchainError::TraceTool {
+            version: self.version,
+            output,
+        };
+        let source = samples_dir
             .join("tools")
-            .join(self.version.to_string())
-            .join("trace");
-        self.build_tool_once(&TRACE_TOOL_BUILD, &tool, None, &["cmd/trace"])
-            .map_err(|output| ToolchainError::TraceTool {
-                version: self.version,
-                output,
-            })
+            .join("tracereader")
+            .join("main.go");
+        let text =
+            std::fs::read(&source).map_err(|e| failed(format!("{}: {e}", source.display())))?;
+        let hash = blake3::hash(&text).to_hex()[..16].to_string();
+        let dir = cache_dir.join("tools").join(self.version.to_string());
+        let tool = dir.join(format!("tracereader-{hash}"));
+        if tool.is_file() {
+            return Ok(tool);
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let goroot = self
+            .command(&dir, ["env", "GOROOT"])
+            .stdout_capture()
+            .stderr_to_stdout()
+            .unchecked()
+            .run()
+            .map_err(|e| failed(format!("go env GOROOT: {e}")))?;
+        let goroot = String::from_utf8_lossy(&goroot.stdout).trim().to_string();
+        let overlay = serde_json::json!({
+            "Replace": {
+                format!("{goroot}/src/cmd/goreprotrace/main.go"): source.canonicalize()
+                    .map_err(|e| failed(format!("{}: {e}", source.display())))?,
+            }
+        });
+        let overlay_file = dir.join(format!("tracereader-{hash}.overlay.json"));
+        // Renamed into place: a build running in another thread may be reading it.
+        let mut scratch =
+            tempfile::NamedTempFile::new_in(&dir).map_err(|e| failed(e.to_string()))?;
+        std::io::Write::write_all(&mut scratch, overlay.to_string().as_bytes())
+            .map_err(|e| failed(e.to_string()))?;
+        scratch
+            .persist(&overlay_file)
+            .map_err(|e| failed(e.to_string()))?;
+        let overlay_arg = format!("-overlay={}", overlay_file.display());
+        self.build_tool_once(
+            &TRACE_TOOL_BUILD,
+            &tool,
+            None,
+            &["-tags=goreprotrace", &overlay_arg, "cmd/goreprotrace"],
+        )
+        .map_err(failed)
     }
 
     /// The source rewriter of `gorepro diagnose` (`go-samples/tools/perturb`), built once per

@@ -19,9 +19,9 @@
 //!   share a lane (`G3 G4`), so which of two identical workers blocked first does not matter,
 //!   and a run with hundreds of identical goroutines stays readable.
 //!
-//! The trace reader is the Go toolchain's own `cmd/trace` in its `-d=parsed` debug mode (see
-//! [`crate::evidence::trace`] for why); without a readable trace there is no timeline, and the
-//! diagnosis says "no trace evidence".
+//! The trace reader prints the Go toolchain's own parse of the trace, as `go tool trace
+//! -d=parsed` does (see [`crate::evidence::trace`] for why); without a readable trace there is
+//! no timeline, and the diagnosis says "no trace evidence".
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,25 +2,23 @@
 //! parsed into plain data.
 //!
 //! [`collect`] reads a finished run's files and converts its execution trace with the
-//! toolchain's own reader (`cmd/trace`, what `go tool trace` runs, built once per toolchain;
-//! its `-d=parsed` output always matches the Go that wrote the trace); [`assemble`] does the parsing and needs no Go, so the classifier is tested on
-//! recorded output. Nothing here fails on odd input: what cannot be read becomes a note.
+//! [`TraceReader`] (the toolchain's own trace parser, in a process that serves every run);
+//! [`assemble`] does the parsing and needs no Go, so the classifier is tested on recorded
+//! output. Nothing here fails on odd input: what cannot be read becomes a note.
 
 pub mod crash;
 pub mod dump;
 pub mod race;
 pub mod trace;
-
-use std::path::Path;
-use std::time::Duration;
+pub mod trace_reader;
 
 use serde::Deserialize;
 
 use crate::run::{Backstop, Exit, RunOutput};
-use crate::toolchain::Toolchain;
 pub use crash::{StderrReport, parse_stderr};
 pub use dump::{Dump, Frame, Goroutine, parse_dump};
 pub use trace::{Trace, parse_trace};
+pub use trace_reader::TraceReader;
 
 /// What the support package's supervisor concluded (`verdict.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -152,19 +150,13 @@ pub fn assemble(raw: Raw<'_>) -> Evidence {
     }
 }
 
-/// The longest the trace reader may take to convert one trace.
-const TRACE_READ_TIMEOUT: Duration = Duration::from_secs(60);
-/// Traces larger than this are not converted (a scenario's trace is a few KiB).
-const TRACE_MAX_BYTES: u64 = 64 << 20;
-
-/// Reads the files of a finished run and parses everything. The cache dir holds the trace
-/// reader the toolchain builds once; with tracing off it is not run.
+/// Reads the files of a finished run and parses everything; with tracing off the trace
+/// reader is not asked.
 pub fn collect(
-    toolchain: &Toolchain,
+    trace_reader: &TraceReader,
     config: &crate::config::Config,
     output: &RunOutput,
 ) -> Evidence {
-    let cache_dir = config.cache_dir.as_path();
     let dir = &output.evidence_dir;
     let read = |name: &str| {
         std::fs::read(dir.join(name))
@@ -175,7 +167,14 @@ pub fn collect(
     let goroutines = read("goroutines.txt");
     let trace = match config.trace {
         crate::config::TraceMode::Off => Err("trace capture is off (GOREPRO_TRACE=off)".into()),
-        _ => read_trace(toolchain, cache_dir, &dir.join("trace.out")),
+        _ => {
+            // The supervisor's own transitions are noise no rule reads (see the reader).
+            let supervisor = verdict_json
+                .as_deref()
+                .and_then(|json| serde_json::from_str::<Verdict>(json).ok())
+                .map(|v| v.supervisor_goroutine);
+            trace_reader.read(&dir.join("trace.out"), supervisor.as_slice())
+        }
     };
     let mut evidence = assemble(Raw {
         exit: output.exit,
@@ -193,50 +192,4 @@ pub fn collect(
         ));
     }
     evidence
-}
-
-fn read_trace(toolchain: &Toolchain, cache_dir: &Path, path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|_| "the run left no trace.out".to_string())?
-        .len();
-    if size == 0 {
-        return Err("trace.out is empty".into());
-    }
-    if size > TRACE_MAX_BYTES {
-        return Err(format!(
-            "trace.out is {size} bytes, over the {TRACE_MAX_BYTES}-byte limit"
-        ));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let reader = toolchain.trace_tool(cache_dir).map_err(|e| e.to_string())?;
-    let handle = toolchain
-        .tool_command(&reader, dir, ["-d=parsed", &path.display().to_string()])
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked()
-        .start()
-        .map_err(|e| format!("could not run the trace reader: {e}"))?;
-    let output = match handle.wait_timeout(TRACE_READ_TIMEOUT) {
-        Ok(Some(output)) => output,
-        Ok(None) => {
-            let _ = handle.kill();
-            return Err(format!(
-                "the trace reader took longer than {TRACE_READ_TIMEOUT:?}"
-            ));
-        }
-        Err(e) => return Err(format!("the trace reader failed: {e}")),
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let first = stderr.lines().next().unwrap_or("no message");
-        // A trace cut short by a crash still converts up to the damage; keep that part.
-        if stdout.contains("StateTransition") {
-            return Ok(stdout);
-        }
-        return Err(format!(
-            "the trace reader could not read the trace: {first}"
-        ));
-    }
-    Ok(stdout)
 }

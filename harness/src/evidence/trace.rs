@@ -20,8 +20,10 @@
 //! (2) is the same parser, copied out of the tree on a schedule: it needs the
 //! module proxy, and a Go release can change the wire format before x/exp
 //! catches up. (3) would be a re-implementation of an undocumented,
-//! version-specific binary format. The harness builds `cmd/trace` once per
-//! toolchain ([`crate::toolchain::Toolchain::trace_tool`]). A trace it cannot
+//! version-specific binary format. The harness runs the parser of (1),
+//! `internal/trace`, in its own long-lived reader with the same text output
+//! ([`crate::evidence::TraceReader`], built as part of the toolchain's tree by
+//! [`crate::toolchain::Toolchain::trace_tool`]). A trace it cannot
 //! read (missing, empty, cut by a fatal error, no goroutine transitions)
 //! becomes "no trace evidence" with a note, and every trace-based rule and the
 //! timeline simply do not apply.

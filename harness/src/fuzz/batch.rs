@@ -126,7 +126,7 @@ pub fn run_one(
         },
         &config,
     )?;
-    let evidence = evidence::collect(&harness.toolchain, &config, &output);
+    let evidence = evidence::collect(&harness.trace_reader, &config, &output);
     Ok((classify::classify(&evidence), output.evidence_dir))
 }
 
