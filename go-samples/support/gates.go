@@ -119,6 +119,11 @@ func Step(name string) {
 // until f has returned: "Done then Add" becomes atomic for a woken waiter.
 // Snapshots (which stop the world and would reschedule everything) are held
 // off meanwhile. With GOMAXPROCS=1, f is simply called. f must not block.
+//
+// It cannot stop a preemption of f's own goroutine: if the OS holds that
+// thread for 10 ms while f runs (only a loaded machine does), sysmon preempts
+// the goroutine and its P runs runnext, the goroutine f readied, first. Keep
+// f to a few operations; a scenario that can do without Exclusive should.
 func Exclusive(f func()) {
 	const gate = "Exclusive"
 	c := currentConfig()
