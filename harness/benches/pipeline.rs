@@ -40,7 +40,9 @@ fn main() {
     // Build cache: a fresh bin cache per cold build, so each one really runs `go build`.
     let scenario = harness.catalog.get("chan-send-deadlock").unwrap();
     let params = scenario.params::<&str>(&[]).unwrap();
-    let program = harness.program(scenario, Variant::Buggy, &params);
+    let program = harness
+        .program(scenario, Variant::Buggy, &params)
+        .expect("program");
     build::build(&harness.toolchain, &program, &config.cache_dir).unwrap(); // warm Go's cache
     let mut cold = Vec::new();
     for _ in 0..runs.min(5) {

@@ -4,6 +4,10 @@
 //! `params.go`, which holds the parameter values as constants. It is laid over the committed
 //! file with `go build -overlay`, so the source tree is never written and parallel builds of
 //! different parameter points cannot interfere. The variant is a build tag (`fixed`).
+//!
+//! A scenario whose race window lies inside package sync itself (an Add racing the Done that
+//! releases a WaitGroup's waiters) also gets the toolchain's `sync/waitgroup.go` laid over with
+//! one hook call added ([`hook_waitgroup`]); nothing else in the standard library changes.
 
 use std::path::{Path, PathBuf};
 
@@ -148,6 +152,55 @@ impl Program {
     }
 }
 
+/// Where the hook goes in `sync.(*WaitGroup).Add`: right after the counter reached zero with
+/// waiters parked, before they are released (the same text in Go 1.26 and 1.27).
+const WAITGROUP_RELEASE: &str = "\tif v > 0 || w == 0 {\n\t\treturn\n\t}\n";
+
+/// The toolchain's `sync/waitgroup.go` with a call to `goreproRelease` (a `go:linkname`-able
+/// variable `support/synchook` sets) where Add has drained the counter and not yet released
+/// the waiters: the only place the Add-concurrent-with-Wait race can be held open. `None` if
+/// this Go's Add does not have that shape.
+pub fn hook_waitgroup(original: &str) -> Option<String> {
+    let at = original.find("func (wg *WaitGroup) Add(delta int) {")?;
+    let release = at + original[at..].find(WAITGROUP_RELEASE)? + WAITGROUP_RELEASE.len();
+    Some(format!(
+        "{}\tif goreproRelease != nil {{\n\t\tgoreproRelease(wg)\n\t}}\n{}\n\
+         // goreproRelease is gorepro's hook (go-samples/support/synchook).\n\
+         //\n\
+         //go:linkname goreproRelease\n\
+         var goreproRelease func(wg *WaitGroup)\n",
+        &original[..release],
+        &original[release..]
+    ))
+}
+
+/// The overlay entry that hooks the toolchain's WaitGroup (see [`hook_waitgroup`]).
+pub fn waitgroup_overlay(goroot: &Path) -> Result<(PathBuf, String), CodegenError> {
+    let path = goroot.join("src/sync/waitgroup.go");
+    let original = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let hooked = hook_waitgroup(&original)
+        .ok_or_else(|| CodegenError::NoReleasePoint { path: path.clone() })?;
+    Ok((path, hooked))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{} has no place for gorepro's WaitGroup hook (its Add changed shape); the scenario needs it",
+        path.display()
+    )]
+    NoReleasePoint { path: PathBuf },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +226,7 @@ mod tests {
             explanation: String::new(),
             fix: String::new(),
             race: false,
+            sync_hook: false,
             godebug: None,
             spec_path: "scenarios/demo.toml".into(),
         }
@@ -204,5 +258,42 @@ mod tests {
     fn no_params_render_an_empty_package_file() {
         let s = scenario(vec![]);
         assert!(render_params(&s, &s.params::<&str>(&[]).unwrap()).ends_with("\npackage main\n"));
+    }
+
+    /// The text of `sync.(*WaitGroup).Add` around the release point, as Go 1.26 and 1.27 have
+    /// it (the test on a real toolchain is the wg-add-concurrent-with-wait scenario).
+    const ADD: &str = "package sync\n\nfunc (wg *WaitGroup) Add(delta int) {\n\
+                       \tif w != 0 && delta > 0 && v == int32(delta) {\n\t\tpanic(\"misuse\")\n\t}\n\
+                       \tif v > 0 || w == 0 {\n\t\treturn\n\t}\n\
+                       \twg.state.Store(0)\n}\n";
+
+    #[test]
+    fn the_waitgroup_hook_runs_after_the_drain_and_before_the_release() {
+        let hooked = hook_waitgroup(ADD).unwrap();
+        let hook = hooked.find("goreproRelease(wg)").unwrap();
+        assert!(hooked.find("return\n\t}\n").unwrap() < hook);
+        assert!(hook < hooked.find("wg.state.Store(0)").unwrap());
+        assert!(
+            hooked
+                .contains("//go:linkname goreproRelease\nvar goreproRelease func(wg *WaitGroup)\n")
+        );
+        // Only the one place changes.
+        assert_eq!(
+            hooked
+                .replace(
+                    "\tif goreproRelease != nil {\n\t\tgoreproRelease(wg)\n\t}\n",
+                    ""
+                )
+                .lines()
+                .take(9)
+                .collect::<Vec<_>>(),
+            ADD.lines().take(9).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_waitgroup_of_another_shape_is_not_hooked() {
+        assert_eq!(hook_waitgroup(&ADD.replace("w == 0", "w == 1")), None);
+        assert_eq!(hook_waitgroup("package sync\n"), None);
     }
 }

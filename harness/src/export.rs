@@ -14,6 +14,12 @@ const SUPPORT_IMPORT: &str = "\"gorepro.dev/samples/support\"";
 pub enum ExportError {
     #[error("{} exists and is not empty; export into a new or empty directory", path.display())]
     NotEmpty { path: PathBuf },
+    #[error(
+        "{id} holds a goroutine inside package sync (gorepro builds it with a hooked copy of the \
+         toolchain's sync/waitgroup.go), which a standalone module cannot carry; run it with \
+         `gorepro run {id}`"
+    )]
+    NeedsSyncHook { id: String },
     #[error("cannot write the export at {}", path.display())]
     Io {
         path: PathBuf,
@@ -32,6 +38,11 @@ pub fn export(
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
     };
+    if scenario.sync_hook {
+        return Err(ExportError::NeedsSyncHook {
+            id: scenario.id.clone(),
+        });
+    }
     if dest
         .read_dir()
         .is_ok_and(|mut entries| entries.next().is_some())

@@ -56,6 +56,8 @@ pub enum Error {
     #[error(transparent)]
     Run(#[from] run::RunError),
     #[error(transparent)]
+    Codegen(#[from] codegen::CodegenError),
+    #[error(transparent)]
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Diagnose(#[from] diagnose::DiagnoseError),
@@ -126,8 +128,13 @@ impl Harness {
         scenario: &Scenario,
         variant: Variant,
         params: &Params,
-    ) -> codegen::Program {
-        codegen::render(scenario, variant, params, self.config.samples_dir())
+    ) -> Result<codegen::Program, Error> {
+        let mut program = codegen::render(scenario, variant, params, self.config.samples_dir());
+        if scenario.sync_hook {
+            let goroot = self.toolchain.goroot()?;
+            program.overlay.push(codegen::waitgroup_overlay(&goroot)?);
+        }
+        Ok(program)
     }
 
     /// The command line that replays this run.
@@ -158,7 +165,7 @@ impl Harness {
         params: &Params,
         options: &RunOptions,
     ) -> Result<RunRecord, Error> {
-        let program = self.program(scenario, variant, params);
+        let program = self.program(scenario, variant, params)?;
         let artifact = build::build(&self.toolchain, &program, &self.config.cache_dir)?;
         let vet_output = vet::vet(
             &self.toolchain,

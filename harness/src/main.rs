@@ -220,7 +220,7 @@ fn execute(command: Command) -> Result<bool, Error> {
         } => {
             let scenario = harness.catalog.get(&id)?;
             let params = scenario.params(&params)?;
-            let program = harness.program(scenario, variant.into(), &params);
+            let program = harness.program(scenario, variant.into(), &params)?;
             let sources = program.sources().map_err(|source| Error::Source {
                 path: program.module_dir.join(&scenario.package),
                 source,
@@ -273,7 +273,7 @@ fn execute(command: Command) -> Result<bool, Error> {
                         &harness.replay_command(scenario, variant, &params, &options),
                     );
                     let record = harness.reproduce(scenario, variant, &params, &options)?;
-                    let program = harness.program(scenario, variant, &params);
+                    let program = harness.program(scenario, variant, &params)?;
                     let sources = program.sources().map_err(|source| Error::Source {
                         path: program.module_dir.join(&scenario.package),
                         source,

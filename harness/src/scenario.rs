@@ -31,6 +31,10 @@ pub struct Scenario {
     pub fix: String,
     /// Build with the race detector (`-race`, which needs cgo). Spec: `[build] race`.
     pub race: bool,
+    /// Build with gorepro's hook in package sync, which `support/synchook` uses to hold a
+    /// goroutine inside `WaitGroup.Add` (see [`crate::codegen::hook_waitgroup`]). Spec:
+    /// `[build] sync_hook`.
+    pub sync_hook: bool,
     /// `GODEBUG` for the program's run, e.g. `asyncpreemptoff=1`. Spec: `[run] godebug`.
     pub godebug: Option<String>,
     pub spec_path: PathBuf,
@@ -188,6 +192,8 @@ struct RawSpec {
 struct RawBuild {
     #[serde(default)]
     race: bool,
+    #[serde(default)]
+    sync_hook: bool,
 }
 
 #[derive(Deserialize)]
@@ -445,7 +451,8 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
         fixed: expectation(&raw.expect.fixed)?,
         explanation: raw.explanation.trim().to_string(),
         fix: raw.fix.trim().to_string(),
-        race: raw.build.is_some_and(|b| b.race),
+        race: raw.build.as_ref().is_some_and(|b| b.race),
+        sync_hook: raw.build.as_ref().is_some_and(|b| b.sync_hook),
         godebug,
         spec_path: path.to_path_buf(),
     })

@@ -84,6 +84,8 @@ pub enum ToolchainError {
         "could not build the source rewriter (go-samples/tools/perturb) for {version}: {output}"
     )]
     PerturbTool { version: GoVersion, output: String },
+    #[error("`go env GOROOT` failed for {version}: {output}")]
+    Goroot { version: GoVersion, output: String },
 }
 
 /// One build of the trace reader at a time: parallel runs would all build it at once.
@@ -220,6 +222,26 @@ impl Toolchain {
 }
 
 impl Toolchain {
+    /// The toolchain's own source tree (`go env GOROOT`).
+    pub fn goroot(&self) -> Result<PathBuf, ToolchainError> {
+        let failed = |output: String| ToolchainError::Goroot {
+            version: self.version,
+            output,
+        };
+        let output = self
+            .command(Path::new("."), ["env", "GOROOT"])
+            .stdout_capture()
+            .stderr_to_stdout()
+            .unchecked()
+            .run()
+            .map_err(|e| failed(e.to_string()))?;
+        let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        if !output.status.success() || text.is_empty() {
+            return Err(failed(text));
+        }
+        Ok(PathBuf::from(text))
+    }
+
     /// gorepro's trace reader (`go-samples/tools/tracereader`), built once per Go version and
     /// source into `cache_dir/tools/<version>/tracereader-<hash>`. It is built as the package
     /// `cmd/goreprotrace` of the toolchain's own tree, laid in with `-overlay` (nothing in
@@ -248,17 +270,10 @@ impl Toolchain {
             return Ok(tool);
         }
         std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
-        let goroot = self
-            .command(&dir, ["env", "GOROOT"])
-            .stdout_capture()
-            .stderr_to_stdout()
-            .unchecked()
-            .run()
-            .map_err(|e| failed(format!("go env GOROOT: {e}")))?;
-        let goroot = String::from_utf8_lossy(&goroot.stdout).trim().to_string();
+        let goroot = self.goroot().map_err(|e| failed(e.to_string()))?;
         let overlay = serde_json::json!({
             "Replace": {
-                format!("{goroot}/src/cmd/goreprotrace/main.go"): source.canonicalize()
+                goroot.join("src/cmd/goreprotrace/main.go").display().to_string(): source.canonicalize()
                     .map_err(|e| failed(format!("{}: {e}", source.display())))?,
             }
         });

@@ -18,6 +18,9 @@ use crate::evidence::{Evidence, Verdict};
 pub const SAMPLES_MODULE: &str = "gorepro.dev/samples/";
 /// The support package; its frames are the harness's, not the scenario's.
 pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
+/// The support package's own packages (`support/synchook`): the harness's too. As a file
+/// path prefix it covers the support package's files as well.
+const SUPPORT_SUBPACKAGES: &str = "gorepro.dev/samples/support/";
 /// The support function every scenario's root goroutine starts in.
 pub const ROOT_FUNCTION: &str = "gorepro.dev/samples/support.runRoot";
 /// The support function that starts the root, and no other goroutine.
@@ -342,6 +345,7 @@ fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdi
 /// and the trace shows that goroutine as their creator) are never part of the scenario either.
 fn is_harness_function(function: &str) -> bool {
     (function.starts_with(SUPPORT_PACKAGE) && function != ROOT_FUNCTION)
+        || function.starts_with(SUPPORT_SUBPACKAGES)
         || function.starts_with("runtime/trace.")
         || function.starts_with("runtime.")
 }
@@ -359,7 +363,7 @@ fn is_test_machinery(frames: &[String]) -> bool {
 
 /// User code: `main.*` or a package whose path starts with a domain, except the support package.
 pub fn is_user_function(function: &str) -> bool {
-    if function.starts_with(SUPPORT_PACKAGE) {
+    if function.starts_with(SUPPORT_PACKAGE) || function.starts_with(SUPPORT_SUBPACKAGES) {
         return false;
     }
     if function.starts_with("main.") {
@@ -369,13 +373,19 @@ pub fn is_user_function(function: &str) -> bool {
     first_element.contains('.') && function.contains('/')
 }
 
+/// A frame of user code: a user function, and not support code inlined into one (a closure
+/// `support/synchook` returns is named after the user function it was inlined into).
+fn is_user_frame(function: &str, file: &str) -> bool {
+    is_user_function(function) && !file.starts_with(SUPPORT_SUBPACKAGES)
+}
+
 pub fn top_user_frame(frames: &[Frame]) -> Option<&Frame> {
-    frames.iter().find(|f| is_user_function(&f.function))
+    frames.iter().find(|f| is_user_frame(&f.function, &f.file))
 }
 
 /// A user-code location, with the module prefix stripped.
 pub fn user_loc(function: &str, file: &str, line: u32) -> Option<Loc> {
-    is_user_function(function).then(|| Loc {
+    is_user_frame(function, file).then(|| Loc {
         file: module_relative(file),
         line,
     })
@@ -384,7 +394,7 @@ pub fn user_loc(function: &str, file: &str, line: u32) -> Option<Loc> {
 pub fn user_loc_trace(frames: &[TraceFrame]) -> Option<Loc> {
     frames
         .iter()
-        .find(|f| is_user_function(&f.function))
+        .find(|f| is_user_frame(&f.function, &f.file))
         .and_then(|f| user_loc(&f.function, &f.file, f.line))
 }
 
@@ -457,6 +467,9 @@ mod tests {
     fn user_functions_are_main_and_module_packages() {
         assert!(is_user_function("main.worker"));
         assert!(is_user_function("main.(*pool).run.func1"));
+        assert!(!is_user_function(
+            "gorepro.dev/samples/support/synchook.HoldRelease.func1"
+        ));
         assert!(is_user_function("github.com/acme/x.(*T).M"));
         assert!(!is_user_function("gorepro.dev/samples/support.runRoot"));
         assert!(!is_user_function("sync.(*WaitGroup).Wait"));

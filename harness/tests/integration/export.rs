@@ -58,6 +58,20 @@ fn export_refuses_a_directory_that_is_not_empty() {
     );
 }
 
+/// A scenario held inside package sync cannot run as a plain module: export says so and
+/// writes nothing.
+#[test]
+fn export_refuses_a_scenario_that_needs_the_sync_hook() {
+    let harness = Harness::new(Config::from_env().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = harness.catalog.get("wg-add-concurrent-with-wait").unwrap();
+    assert!(scenario.sync_hook);
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        gorepro::export::export(scenario, &harness.config.samples_dir(), dir.path()).unwrap_err();
+    assert!(err.to_string().contains("inside package sync"), "{err}");
+    assert_eq!(dir.path().read_dir().unwrap().count(), 0);
+}
+
 /// A bug that only the program's own check sees says so when it runs alone too.
 #[test]
 fn an_exported_invariant_check_reports_itself() {

@@ -90,6 +90,7 @@ scenario_tests! {
     rwmutex_rlock_upgrade => "rwmutex-rlock-upgrade",
     sched_starvation => "sched-starvation",
     ticker_leak => "ticker-leak",
+    wg_add_concurrent_with_wait => "wg-add-concurrent-with-wait",
     wg_add_inside_goroutine => "wg-add-inside-goroutine",
     wg_missing_done => "wg-missing-done",
     wg_negative_counter => "wg-negative-counter",
