@@ -122,6 +122,7 @@ impl From<VariantArg> for Variant {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match execute(cli.command) {
         Ok(true) => ExitCode::SUCCESS,
@@ -131,6 +132,26 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `gorepro list | head`: a reader that stops reading is not an error. `print!` panics when
+/// stdout is a closed pipe (Rust ignores SIGPIPE, and the harness needs that: a dead trace
+/// reader's pipe must be an error it handles, not a signal that kills it); that one panic ends
+/// the process quietly and successfully, as ripgrep does. No program is running then: runs
+/// print only before they start and after they are reaped.
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
 
 /// Runs a command; `Ok(false)` means it ran but something did not match.

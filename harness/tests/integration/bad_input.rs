@@ -118,6 +118,21 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `gorepro list | head` must not end in a panic when head stops reading.
+#[test]
+fn stdout_closed_by_the_reader() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gorepro"))
+        .arg("list")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+}
+
 #[test]
 fn no_go_on_path() {
     let output = gorepro(&["list"], &[("PATH", "/nonexistent"), ("GOREPRO_GO", "")]);
