@@ -3,6 +3,7 @@ package support
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -195,8 +196,15 @@ func (s *supervisor) prove(sig string) (proof string, tried bool) {
 	return dump, true
 }
 
+// leakDump takes the goroutine-leak profile on one P. Its GC ends in
+// runtime.GC's wait for sweeping, a Gosched loop; with a second P the
+// background sweeper there yields to that loop after every span, and the two
+// ping-pong for milliseconds: up to 56,000 yields, each an execution-trace
+// event with a stack (a 560 KB trace for a 10 ms run). On one P the loop
+// sweeps by itself. The scenario is quiescent or finished whenever this runs.
 func leakDump(p *pprof.Profile) (string, error) {
 	var b strings.Builder
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	err := p.WriteTo(&b, 2)
 	return b.String(), err
 }
