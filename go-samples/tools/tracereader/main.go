@@ -13,9 +13,9 @@
 //
 // Protocol: each line on stdin is the path of a trace, optionally followed by
 // a tab and a comma-separated list of goroutine ids whose own state
-// transitions are left out (the supervisor's: nothing reads them, and on two
-// Ps the GC of the goroutine-leak profile makes it yield some 12,000 times,
-// each with a stack, which multiplied a trace's text by a hundred). For
+// transitions are left out (the supervisor's: nothing reads them, and they
+// can be most of a trace: the GC of the goroutine-leak profile on two Ps made
+// it yield tens of thousands of times, each with a stack). For
 // each, stdout gets "trace <n> <m>\n", then n bytes of events, then m bytes
 // of error message (m is 0 when the whole trace was read; the events read
 // before an error are still sent). It exits when stdin closes.
