@@ -100,6 +100,8 @@ pub struct Toolchain {
     pub version: GoVersion,
     /// Go's build cache, shared by all builds (Go keeps it safe for concurrent use).
     gocache: PathBuf,
+    /// `go env GOROOT`, asked once.
+    goroot: std::sync::OnceLock<PathBuf>,
 }
 
 impl Toolchain {
@@ -121,6 +123,7 @@ impl Toolchain {
             go: go.clone(),
             version: MIN_GO,
             gocache,
+            goroot: std::sync::OnceLock::new(),
         };
         // The version decides GOEXPERIMENT, so ask without one.
         let probe_env = probe.env().into_iter().map(|(k, v)| {
@@ -222,8 +225,11 @@ impl Toolchain {
 }
 
 impl Toolchain {
-    /// The toolchain's own source tree (`go env GOROOT`).
+    /// The toolchain's own source tree (`go env GOROOT`), asked once per toolchain.
     pub fn goroot(&self) -> Result<PathBuf, ToolchainError> {
+        if let Some(goroot) = self.goroot.get() {
+            return Ok(goroot.clone());
+        }
         let failed = |output: String| ToolchainError::Goroot {
             version: self.version,
             output,
@@ -239,7 +245,18 @@ impl Toolchain {
         if !output.status.success() || text.is_empty() {
             return Err(failed(text));
         }
-        Ok(PathBuf::from(text))
+        Ok(self.goroot.get_or_init(|| PathBuf::from(text)).clone())
+    }
+
+    /// Where the tool built from `source` lives: `cache_dir/tools/<version>/<name>-<hash>`, the
+    /// hash of the source, so an edited tool is rebuilt. Errors name the source.
+    fn tool_path(&self, cache_dir: &Path, name: &str, source: &Path) -> Result<PathBuf, String> {
+        let text = std::fs::read(source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let hash = blake3::hash(&text).to_hex()[..16].to_string();
+        Ok(cache_dir
+            .join("tools")
+            .join(self.version.to_string())
+            .join(format!("{name}-{hash}")))
     }
 
     /// gorepro's trace reader (`go-samples/tools/tracereader`), built once per Go version and
@@ -261,15 +278,14 @@ impl Toolchain {
             .join("tools")
             .join("tracereader")
             .join("main.go");
-        let text =
-            std::fs::read(&source).map_err(|e| failed(format!("{}: {e}", source.display())))?;
-        let hash = blake3::hash(&text).to_hex()[..16].to_string();
-        let dir = cache_dir.join("tools").join(self.version.to_string());
-        let tool = dir.join(format!("tracereader-{hash}"));
+        let tool = self
+            .tool_path(cache_dir, "tracereader", &source)
+            .map_err(failed)?;
         if tool.is_file() {
             return Ok(tool);
         }
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let dir = tool.parent().unwrap_or(cache_dir);
+        std::fs::create_dir_all(dir).map_err(|e| failed(e.to_string()))?;
         let goroot = self.goroot().map_err(|e| failed(e.to_string()))?;
         let overlay = serde_json::json!({
             "Replace": {
@@ -277,10 +293,10 @@ impl Toolchain {
                     .map_err(|e| failed(format!("{}: {e}", source.display())))?,
             }
         });
-        let overlay_file = dir.join(format!("tracereader-{hash}.overlay.json"));
+        let overlay_file = tool.with_extension("overlay.json");
         // Renamed into place: a build running in another thread may be reading it.
         let mut scratch =
-            tempfile::NamedTempFile::new_in(&dir).map_err(|e| failed(e.to_string()))?;
+            tempfile::NamedTempFile::new_in(dir).map_err(|e| failed(e.to_string()))?;
         std::io::Write::write_all(&mut scratch, overlay.to_string().as_bytes())
             .map_err(|e| failed(e.to_string()))?;
         scratch
@@ -309,13 +325,9 @@ impl Toolchain {
             output,
         };
         let source = samples_dir.join("tools").join("perturb").join("main.go");
-        let text =
-            std::fs::read(&source).map_err(|e| failed(format!("{}: {e}", source.display())))?;
-        let hash = blake3::hash(&text).to_hex()[..16].to_string();
-        let tool = cache_dir
-            .join("tools")
-            .join(self.version.to_string())
-            .join(format!("perturb-{hash}"));
+        let tool = self
+            .tool_path(cache_dir, "perturb", &source)
+            .map_err(failed)?;
         self.build_tool_once(
             &PERTURB_TOOL_BUILD,
             &tool,

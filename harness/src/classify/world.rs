@@ -21,6 +21,11 @@ pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
 /// The support package's own packages (`support/synchook`): the harness's too. As a file
 /// path prefix it covers the support package's files as well.
 const SUPPORT_SUBPACKAGES: &str = "gorepro.dev/samples/support/";
+
+/// A function of the support package or one of its packages.
+fn is_support_function(function: &str) -> bool {
+    function.starts_with(SUPPORT_PACKAGE) || function.starts_with(SUPPORT_SUBPACKAGES)
+}
 /// The support function every scenario's root goroutine starts in.
 pub const ROOT_FUNCTION: &str = "gorepro.dev/samples/support.runRoot";
 /// The support function that starts the root, and no other goroutine.
@@ -344,8 +349,7 @@ fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdi
 /// spinners, the trace reader): never part of the scenario. The runtime's own goroutines (GC mark workers start when a scenario goroutine allocates,
 /// and the trace shows that goroutine as their creator) are never part of the scenario either.
 fn is_harness_function(function: &str) -> bool {
-    (function.starts_with(SUPPORT_PACKAGE) && function != ROOT_FUNCTION)
-        || function.starts_with(SUPPORT_SUBPACKAGES)
+    (is_support_function(function) && function != ROOT_FUNCTION)
         || function.starts_with("runtime/trace.")
         || function.starts_with("runtime.")
 }
@@ -363,7 +367,7 @@ fn is_test_machinery(frames: &[String]) -> bool {
 
 /// User code: `main.*` or a package whose path starts with a domain, except the support package.
 pub fn is_user_function(function: &str) -> bool {
-    if function.starts_with(SUPPORT_PACKAGE) || function.starts_with(SUPPORT_SUBPACKAGES) {
+    if is_support_function(function) {
         return false;
     }
     if function.starts_with("main.") {
@@ -394,8 +398,7 @@ pub fn user_loc(function: &str, file: &str, line: u32) -> Option<Loc> {
 pub fn user_loc_trace(frames: &[TraceFrame]) -> Option<Loc> {
     frames
         .iter()
-        .find(|f| is_user_frame(&f.function, &f.file))
-        .and_then(|f| user_loc(&f.function, &f.file, f.line))
+        .find_map(|f| user_loc(&f.function, &f.file, f.line))
 }
 
 /// `gorepro.dev/samples/scenarios/x/buggy.go` becomes `scenarios/x/buggy.go`.

@@ -3,9 +3,10 @@
 //!
 //! Starting a Go process per trace (`go tool trace -d=parsed`) cost 4 to 9 ms a run, more than
 //! everything else the evidence stage does (parsing the text and classifying take about
-//! 0.4 ms), so one reader serves every run of a harness: a scenario's trace takes it 1 to 2 ms. A reader that stops answering within the deadline
-//! is killed and the next trace starts a new one; the reader exits by itself when the harness
-//! goes away (its stdin closes), and is killed and reaped when the harness drops it.
+//! 0.4 ms), so one reader serves every run of a harness: a scenario's trace takes it 1 to 2 ms.
+//! A reader that stops answering within the deadline is killed and the next trace starts a new
+//! one; the reader exits by itself when the harness goes away (its stdin closes), and is killed
+//! and reaped when the harness drops it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -137,6 +137,25 @@ fn an_unreadable_trace_is_no_trace() {
     );
 }
 
+/// The normalized diagnosis of a crashed buggy run (exit 2, no verdict) of `scenario` from its
+/// stderr and trace.
+fn crash_diagnosis(scenario: &str, stderr: &str, trace: Result<&str, &str>) -> String {
+    let evidence = assemble(Raw {
+        exit: Exit::Code(2),
+        backstop: None,
+        verdict_json: None,
+        goroutines: None,
+        stderr,
+        trace,
+    });
+    render_diagnosis(
+        scenario,
+        Variant::Buggy,
+        &Default::default(),
+        &classify(&evidence),
+    )
+}
+
 /// Found by the loaded determinism run (1 of 50 at GOMAXPROCS=1): at a crash the other
 /// goroutines' states are incidental; the consumer that did not panic was `runnable` instead
 /// of waiting, and the names of the two consumers swapped. Names must not depend on that.
@@ -145,22 +164,7 @@ fn incidental_states_at_a_crash_do_not_rename_goroutines() {
     let dir = root().join("harness/tests/fixtures/recorded/go1.26/cond_if_not_for-buggy");
     let stderr = read(&dir, "stderr.txt").unwrap();
     let trace = read(&dir, "trace.parsed.txt").unwrap();
-    let diagnose = |stderr: &str| {
-        let evidence = assemble(Raw {
-            exit: Exit::Code(2),
-            backstop: None,
-            verdict_json: None,
-            goroutines: None,
-            stderr,
-            trace: Ok(&trace),
-        });
-        render_diagnosis(
-            "cond-if-not-for",
-            Variant::Buggy,
-            &Default::default(),
-            &classify(&evidence),
-        )
-    };
+    let diagnose = |stderr: &str| crash_diagnosis("cond-if-not-for", stderr, Ok(&trace));
     let other_runnable = stderr.replacen(" [sync.Cond.Wait]:", " [runnable]:", 1);
     assert_ne!(
         other_runnable, stderr,
@@ -194,22 +198,8 @@ fn a_root_whose_stack_the_runtime_could_not_print_is_still_the_root() {
         root_block,
         &format!("{header}\n\tgoroutine running on other thread; stack unavailable\n{created_by}"),
     );
-    let diagnose = |stderr: &str| {
-        let evidence = assemble(Raw {
-            exit: Exit::Code(2),
-            backstop: None,
-            verdict_json: None,
-            goroutines: None,
-            stderr,
-            trace: Err("trace.out is empty"),
-        });
-        render_diagnosis(
-            "cond-wait-without-lock",
-            Variant::Buggy,
-            &Default::default(),
-            &classify(&evidence),
-        )
-    };
+    let diagnose =
+        |stderr: &str| crash_diagnosis("cond-wait-without-lock", stderr, Err("trace.out is empty"));
     assert!(diagnose(&stderr).contains("in G2 at"));
     assert_eq!(diagnose(&unavailable), diagnose(&stderr));
 }
