@@ -11,6 +11,7 @@ import (
 type config struct {
 	evidenceDir string        // GOREPRO_EVIDENCE_DIR; "" writes no files
 	trace       string        // GOREPRO_TRACE: "stream" (default), "flight" or "off"
+	traceWindow int64         // GOREPRO_TRACE_WINDOW_MB: bytes of trace kept on disk, default 32 MiB
 	poll        time.Duration // GOREPRO_POLL_US, default 1000 µs
 	settle      time.Duration // GOREPRO_SETTLE_MS, default 20 ms
 	leakGrace   time.Duration // GOREPRO_LEAK_GRACE_MS, default 100 ms
@@ -21,6 +22,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		trace:       "stream",
+		traceWindow: 32 << 20,
 		poll:        time.Millisecond,
 		settle:      20 * time.Millisecond,
 		leakGrace:   100 * time.Millisecond,
@@ -51,6 +53,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, &c.leakGrace},
 		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, &c.deadline},
 		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, &c.gateTimeout},
+	}
+	if s := getenv("GOREPRO_TRACE_WINDOW_MB"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 || n > 1<<20 {
+			return c, fmt.Errorf("GOREPRO_TRACE_WINDOW_MB=%q: want an integer from 1 to %d", s, 1<<20)
+		}
+		c.traceWindow = n << 20
 	}
 	for _, d := range durations {
 		s := getenv(d.name)

@@ -67,6 +67,7 @@
 //
 //	GOREPRO_EVIDENCE_DIR     evidence directory; unset: no files (and no trace)
 //	GOREPRO_TRACE            stream (default) | flight | off
+//	GOREPRO_TRACE_WINDOW_MB  trace kept on disk in stream mode, default 32
 //	GOREPRO_POLL_US          supervisor and gate poll interval, default 1000
 //	GOREPRO_SETTLE_MS        default 20
 //	GOREPRO_LEAK_GRACE_MS    default 100
@@ -74,9 +75,13 @@
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
 //	GOREPRO_SCHEDULE         forced schedule for Turn; unset: Turn does nothing
 //
-// stream starts trace.Start on trace.out at once, so a panic still leaves a
-// complete trace; flight keeps a trace.FlightRecorder and writes trace.out at
-// the verdict only (a panicking run then has no trace).
+// stream starts trace.Start at once, writing segment files of whole
+// generations (trace-000001.out, ...) and deleting the oldest beyond
+// GOREPRO_TRACE_WINDOW_MB, so a panic still leaves the trace up to it and a
+// long run keeps its most recent window; at the verdict the segments are
+// joined into trace.out (after a crash the harness joins them). flight keeps
+// a trace.FlightRecorder and writes trace.out at the verdict only (a
+// panicking run then has no trace).
 //
 // # Evidence
 //
@@ -93,7 +98,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":"","violations":[]}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":"","violations":[],"trace_dropped_bytes":0}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be

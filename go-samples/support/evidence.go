@@ -27,6 +27,7 @@ type verdictRecord struct {
 	Gate                string      `json:"gate"`
 	Note                string      `json:"note"`
 	Violations          []violation `json:"violations"`
+	TraceDroppedBytes   int64       `json:"trace_dropped_bytes"`
 }
 
 // Evidence file names inside GOREPRO_EVIDENCE_DIR.
@@ -36,11 +37,12 @@ const (
 	verdictFile    = "verdict.json"
 )
 
-// tracer is the execution trace of the run: streamed to trace.out from the
-// start (so the runtime flushes it on an uncaught panic), or kept in a
-// flight recorder and written at the verdict.
+// tracer is the execution trace of the run: streamed to disk from the start
+// through a traceWindow (so the runtime flushes it on an uncaught panic, and
+// a long run keeps only its most recent window), or kept in a flight
+// recorder and written at the verdict.
 type tracer struct {
-	file   *os.File              // stream mode
+	window *traceWindow          // stream mode
 	flight *trace.FlightRecorder // flight mode
 	path   string                // trace.out
 	err    error                 // a failure to start, reported in the note
@@ -58,17 +60,12 @@ func startTrace(c config) *tracer {
 	t.path = filepath.Join(c.evidenceDir, traceFile)
 	switch c.trace {
 	case "stream":
-		f, err := os.Create(t.path)
-		if err != nil {
+		w := newTraceWindow(c.evidenceDir, c.traceWindow)
+		if err := trace.Start(w); err != nil {
 			t.err = err
 			return t
 		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			t.err = err
-			return t
-		}
-		t.file = f
+		t.window = w
 	case "flight":
 		fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{
 			MinAge:   c.deadline + c.gateTimeout, // keep the whole run
@@ -83,27 +80,32 @@ func startTrace(c config) *tracer {
 	return t
 }
 
-// finish logs the verdict into the trace, stops it and flushes trace.out.
-func (t *tracer) finish(verdict string) error {
+// finish logs the verdict into the trace, stops it and writes trace.out. It
+// returns how many bytes the stream's window dropped.
+func (t *tracer) finish(verdict string) (dropped int64, err error) {
 	if t.err != nil {
-		return fmt.Errorf("trace: %w", t.err)
+		return 0, fmt.Errorf("trace: %w", t.err)
 	}
-	if t.file == nil && t.flight == nil {
-		return nil
+	if t.window == nil && t.flight == nil {
+		return 0, nil
 	}
 	trace.Log(context.Background(), "gorepro", "verdict "+verdict)
-	if t.file != nil {
+	if t.window != nil {
 		trace.Stop()
-		return t.file.Close()
+		dropped, err := t.window.finish(t.path)
+		if err != nil {
+			return dropped, fmt.Errorf("trace: %w", err)
+		}
+		return dropped, nil
 	}
 	f, err := os.Create(t.path)
 	if err != nil {
 		t.flight.Stop()
-		return err
+		return 0, err
 	}
 	_, werr := t.flight.WriteTo(f)
 	t.flight.Stop()
-	return errors.Join(werr, f.Close())
+	return 0, errors.Join(werr, f.Close())
 }
 
 // writeEvidence writes goroutines.txt, flushes the trace, then writes
@@ -113,7 +115,8 @@ func (t *tracer) finish(verdict string) error {
 // it only stops the trace.
 func writeEvidence(dir, dump string, t *tracer, rec *verdictRecord) error {
 	if dir == "" {
-		return t.finish(rec.Verdict)
+		_, err := t.finish(rec.Verdict)
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -121,7 +124,9 @@ func writeEvidence(dir, dump string, t *tracer, rec *verdictRecord) error {
 	if err := os.WriteFile(filepath.Join(dir, goroutinesFile), []byte(dump), 0o644); err != nil {
 		rec.Note = joinNote(rec.Note, err.Error())
 	}
-	if err := t.finish(rec.Verdict); err != nil {
+	dropped, err := t.finish(rec.Verdict)
+	rec.TraceDroppedBytes = dropped
+	if err != nil {
 		rec.Note = joinNote(rec.Note, err.Error())
 	}
 	data, err := json.Marshal(rec)

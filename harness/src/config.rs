@@ -35,6 +35,10 @@ pub struct Config {
     /// trace reader: diagnoses say "no trace evidence"; for measuring what tracing costs).
     /// Default `stream`. Env: `GOREPRO_TRACE`.
     pub trace: TraceMode,
+    /// In `stream` mode, the MiB of trace the program keeps on disk: the most recent whole
+    /// generations; older ones are deleted as it runs, and the diagnosis says so.
+    /// Default 32. Env: `GOREPRO_TRACE_WINDOW_MB`.
+    pub trace_window_mb: u32,
 }
 
 /// [`Config::trace`].
@@ -81,6 +85,7 @@ impl Default for Config {
             quit_grace: Duration::from_secs(1),
             output_cap: 4 << 20,
             trace: TraceMode::Stream,
+            trace_window_mb: 32,
         }
     }
 }
@@ -133,6 +138,18 @@ impl Config {
                         value,
                         expected: "a positive number of bytes",
                     })?;
+        }
+        if let Some(value) = lookup("GOREPRO_TRACE_WINDOW_MB") {
+            config.trace_window_mb = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &u32| (1..=1 << 20).contains(n))
+                .ok_or(ConfigError {
+                    var: "GOREPRO_TRACE_WINDOW_MB",
+                    value,
+                    expected: "a number of MiB from 1 to 1048576",
+                })?;
         }
         if let Some(value) = lookup("GOREPRO_TRACE") {
             config.trace = match value.trim() {
@@ -206,5 +223,12 @@ mod tests {
             "GOREPRO_GRACE_MS=\"soon\" is not valid: expected a whole number of milliseconds"
         );
         assert!(config(&[("GOREPRO_OUTPUT_CAP", "0")]).is_err());
+        assert!(config(&[("GOREPRO_TRACE_WINDOW_MB", "0")]).is_err());
+        assert_eq!(
+            config(&[("GOREPRO_TRACE_WINDOW_MB", "4")])
+                .unwrap()
+                .trace_window_mb,
+            4
+        );
     }
 }

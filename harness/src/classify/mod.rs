@@ -231,6 +231,23 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
         notes.push("no trace evidence: the run left no readable execution trace".into());
         details.push(format!("trace: {why}"));
     }
+    if let Some(why) = &evidence.trace_cut {
+        // Where a crash cut the trace varies from run to run: a detail, not a note.
+        details.push(format!("trace: read up to damage: {why}"));
+    }
+    let window = &evidence.trace_window;
+    if window.cut() {
+        notes.push(
+            "trace window: the oldest part of the execution trace was dropped to keep it bounded; \
+             the trace evidence covers the end of the run"
+                .into(),
+        );
+        details.push(format!(
+            "trace window: {} bytes and {} segments dropped on disk (GOREPRO_TRACE_WINDOW_MB), \
+             {} transitions in memory",
+            window.dropped_bytes, window.dropped_segments, window.dropped_transitions
+        ));
+    }
     if let Some(v) = &evidence.verdict {
         // Which of the supervisor's paths gave the verdict depends on timing (a poll can
         // catch a ticking goroutine runnable or parked), so its note is a detail; whether

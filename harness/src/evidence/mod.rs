@@ -9,6 +9,7 @@
 pub mod crash;
 pub mod dump;
 pub mod race;
+pub mod segments;
 pub mod trace;
 pub mod trace_reader;
 
@@ -17,8 +18,8 @@ use serde::Deserialize;
 use crate::run::{Backstop, Exit, RunOutput};
 pub use crash::{StderrReport, parse_stderr};
 pub use dump::{Dump, Frame, Goroutine, parse_dump};
-pub use trace::{Trace, parse_trace};
-pub use trace_reader::TraceReader;
+pub use trace::{Trace, TraceParser, parse_trace};
+pub use trace_reader::{ReadTrace, TraceReader};
 
 /// What the support package's supervisor concluded (`verdict.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -45,6 +46,9 @@ pub struct Verdict {
     /// The scenario's own invariant checks that failed (`support.Check`), in order.
     #[serde(default)]
     pub violations: Vec<Violation>,
+    /// Bytes of the oldest trace segments the supervisor's window deleted.
+    #[serde(default)]
+    pub trace_dropped_bytes: u64,
 }
 
 /// A failed invariant check: the scenario's own evidence where the runtime has none.
@@ -101,6 +105,28 @@ pub struct Evidence {
     pub vet: Vec<crate::vet::Finding>,
     /// Things that could not be read, stated plainly.
     pub notes: Vec<String>,
+    /// What the bounds on the trace left out.
+    pub trace_window: Window,
+    /// Why the trace was read only part way (a crash cut it), when it was.
+    pub trace_cut: Option<String>,
+}
+
+/// What was dropped to keep the trace evidence bounded: on disk by the supervisor's window
+/// (`GOREPRO_TRACE_WINDOW_MB`), in memory by the parser's ([`trace::MAX_TRANSITIONS`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Bytes the supervisor deleted (known when it reached its verdict).
+    pub dropped_bytes: u64,
+    /// Segments deleted (known when the harness joined them after a crash).
+    pub dropped_segments: u64,
+    /// Transitions the parser left out, oldest first.
+    pub dropped_transitions: usize,
+}
+
+impl Window {
+    pub fn cut(&self) -> bool {
+        *self != Window::default()
+    }
 }
 
 /// The raw material of [`assemble`].
@@ -117,6 +143,24 @@ pub struct Raw<'a> {
 
 /// Parses the raw material of a run. Never fails; unreadable parts become notes.
 pub fn assemble(raw: Raw<'_>) -> Evidence {
+    let trace = match raw.trace {
+        Ok(text) => trace_evidence(parse_trace(text)),
+        Err(why) => TraceEvidence::Missing(why.to_string()),
+    };
+    assemble_with(raw, trace)
+}
+
+/// A parsed trace as evidence: one without goroutine transitions is none.
+fn trace_evidence(trace: Trace) -> TraceEvidence {
+    if trace.transitions.is_empty() {
+        TraceEvidence::Missing("the trace holds no goroutine transitions".into())
+    } else {
+        TraceEvidence::Parsed(trace)
+    }
+}
+
+/// [`assemble`] with the trace already read (`raw.trace` is not looked at).
+fn assemble_with(raw: Raw<'_>, trace: TraceEvidence) -> Evidence {
     let mut notes = Vec::new();
     let verdict = raw
         .verdict_json
@@ -127,17 +171,6 @@ pub fn assemble(raw: Raw<'_>) -> Evidence {
                 None
             }
         });
-    let trace = match raw.trace {
-        Ok(text) => {
-            let trace = parse_trace(text);
-            if trace.transitions.is_empty() {
-                TraceEvidence::Missing("the trace holds no goroutine transitions".into())
-            } else {
-                TraceEvidence::Parsed(trace)
-            }
-        }
-        Err(why) => TraceEvidence::Missing(why.to_string()),
-    };
     Evidence {
         exit: raw.exit,
         backstop: raw.backstop,
@@ -147,11 +180,14 @@ pub fn assemble(raw: Raw<'_>) -> Evidence {
         trace,
         vet: Vec::new(),
         notes,
+        trace_window: Window::default(),
+        trace_cut: None,
     }
 }
 
 /// Reads the files of a finished run and parses everything; with tracing off the trace
-/// reader is not asked.
+/// reader is not asked. The trace is streamed from the reader into the parser, so neither
+/// its text nor more than the parser's window of events is held.
 pub fn collect(
     trace_reader: &TraceReader,
     config: &crate::config::Config,
@@ -164,26 +200,50 @@ pub fn collect(
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     };
     let verdict_json = read("verdict.json");
-    let goroutines = read("goroutines.txt");
+    let verdict = verdict_json
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<Verdict>(json).ok());
+    let mut window = Window {
+        dropped_bytes: verdict.as_ref().map_or(0, |v| v.trace_dropped_bytes),
+        ..Window::default()
+    };
+    let mut cut = None;
     let trace = match config.trace {
-        crate::config::TraceMode::Off => Err("trace capture is off (GOREPRO_TRACE=off)".into()),
+        crate::config::TraceMode::Off => {
+            TraceEvidence::Missing("trace capture is off (GOREPRO_TRACE=off)".into())
+        }
         _ => {
+            // A crashed or killed run leaves the supervisor's segments unjoined.
+            match segments::join(dir) {
+                Ok(joined) => window.dropped_segments = joined.map_or(0, |j| j.dropped),
+                Err(err) => cut = Some(format!("the trace segments could not be joined: {err}")),
+            }
             // The supervisor's own transitions are noise no rule reads (see the reader).
-            let supervisor = verdict_json
-                .as_deref()
-                .and_then(|json| serde_json::from_str::<Verdict>(json).ok())
-                .map(|v| v.supervisor_goroutine);
-            trace_reader.read(&dir.join("trace.out"), supervisor.as_slice())
+            let supervisor = verdict.as_ref().map(|v| v.supervisor_goroutine);
+            match trace_reader.read(&dir.join("trace.out"), supervisor.as_slice()) {
+                Ok(read) => {
+                    cut = cut.or(read.cut);
+                    window.dropped_transitions = read.trace.dropped_transitions;
+                    trace_evidence(read.trace)
+                }
+                Err(why) => TraceEvidence::Missing(why),
+            }
         }
     };
-    let mut evidence = assemble(Raw {
-        exit: output.exit,
-        backstop: output.backstop,
-        verdict_json: verdict_json.as_deref(),
-        goroutines: goroutines.as_deref(),
-        stderr: &output.stderr.text,
-        trace: trace.as_deref().map_err(String::as_str),
-    });
+    let goroutines = read("goroutines.txt");
+    let mut evidence = assemble_with(
+        Raw {
+            exit: output.exit,
+            backstop: output.backstop,
+            verdict_json: verdict_json.as_deref(),
+            goroutines: goroutines.as_deref(),
+            stderr: &output.stderr.text,
+            trace: Err("read by the trace reader"),
+        },
+        trace,
+    );
+    evidence.trace_window = window;
+    evidence.trace_cut = cut;
     if output.stderr.truncated() {
         evidence.notes.push(format!(
             "stderr was cut at {} of {} bytes",

@@ -28,7 +28,8 @@
 //! becomes "no trace evidence" with a note, and every trace-based rule and the
 //! timeline simply do not apply.
 
-use std::sync::LazyLock;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 use serde::Serialize;
@@ -45,7 +46,14 @@ pub struct Trace {
     /// unreadable fields. Known kinds we ignore (`Metric`, `Sync`, ranges,
     /// tasks, regions, …) are not counted.
     pub skipped_lines: usize,
+    /// The oldest transitions and logs left out to keep the window bounded
+    /// ([`MAX_TRANSITIONS`], [`MAX_LOGS`]).
+    pub dropped_transitions: usize,
+    pub dropped_logs: usize,
 }
+
+/// A stack, innermost frame first, shared by every event that has it.
+pub type Stack = Arc<[TraceFrame]>;
 
 /// One `StateTransition … GoID=<id> <from>-><to> Reason="…"` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,10 +74,10 @@ pub struct Transition {
     pub reason: String,
     /// `TransitionStack=`: the goroutine's own stack at the transition (for a
     /// creation, the new goroutine's start function).
-    pub transition_stack: Vec<TraceFrame>,
+    pub transition_stack: Stack,
     /// `Stack=`: the actor's stack (for a creation, the `go` statement; for an
     /// unblock, the unblocking call).
-    pub stack: Vec<TraceFrame>,
+    pub stack: Stack,
 }
 
 /// `internal/trace.GoState` as printed.
@@ -98,7 +106,7 @@ impl GoState {
 }
 
 /// One stack frame; innermost first within a stack.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TraceFrame {
     pub function: String,
     /// Empty with `line` 0 if the location line is missing or unreadable.
@@ -114,7 +122,7 @@ pub struct UserLog {
     pub goroutine: Option<u64>,
     pub category: String,
     pub message: String,
-    pub stack: Vec<TraceFrame>,
+    pub stack: Stack,
 }
 
 /// Every event kind `internal/trace.EventKind.String` can print; the ones not
@@ -147,6 +155,12 @@ static GOROUTINE_TRANSITION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("transition regex is valid")
 });
 
+/// At most this many goroutine transitions are kept: the most recent ones (a long run's end
+/// is what a diagnosis is about). About 100 bytes each, so the window stays near 50 MB.
+pub const MAX_TRANSITIONS: usize = 500_000;
+/// At most this many user log events are kept, the most recent ones.
+pub const MAX_LOGS: usize = 100_000;
+
 /// The event whose stack lines are being read.
 enum Current {
     /// Start of text: stack lines here belong to nothing and are counted.
@@ -157,91 +171,208 @@ enum Current {
     Log(UserLog),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum StackSlot {
     None,
     Transition,
     Event,
 }
 
-/// Parses `go tool trace -d=parsed` output.
-pub fn parse_trace(text: &str) -> Trace {
-    let mut trace = Trace::default();
-    let mut current = Current::Nothing;
-    let mut slot = StackSlot::None;
-    let mut expecting_location = false;
-    for line in text.lines() {
-        if line.is_empty() {
-            continue;
+/// Reads trace text line by line, so that neither the text nor more than the window of
+/// events is ever held whole. Stacks are stored once: the trace reader names each stack
+/// `Stack=#<id>` and prints its frames only the first time; identical stacks from different
+/// generations (or from `go tool trace -d=parsed` text, which has no ids) are shared too.
+pub struct TraceParser {
+    max_transitions: usize,
+    max_logs: usize,
+    transitions: VecDeque<Transition>,
+    logs: VecDeque<UserLog>,
+    skipped_lines: usize,
+    dropped_transitions: usize,
+    dropped_logs: usize,
+    current: Current,
+    slot: StackSlot,
+    /// The frames of the stack being read, and its id when it is a definition.
+    frames: Vec<TraceFrame>,
+    defining: Option<u64>,
+    expecting_location: bool,
+    by_id: HashMap<u64, Stack>,
+    interned: HashSet<Stack>,
+}
+
+impl Default for TraceParser {
+    fn default() -> Self {
+        TraceParser {
+            max_transitions: MAX_TRANSITIONS,
+            max_logs: MAX_LOGS,
+            transitions: VecDeque::new(),
+            logs: VecDeque::new(),
+            skipped_lines: 0,
+            dropped_transitions: 0,
+            dropped_logs: 0,
+            current: Current::Nothing,
+            slot: StackSlot::None,
+            frames: Vec::new(),
+            defining: None,
+            expecting_location: false,
+            by_id: HashMap::new(),
+            interned: HashSet::new(),
         }
-        let orphan = matches!(current, Current::Nothing);
+    }
+}
+
+/// Parses `go tool trace -d=parsed` output (or the trace reader's, which is the same text
+/// with stacks named by id).
+pub fn parse_trace(text: &str) -> Trace {
+    let mut parser = TraceParser::default();
+    for line in text.lines() {
+        parser.line(line);
+    }
+    parser.finish()
+}
+
+impl TraceParser {
+    /// Reads one line (without its newline).
+    pub fn line(&mut self, line: &str) {
+        if line.is_empty() {
+            return;
+        }
+        let orphan = matches!(self.current, Current::Nothing);
         // Stack lines of an event we dropped were accounted for with the event.
-        let dropped = matches!(current, Current::Ignored);
-        if line == "TransitionStack=" || line == "Stack=" {
-            slot = if line == "Stack=" {
-                StackSlot::Event
-            } else {
-                StackSlot::Transition
-            };
-            expecting_location = false;
-            trace.skipped_lines += usize::from(orphan);
+        let dropped = matches!(self.current, Current::Ignored);
+        if let Some((slot, id)) = stack_label(line) {
+            self.close_stack();
+            self.slot = slot;
+            self.skipped_lines += usize::from(orphan || id == Some(None));
+            match id.flatten() {
+                Some(id) if self.by_id.contains_key(&id) => {
+                    // A stack printed before: nothing follows.
+                    let stack = self.by_id[&id].clone();
+                    self.store_stack(stack);
+                    self.slot = StackSlot::None;
+                }
+                id => self.defining = id,
+            }
         } else if let Some(location) = line.strip_prefix("\t\t") {
-            let frame = stack_of(&mut current, slot)
-                .and_then(|stack| stack.last_mut())
-                .filter(|_| expecting_location);
-            expecting_location = false;
+            let frame = self.frames.last_mut().filter(|_| self.expecting_location);
+            self.expecting_location = false;
             match (frame, parse_location(location)) {
                 (Some(frame), Some((file, number))) => {
                     frame.file = file.to_owned();
                     frame.line = number;
                 }
-                _ => trace.skipped_lines += usize::from(!dropped),
+                _ => self.skipped_lines += usize::from(!dropped),
             }
         } else if let Some(call) = line.strip_prefix('\t') {
-            match (stack_of(&mut current, slot), call.rsplit_once(" @ 0x")) {
-                (Some(stack), Some((function, _pc))) => {
-                    stack.push(TraceFrame {
+            match (self.accepts_frames(), call.rsplit_once(" @ 0x")) {
+                (true, Some((function, _pc))) => {
+                    self.frames.push(TraceFrame {
                         function: function.to_owned(),
                         file: String::new(),
                         line: 0,
                     });
-                    expecting_location = true;
+                    self.expecting_location = true;
                 }
-                _ => trace.skipped_lines += usize::from(!dropped),
+                _ => self.skipped_lines += usize::from(!dropped),
             }
         } else {
-            finish(
-                &mut trace,
-                std::mem::replace(&mut current, Current::Ignored),
-            );
-            slot = StackSlot::None;
-            expecting_location = false;
+            self.finish_event();
             match parse_event(line) {
-                Parsed::Kept(event) => current = event,
+                Parsed::Kept(event) => self.current = event,
                 Parsed::Ignored => {}
-                Parsed::Unreadable => trace.skipped_lines += 1,
+                Parsed::Unreadable => self.skipped_lines += 1,
             }
         }
     }
-    finish(&mut trace, current);
-    trace
-}
 
-fn stack_of(current: &mut Current, slot: StackSlot) -> Option<&mut Vec<TraceFrame>> {
-    match (current, slot) {
-        (Current::Transition(t), StackSlot::Transition) => Some(&mut t.transition_stack),
-        (Current::Transition(t), StackSlot::Event) => Some(&mut t.stack),
-        (Current::Log(log), StackSlot::Event) => Some(&mut log.stack),
-        _ => None,
+    /// The trace read so far.
+    pub fn finish(mut self) -> Trace {
+        self.finish_event();
+        Trace {
+            transitions: self.transitions.into(),
+            logs: self.logs.into(),
+            skipped_lines: self.skipped_lines,
+            dropped_transitions: self.dropped_transitions,
+            dropped_logs: self.dropped_logs,
+        }
+    }
+
+    fn accepts_frames(&self) -> bool {
+        matches!(
+            (&self.current, self.slot),
+            (
+                Current::Transition(_),
+                StackSlot::Transition | StackSlot::Event
+            ) | (Current::Log(_), StackSlot::Event)
+        )
+    }
+
+    /// Ends the stack being read: stored once, and given to the current event.
+    fn close_stack(&mut self) {
+        self.expecting_location = false;
+        if self.slot == StackSlot::None {
+            return;
+        }
+        let stack = match self.interned.get(self.frames.as_slice()) {
+            Some(stack) => stack.clone(),
+            None => {
+                let stack: Stack = self.frames.as_slice().into();
+                self.interned.insert(stack.clone());
+                stack
+            }
+        };
+        self.frames.clear();
+        if let Some(id) = self.defining.take() {
+            self.by_id.insert(id, stack.clone());
+        }
+        self.store_stack(stack);
+        self.slot = StackSlot::None;
+    }
+
+    fn store_stack(&mut self, stack: Stack) {
+        match (&mut self.current, self.slot) {
+            (Current::Transition(t), StackSlot::Transition) => t.transition_stack = stack,
+            (Current::Transition(t), StackSlot::Event) => t.stack = stack,
+            (Current::Log(log), StackSlot::Event) => log.stack = stack,
+            _ => {}
+        }
+    }
+
+    fn finish_event(&mut self) {
+        self.close_stack();
+        match std::mem::replace(&mut self.current, Current::Ignored) {
+            Current::Transition(transition) => {
+                if self.transitions.len() == self.max_transitions {
+                    self.transitions.pop_front();
+                    self.dropped_transitions += 1;
+                }
+                self.transitions.push_back(transition);
+            }
+            Current::Log(log) => {
+                if self.logs.len() == self.max_logs {
+                    self.logs.pop_front();
+                    self.dropped_logs += 1;
+                }
+                self.logs.push_back(log);
+            }
+            Current::Nothing | Current::Ignored => {}
+        }
     }
 }
 
-fn finish(trace: &mut Trace, event: Current) {
-    match event {
-        Current::Transition(transition) => trace.transitions.push(transition),
-        Current::Log(log) => trace.logs.push(log),
-        Current::Nothing | Current::Ignored => {}
+/// `TransitionStack=` or `Stack=`, with the reader's `#<id>` when present: `Some(None)` for
+/// an id that does not parse.
+fn stack_label(line: &str) -> Option<(StackSlot, Option<Option<u64>>)> {
+    let (slot, rest) = if let Some(rest) = line.strip_prefix("TransitionStack=") {
+        (StackSlot::Transition, rest)
+    } else {
+        (StackSlot::Event, line.strip_prefix("Stack=")?)
+    };
+    if rest.is_empty() {
+        return Some((slot, None));
     }
+    let id = rest.strip_prefix('#').and_then(|id| id.parse().ok());
+    Some((slot, Some(id)))
 }
 
 enum Parsed {
@@ -287,8 +418,8 @@ fn parse_transition(time: u64, actor: Option<u64>, fields: &str) -> Option<Trans
         from: GoState::parse(&captures[2])?,
         to: GoState::parse(&captures[3])?,
         reason,
-        transition_stack: Vec::new(),
-        stack: Vec::new(),
+        transition_stack: Stack::default(),
+        stack: Stack::default(),
     })
 }
 
@@ -303,7 +434,7 @@ fn parse_log(time: u64, goroutine: Option<u64>, fields: &str) -> Option<UserLog>
         goroutine,
         category,
         message,
-        stack: Vec::new(),
+        stack: Stack::default(),
     })
 }
 
@@ -404,11 +535,11 @@ mod tests {
             let frames = trace
                 .transitions
                 .iter()
-                .flat_map(|t| t.transition_stack.iter().chain(&t.stack));
+                .flat_map(|t| t.transition_stack.iter().chain(t.stack.iter()));
             assert!(frames.clone().count() > 100);
             assert!(
                 frames
-                    .chain(trace.logs.iter().flat_map(|l| &l.stack))
+                    .chain(trace.logs.iter().flat_map(|l| l.stack.iter()))
                     .all(|f| f.line > 0 && !f.file.is_empty())
             );
         }
@@ -427,11 +558,11 @@ mod tests {
             (1_116_086_669_248, Some(1), "")
         );
         assert_eq!(
-            created.transition_stack,
+            *created.transition_stack,
             [frame("main.runTrace.func1", "fx/main.go", 233)]
         );
         assert_eq!(
-            created.stack,
+            *created.stack,
             [
                 frame("main.runTrace", "fx/main.go", 233),
                 frame("main.main", "fx/main.go", 218)
@@ -469,7 +600,7 @@ mod tests {
         assert_eq!(woken.actor, Some(1));
         assert!(woken.transition_stack.is_empty());
         assert_eq!(
-            woken.stack,
+            *woken.stack,
             [
                 frame("runtime.chanrecv1", "runtime/chan.go", 509),
                 frame("main.runTrace", "fx/main.go", 274),
@@ -558,7 +689,7 @@ mod tests {
         );
         assert_eq!(trace.logs[1].time, 1_116_097_209_088);
         assert_eq!(
-            trace.logs[0].stack,
+            *trace.logs[0].stack,
             [frame("main.runTrace.func4", "fx/main.go", 270)]
         );
     }
@@ -587,7 +718,66 @@ mod tests {
         let trace = parse_trace(text);
         assert_eq!(trace.skipped_lines, 3);
         assert_eq!(trace.transitions.len(), 1);
-        assert_eq!(trace.transitions[0].transition_stack, [frame("f", "", 0)]);
+        assert_eq!(*trace.transitions[0].transition_stack, [frame("f", "", 0)]);
+    }
+
+    #[test]
+    fn stacks_named_by_id_are_printed_once_and_shared() {
+        let text = "M=1 P=0 G=1 StateTransition Time=1 GoID=7 Running->Waiting Reason=\"chan send\"\n\
+                    TransitionStack=#1\n\tmain.f @ 0x1\n\t\tm/a.go:3\n\
+                    Stack=#1\n\
+                    M=1 P=0 G=1 StateTransition Time=2 GoID=8 Running->Waiting Reason=\"chan send\"\n\
+                    TransitionStack=#1\n\
+                    M=1 P=0 G=1 Log Time=3 Task=0 Category=\"c\" Message=\"m\"\n\
+                    Stack=#2\n\
+                    M=1 P=0 G=1 StateTransition Time=4 GoID=9 Running->Waiting Reason=\"\"\n\
+                    TransitionStack=\n\tmain.f @ 0x1\n\t\tm/a.go:3\n\
+                    Stack=#9x\n";
+        let trace = parse_trace(text);
+        let f = [frame("main.f", "m/a.go", 3)];
+        let [first, second, third] = &trace.transitions[..] else {
+            panic!("{trace:?}")
+        };
+        assert_eq!(
+            (*first.transition_stack == f, *first.stack == f),
+            (true, true)
+        );
+        assert_eq!(*second.transition_stack, f);
+        assert!(second.stack.is_empty());
+        // One allocation for every copy, the one without an id included.
+        assert!(Arc::ptr_eq(
+            &first.transition_stack,
+            &second.transition_stack
+        ));
+        assert!(Arc::ptr_eq(
+            &first.transition_stack,
+            &third.transition_stack
+        ));
+        // #2 was defined with no frames; `#9x` is no id.
+        assert!(trace.logs[0].stack.is_empty());
+        assert_eq!(trace.skipped_lines, 1);
+    }
+
+    #[test]
+    fn the_window_keeps_the_most_recent_events() {
+        let mut parser = TraceParser {
+            max_transitions: 3,
+            max_logs: 1,
+            ..TraceParser::default()
+        };
+        for time in 1..=5 {
+            parser.line(&format!(
+                "M=1 P=0 G=1 StateTransition Time={time} GoID=7 Running->Runnable Reason=\"\""
+            ));
+            parser.line(&format!(
+                "M=1 P=0 G=1 Log Time={time} Task=0 Category=\"c\" Message=\"m\""
+            ));
+        }
+        let trace = parser.finish();
+        let times: Vec<u64> = trace.transitions.iter().map(|t| t.time).collect();
+        assert_eq!(times, [3, 4, 5]);
+        assert_eq!((trace.logs.len(), trace.logs[0].time), (1, 5));
+        assert_eq!((trace.dropped_transitions, trace.dropped_logs), (2, 4));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The trace reader process: `go-samples/tools/tracereader`, built from the toolchain's own
 //! trace parser ([`Toolchain::trace_tool`]), kept running and asked for one trace at a time.
+//! It prints only the events gorepro reads, each stack once, and streams its answer in
+//! chunks that are parsed as they arrive ([`TraceParser`]), so memory is bounded by the
+//! parser's window, not by the size of the trace or of its text.
 //!
 //! Starting a Go process per trace (`go tool trace -d=parsed`) cost 4 to 9 ms a run, more than
 //! everything else the evidence stage does (parsing the text and classifying take about
@@ -14,14 +17,16 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
+use super::trace::{MAX_LOGS, MAX_TRANSITIONS, Trace, TraceParser};
 use crate::toolchain::Toolchain;
 
 /// The longest the reader may take to convert one trace.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
-/// Traces larger than this are not converted (a scenario's trace is a few KiB).
-const MAX_TRACE_BYTES: u64 = 64 << 20;
-/// More text than any trace of the largest size prints: an answer claiming more is garbled.
-const MAX_ANSWER_BYTES: usize = 64 * (MAX_TRACE_BYTES as usize);
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// Traces larger than this are not converted. The supervisor keeps its trace within a window
+/// (`GOREPRO_TRACE_WINDOW_MB`, 32 MiB by default), so only a trace from elsewhere gets here.
+const MAX_TRACE_BYTES: u64 = 1 << 30;
+/// The reader sends chunks of about 64 KiB: an answer claiming more is garbled.
+const MAX_CHUNK_BYTES: usize = 16 << 20;
 
 /// Converts traces with one long-lived reader process, started on first use.
 pub struct TraceReader {
@@ -49,11 +54,10 @@ impl TraceReader {
         }
     }
 
-    /// The events of the trace at `path`, one `Event.String()` per line as
-    /// `go tool trace -d=parsed` prints them, except the state transitions of the `omitted`
-    /// goroutines (the supervisor's), or why there are none. A trace damaged part way (a crash
-    /// cut it) keeps the events before the damage.
-    pub fn read(&self, path: &Path, omitted: &[u64]) -> Result<String, String> {
+    /// The goroutine transitions and user logs of the trace at `path`, except the transitions
+    /// of the `omitted` goroutines (the supervisor's), or why there are none. A trace damaged
+    /// part way (a crash cut it) keeps the events before the damage, and says where it stopped.
+    pub fn read(&self, path: &Path, omitted: &[u64]) -> Result<ReadTrace, String> {
         let size = std::fs::metadata(path)
             .map_err(|_| "the run left no trace.out".to_string())?
             .len();
@@ -77,7 +81,7 @@ impl TraceReader {
             unreachable!("the session was just started")
         };
         match session.convert(&path, omitted, READ_TIMEOUT) {
-            Ok(reply) => reply.into_events(),
+            Ok(reply) => reply.into_trace(),
             Err(failure) => {
                 *slot = None; // kills it; the next trace gets a fresh reader
                 Err(failure)
@@ -119,19 +123,39 @@ struct Session {
 
 /// One answer: the events read, and the error that stopped the reader, if any.
 struct Reply {
-    events: String,
+    trace: Trace,
     error: String,
 }
 
+/// A trace as read, and the error that stopped the reading part way, if one did.
+#[derive(Debug)]
+pub struct ReadTrace {
+    pub trace: Trace,
+    pub cut: Option<String>,
+}
+
 impl Reply {
-    fn into_events(self) -> Result<String, String> {
+    fn into_trace(self) -> Result<ReadTrace, String> {
+        let error = self
+            .error
+            .lines()
+            .next()
+            .unwrap_or("no message")
+            .to_string();
         // A trace cut short by a crash still converts up to the damage; keep that part.
-        if self.error.is_empty() || self.events.contains("StateTransition") {
-            Ok(self.events)
+        if self.error.is_empty() {
+            Ok(ReadTrace {
+                trace: self.trace,
+                cut: None,
+            })
+        } else if !self.trace.transitions.is_empty() {
+            Ok(ReadTrace {
+                trace: self.trace,
+                cut: Some(error),
+            })
         } else {
             Err(format!(
-                "the trace reader could not read the trace: {}",
-                self.error.lines().next().unwrap_or("no message")
+                "the trace reader could not read the trace: {error}"
             ))
         }
     }
@@ -179,33 +203,62 @@ impl Session {
             .as_mut()
             .ok_or_else(|| bad("the reader is closing"))?;
         let omitted: Vec<String> = omitted.iter().map(u64::to_string).collect();
-        stdin.write_all(format!("{line}\t{}\n", omitted.join(",")).as_bytes())?;
+        stdin.write_all(
+            format!(
+                "{line}\t{}\t{MAX_TRANSITIONS},{MAX_LOGS}\n",
+                omitted.join(",")
+            )
+            .as_bytes(),
+        )?;
         stdin.flush()?;
-        let mut header = String::new();
-        self.stdout.read_line(&mut header)?;
-        let sizes: Vec<usize> = header
-            .strip_prefix("trace ")
-            .map(|rest| {
-                rest.split_whitespace()
-                    .filter_map(|n| n.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let [events, error] = sizes[..] else {
-            return Err(bad(&format!("unexpected answer {header:?}")));
-        };
-        if events.saturating_add(error) > MAX_ANSWER_BYTES {
-            return Err(bad(&format!("unexpected answer {header:?}")));
+        let mut parser = TraceParser::default();
+        // A line may be split between chunks: its start waits here for the rest.
+        let mut partial: Vec<u8> = Vec::new();
+        let mut chunk = Vec::new();
+        loop {
+            let mut header = String::new();
+            self.stdout.read_line(&mut header)?;
+            let unexpected = || bad(&format!("unexpected answer {header:?}"));
+            let mut fields = header.split_whitespace();
+            let kind = fields.next().ok_or_else(unexpected)?;
+            let numbers = fields
+                .map(|n| n.parse::<usize>().map_err(|_| unexpected()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let size = *numbers
+                .first()
+                .filter(|size| **size <= MAX_CHUNK_BYTES)
+                .ok_or_else(unexpected)?;
+            chunk.resize(size, 0);
+            self.stdout.read_exact(&mut chunk)?;
+            match kind {
+                "chunk" => {
+                    partial.extend_from_slice(&chunk);
+                    let complete = partial
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1);
+                    for line in partial[..complete].split(|&b| b == b'\n') {
+                        parser.line(&String::from_utf8_lossy(line));
+                    }
+                    partial.drain(..complete);
+                }
+                "end" => {
+                    let [_, transitions, logs] = numbers[..] else {
+                        return Err(unexpected());
+                    };
+                    parser.line(&String::from_utf8_lossy(&partial));
+                    let mut trace = parser.finish();
+                    // The reader's window left these out before the parser's could.
+                    trace.dropped_transitions += transitions;
+                    trace.dropped_logs += logs;
+                    return Ok(Reply {
+                        trace,
+                        error: String::from_utf8_lossy(&chunk).into_owned(),
+                    });
+                }
+                _ => return Err(unexpected()),
+            }
         }
-        let mut read = |len: usize| -> std::io::Result<String> {
-            let mut bytes = vec![0; len];
-            self.stdout.read_exact(&mut bytes)?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
-        };
-        Ok(Reply {
-            events: read(events)?,
-            error: read(error)?,
-        })
     }
 }
 
