@@ -29,6 +29,7 @@ pub mod diagnose;
 pub mod evidence;
 pub mod export;
 pub mod fuzz;
+pub mod interrupt;
 pub mod report;
 pub mod run;
 pub mod scenario;

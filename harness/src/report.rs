@@ -228,6 +228,11 @@ pub fn print_starting(record_replay: &str) {
     eprintln!("gorepro: running `{record_replay}`");
 }
 
+/// The line printed when SIGINT or SIGTERM arrives (see [`crate::interrupt`]).
+pub fn print_stopping(signal: &str) {
+    eprintln!("gorepro: {signal}: ending the running program; the runs that finished are reported");
+}
+
 /// A run's result for people: a status line, then the diagnosis.
 pub fn print_human(record: &RunRecord, full: bool) {
     let status = if record.matches { "ok  " } else { "FAIL" };
