@@ -62,6 +62,11 @@ pub enum Error {
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Diagnose(#[from] diagnose::DiagnoseError),
+    #[error("cannot handle SIGINT and SIGTERM")]
+    Signals {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
     UnknownClass(String),
     #[error("cannot write {}", path.display())]

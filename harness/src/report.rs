@@ -6,7 +6,9 @@ pub mod html;
 
 mod diagnose;
 pub use diagnose::{
-    print_diagnose, print_diagnose_json, render_diagnose, render_diagnose_diagnosis,
+    print_diagnose, print_diagnose_line, print_diagnose_progress, print_diagnose_summary,
+    render_diagnose, render_diagnose_diagnosis, render_diagnose_line, render_diagnose_progress,
+    render_diagnose_summary,
 };
 
 use std::fmt::Write as _;
@@ -323,6 +325,11 @@ pub struct SummaryRow {
     pub matched: usize,
     pub distinct_diagnoses: usize,
     pub median_latency: Option<Duration>,
+}
+
+/// gorepro stopped on a signal before a run finished (while building): no report to print.
+pub fn print_interrupted(error: &dyn std::error::Error) {
+    eprintln!("gorepro: {error} before the first run: nothing to report");
 }
 
 /// A harness error, printed once.
