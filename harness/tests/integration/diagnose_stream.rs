@@ -399,7 +399,7 @@ impl Exploring {
         }
     }
 
-    /// Waits for a line, within a minute (the first build may compile).
+    /// Waits for a line, within two minutes (the first build may compile the supervisor).
     fn wait_for(
         from: &mpsc::Receiver<String>,
         seen: &mut Vec<String>,
