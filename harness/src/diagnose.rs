@@ -219,7 +219,8 @@ pub struct Exploration {
     pub go_version: String,
     pub gomaxprocs: u32,
     pub schedule_version: u32,
-    /// The content hash of the binary (sources, overlay, Go version, flags), shortened.
+    /// The binary's cache key, shortened: Go version and path, flags, sources and overlay with
+    /// their absolute paths (equal for the same code in the same place).
     pub build: String,
 }
 
