@@ -15,11 +15,19 @@
 //! `GOREPRO_PERTURB_SEED`, so exploring N seeds costs one build and N runs. Seeds are written
 //! `v<schedule version>:<n>`; a seed of another schedule version is refused, since the same
 //! number would no longer mean the same schedule.
+//!
+//! Results are told as they come ([`Progress`]): each run as soon as it is classified, so an
+//! exploration that is killed still leaves the runs that finished. After SIGINT or SIGTERM
+//! ([`crate::interrupt`]) no new run starts, the run the signal cut short is dropped, and the
+//! report covers the runs that finished. A test that fails (`--- FAIL`, or the tests' non-zero
+//! exit status) is a finding of its own, recorded with the run, not a reproduction of a
+//! concurrency bug.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildError};
@@ -27,7 +35,7 @@ use crate::classify::{self, Diagnosis, Outcome};
 use crate::codegen::Program;
 use crate::scenario::Variant;
 use crate::toolchain::ToolchainError;
-use crate::{Harness, evidence, run, vet};
+use crate::{Harness, evidence, interrupt, run, vet};
 
 /// The schedule version this harness writes and replays; it must equal the rewriter's
 /// `ScheduleVersion` (checked on every use).
@@ -38,11 +46,17 @@ const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
 /// The Go version the supervisor's module needs from a module that requires it.
 const SAMPLES_GO: (u32, u32) = (1, 26);
 
-/// A seed of the schedule exploration: `v2:42`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A seed of the schedule exploration: `v2:42` (also in JSON, the form `--seed` reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seed {
     pub version: u32,
     pub value: u64,
+}
+
+impl Serialize for Seed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl std::fmt::Display for Seed {
@@ -140,6 +154,8 @@ pub enum DiagnoseError {
     Build(BuildError),
     #[error(transparent)]
     Run(#[from] run::RunError),
+    #[error("interrupted by {}", signal.as_str())]
+    Interrupted { signal: Signal },
 }
 
 /// Where the code is, as `go` will see it.
@@ -188,44 +204,138 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// What every line of a report names: lines of several gorepro processes whose explorations
+/// are equal ran seeds of the same build under the same settings, so their runs can be merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exploration {
+    /// The package directory or the file, canonical.
+    pub path: String,
+    /// The Go package's name.
+    pub package: String,
+    /// `main` or `test`.
+    pub mode: String,
+    /// The `--test` regex, if one was given.
+    pub test: Option<String>,
+    pub go_version: String,
+    pub gomaxprocs: u32,
+    pub schedule_version: u32,
+    /// The binary's cache key, shortened: Go version and path, flags, sources and overlay with
+    /// their absolute paths (equal for the same code in the same place).
+    pub build: String,
+}
+
 /// One seed's run.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeedRun {
+    /// Left to the JSON line, which puts it beside the exploration it belongs to.
+    #[serde(skip)]
     pub seed: Seed,
-    /// Not clean: the bug showed.
+    /// A concurrency bug showed: the run was not clean, and was more than a test that panicked
+    /// for a reason the evidence ties to no concurrency class (that is a failing test).
     pub reproduced: bool,
-    pub diagnosis: Diagnosis,
+    /// The tests failed: the testing package reported a failure, the tests' exit status was
+    /// not 0, or the test binary panicked for a reason the evidence ties to no concurrency class.
+    pub tests_failed: bool,
+    /// The tests the testing package reported failing, subtests included, in its order.
+    pub failed_tests: Vec<FailedTest>,
+    /// What `m.Run` returned when it was not 0 (the supervisor prints it).
+    pub tests_exit_status: Option<i32>,
+    /// The normalized diagnosis, hashed: runs with equal signatures were diagnosed the same.
+    pub signature: String,
     /// Start to exit of the program.
     #[serde(rename = "wall_ms", serialize_with = "as_millis")]
     pub wall: Duration,
     /// From the moment the goroutines got stuck to the supervisor's verdict.
     pub block_to_verdict: Option<classify::Latency>,
     pub evidence_dir: String,
-    /// Test output lines the testing package printed (`--- FAIL: ...`).
-    pub test_failures: Vec<String>,
+    pub diagnosis: Diagnosis,
+}
+
+/// A test the testing package reported failing (`--- FAIL: TestX (0.00s)`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedTest {
+    pub name: String,
+    /// What it logged under its `--- FAIL` line (at most [`MAX_TEST_LOG_LINES`]).
+    pub log: Vec<String>,
+}
+
+/// Lines of a failing test's log kept with the run; the rest stays in `stdout.txt`.
+pub const MAX_TEST_LOG_LINES: usize = 20;
+
+/// What [`diagnose`] tells its caller as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A run is about to start; its replay command, so a run that never ends can be replayed.
+    Starting { command: &'a str },
+    /// An exploring run finished. `planned` is the number of seeds to explore, `None` when the
+    /// seed was given (`--seed`).
+    Explored {
+        exploration: &'a Exploration,
+        run: &'a SeedRun,
+        planned: Option<usize>,
+    },
+    /// A replay check of a reproducing seed finished.
+    Replayed {
+        exploration: &'a Exploration,
+        run: &'a SeedRun,
+        check: ReplayCheck,
+    },
+}
+
+/// Which replay check a run was, and whether it gave the exploring run's diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReplayCheck {
+    /// 1 for the first check of the seed.
+    pub check: usize,
+    /// The checks made of each seed.
+    pub of: usize,
+    pub same: bool,
 }
 
 /// The result of `gorepro diagnose`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct DiagnoseReport {
-    pub path: String,
-    pub mode: String,
-    pub package: String,
-    pub go_version: String,
-    pub gomaxprocs: u32,
+    pub exploration: Exploration,
+    /// Scheduling points inserted.
     pub sites: usize,
+    pub build_time: Duration,
+    pub notes: Vec<String>,
+    /// The seeds the exploration set out to run.
+    pub planned: usize,
+    /// The exploring runs that finished, in seed order (replay checks are not among them).
     pub runs: Vec<SeedRun>,
-    /// Runs that reproduced / runs.
+    /// Runs that reproduced a bug.
     pub hits: usize,
     pub first_reproducing: Option<Seed>,
     /// The seed to replay the bug with, checked by replaying it.
     pub replay: Option<Replay>,
-    #[serde(rename = "build_ms", serialize_with = "as_millis")]
-    pub build_time: Duration,
-    pub notes: Vec<String>,
+    /// The outcomes and classes of the runs, with how many runs had each, most runs first.
+    pub classes: Vec<ClassCount>,
+    /// Runs whose tests failed.
+    pub test_failures: usize,
+    /// The tests that failed, in the order they first did, with how many runs they failed in.
+    pub failed_tests: Vec<TestCount>,
+    pub first_failing: Option<Seed>,
+    /// The signal that stopped the exploration before its end.
+    pub interrupted: Option<Signal>,
 }
 
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+/// How many runs ended with one outcome and class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassCount {
+    pub outcome: Outcome,
+    pub class: Option<&'static str>,
+    pub runs: usize,
+}
+
+/// How many runs one test failed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestCount {
+    pub name: String,
+    pub runs: usize,
+}
+
+pub(crate) fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
@@ -248,15 +358,116 @@ const REPLAY_CANDIDATES: usize = 3;
 
 impl DiagnoseReport {
     /// The run that is reported in full: the replay seed's, else the first that reproduced,
-    /// else the first.
+    /// else the first whose tests failed, else the first.
     pub fn featured(&self) -> Option<&SeedRun> {
         let replayed = self.replay.as_ref().map(|r| r.seed);
         self.runs
             .iter()
             .find(|r| Some(r.seed) == replayed)
             .or_else(|| self.runs.iter().find(|r| r.reproduced))
+            .or_else(|| self.runs.iter().find(|r| r.tests_failed))
             .or_else(|| self.runs.first())
     }
+
+    /// A bug reproduced or a test failed: what makes `gorepro diagnose` exit 1.
+    pub fn has_findings(&self) -> bool {
+        self.hits > 0 || self.test_failures > 0
+    }
+}
+
+/// The outcomes and classes of `runs` with their counts, most runs first (then by outcome
+/// and class, so the order is stable).
+fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
+    let mut counts: Vec<ClassCount> = Vec::new();
+    for run in runs {
+        let (outcome, class) = (run.diagnosis.outcome, run.diagnosis.class);
+        match counts
+            .iter_mut()
+            .find(|c| c.outcome == outcome && c.class == class)
+        {
+            Some(count) => count.runs += 1,
+            None => counts.push(ClassCount {
+                outcome,
+                class,
+                runs: 1,
+            }),
+        }
+    }
+    counts.sort_by(|a, b| {
+        b.runs
+            .cmp(&a.runs)
+            .then_with(|| a.outcome.as_str().cmp(b.outcome.as_str()))
+            .then_with(|| a.class.cmp(&b.class))
+    });
+    counts
+}
+
+/// The failing tests of `runs`, in the order they first failed, each counted once per run.
+fn count_failed_tests(runs: &[SeedRun]) -> Vec<TestCount> {
+    let mut counts: Vec<TestCount> = Vec::new();
+    for run in runs {
+        let mut names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
+        names.dedup();
+        for name in names {
+            match counts.iter_mut().find(|c| c.name == name) {
+                Some(count) => count.runs += 1,
+                None => counts.push(TestCount {
+                    name: name.to_string(),
+                    runs: 1,
+                }),
+            }
+        }
+    }
+    counts
+}
+
+/// The tests the testing package reported failing in `stdout`, with what each logged: the
+/// lines indented under its `--- FAIL` line, up to the next result line.
+fn parse_failed_tests(stdout: &str) -> Vec<FailedTest> {
+    let mut failed: Vec<FailedTest> = Vec::new();
+    // The indentation of the `--- FAIL` line whose log is being read.
+    let mut reading: Option<usize> = None;
+    for line in stdout.lines() {
+        let text = line.trim_start();
+        let indent = line.len() - text.len();
+        if let Some(rest) = text.strip_prefix("--- FAIL: ") {
+            let name = rest.rsplit_once(" (").map_or(rest, |(name, _)| name);
+            failed.push(FailedTest {
+                name: name.trim().to_string(),
+                log: Vec::new(),
+            });
+            reading = Some(indent);
+            continue;
+        }
+        match (reading, failed.last_mut()) {
+            (Some(at), Some(test)) if indent > at && !text.starts_with("--- ") => {
+                if test.log.len() < MAX_TEST_LOG_LINES {
+                    test.log.push(text.trim_end().to_string());
+                }
+            }
+            _ => reading = None,
+        }
+    }
+    failed
+}
+
+/// The tests' exit status when it was not 0, from the supervisor's line on stderr.
+fn parse_tests_exit_status(stderr: &str) -> Option<i32> {
+    stderr.lines().find_map(|line| {
+        line.strip_prefix("gorepro: tests exit status ")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// The class the classifier gives a panic it ties to no concurrency class.
+const UNATTRIBUTED_PANIC: &str = "runtime.panic";
+
+/// A short hash of the normalized diagnosis.
+fn signature(diagnosis: &Diagnosis) -> String {
+    let text = crate::report::render_diagnose_diagnosis(diagnosis);
+    blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
 }
 
 /// Finds the module and package of `path`.
@@ -550,6 +761,10 @@ pub fn run_seed(
         },
         &harness.config,
     )?;
+    // The signal ended the program: what it left is no result, and not worth reading.
+    if let Some(signal) = interrupt::received() {
+        return Err(DiagnoseError::Interrupted { signal });
+    }
     // The testing package's own words (on stderr) when -test.run selects nothing.
     if prepared.mode == "test"
         && output
@@ -566,21 +781,32 @@ pub fn run_seed(
     let mut evidence = evidence::collect(&harness.trace_reader, &harness.config, &output);
     evidence.vet = vet_findings.to_vec();
     let diagnosis = entry_points_renamed_back(classify::classify(&evidence));
-    let test_failures = output
-        .stdout
-        .text
-        .lines()
-        .filter(|l| l.trim_start().starts_with("--- FAIL"))
-        .map(|l| l.trim().to_string())
-        .collect();
+    let tests = prepared.mode == "test";
+    let (failed_tests, tests_exit_status) = if tests {
+        (
+            parse_failed_tests(&output.stdout.text),
+            parse_tests_exit_status(&output.stderr.text),
+        )
+    } else {
+        (Vec::new(), None)
+    };
+    // The testing package prints `--- FAIL` for a test that panicked, then the panic ends the
+    // binary; a panic in a goroutine a test started ends it without a word from the testing
+    // package. Unless the evidence ties the panic to a concurrency class, that is a failing
+    // test, not a reproduction.
+    let test_panicked =
+        tests && diagnosis.outcome == Outcome::Panic && diagnosis.class == Some(UNATTRIBUTED_PANIC);
     Ok(SeedRun {
         seed,
-        reproduced: diagnosis.outcome != Outcome::Clean,
+        reproduced: diagnosis.outcome != Outcome::Clean && !test_panicked,
+        tests_failed: !failed_tests.is_empty() || tests_exit_status.is_some() || test_panicked,
+        failed_tests,
+        tests_exit_status,
+        signature: signature(&diagnosis),
         block_to_verdict: diagnosis.latency,
-        diagnosis,
         wall: output.wall,
         evidence_dir: output.evidence_dir.display().to_string(),
-        test_failures,
+        diagnosis,
     })
 }
 
@@ -634,17 +860,26 @@ fn shell_word(text: &str) -> String {
 }
 
 /// Diagnoses a package or file: builds it once, runs it for each seed, and reports.
-/// `on_start` is called with each seed's replay command before that run starts (a run the
-/// harness has to kill can still be replayed).
+/// `on_progress` hears of each run before it starts (its replay command: a run the harness has
+/// to kill can still be replayed) and as soon as it is classified. After SIGINT or SIGTERM
+/// ([`interrupt::received`]) no run starts, the one the signal cut short is dropped, and the
+/// report covers the runs that finished; before the build is done, the result is
+/// [`DiagnoseError::Interrupted`].
 pub fn diagnose(
     harness: &Harness,
     request: &DiagnoseRequest,
-    mut on_start: impl FnMut(&str),
+    mut on_progress: impl FnMut(Progress<'_>),
 ) -> Result<DiagnoseReport, DiagnoseError> {
+    // A step the signal cut short fails because of it, whatever it says.
+    let unless_interrupted = |error| match interrupt::received() {
+        Some(signal) => DiagnoseError::Interrupted { signal },
+        None => error,
+    };
     let target = locate(&request.path, &harness.config.cache_dir)?;
     let path = target.path.clone();
     let started = Instant::now();
-    let (prepared, artifact) = prepare(harness, target, request.test.is_some())?;
+    let (prepared, artifact) =
+        prepare(harness, target, request.test.is_some()).map_err(unless_interrupted)?;
     let vet_output = vet::vet(
         &harness.toolchain,
         &prepared.program,
@@ -653,6 +888,16 @@ pub fn diagnose(
     );
     let vet_findings = vet::parse(&vet_output, &prepared.target.module_root);
     let build_time = started.elapsed();
+    let exploration = Exploration {
+        path: path.display().to_string(),
+        package: prepared.package.clone(),
+        mode: prepared.mode.clone(),
+        test: request.test.clone(),
+        go_version: harness.toolchain.version.to_string(),
+        gomaxprocs: request.gomaxprocs,
+        schedule_version: SCHEDULE_VERSION,
+        build: artifact.key.chars().take(16).collect(),
+    };
     let seeds: Vec<Seed> = match request.seed {
         Some(seed) => vec![seed],
         None => (1..=u64::from(request.runs.max(1)))
@@ -662,10 +907,17 @@ pub fn diagnose(
             })
             .collect(),
     };
+    let planned = seeds.len();
+    let mut interrupted = None;
     let mut runs = Vec::new();
     for seed in seeds {
-        on_start(&replay_command(harness, request, &path, seed));
-        runs.push(run_seed(
+        let command = replay_command(harness, request, &path, seed);
+        if let Some(signal) = interrupt::received() {
+            interrupted = Some(signal);
+            break;
+        }
+        on_progress(Progress::Starting { command: &command });
+        let run = run_seed(
             harness,
             &prepared,
             &artifact,
@@ -673,7 +925,18 @@ pub fn diagnose(
             seed,
             0,
             &vet_findings,
-        )?);
+        );
+        if let Some(signal) = interrupt::received() {
+            interrupted = Some(signal);
+            break;
+        }
+        let run = run?;
+        on_progress(Progress::Explored {
+            exploration: &exploration,
+            run: &run,
+            planned: request.seed.is_none().then_some(planned),
+        });
+        runs.push(run);
     }
     let first_reproducing = runs.iter().find(|r| r.reproduced).map(|r| r.seed);
     let replay = if request.seed.is_some() {
@@ -689,27 +952,44 @@ pub fn diagnose(
         // one whose replays all match; if none does, the first one tried, with its count.
         let mut first_tried: Option<Replay> = None;
         let mut holding = None;
-        for found in runs.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
-            let expected = crate::report::render_diagnose_diagnosis(&found.diagnosis);
+        'candidates: for found in runs.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
+            let command = replay_command(harness, request, &path, found.seed);
             let mut same = 0;
-            for replay in 1..=REPLAY_CHECKS {
-                on_start(&replay_command(harness, request, &path, found.seed));
+            for check in 1..=REPLAY_CHECKS {
+                if let Some(signal) = interrupt::received() {
+                    interrupted = Some(signal);
+                    break 'candidates;
+                }
+                on_progress(Progress::Starting { command: &command });
                 let replayed = run_seed(
                     harness,
                     &prepared,
                     &artifact,
                     request,
                     found.seed,
-                    replay,
+                    check,
                     &vet_findings,
-                )?;
-                same += usize::from(
-                    crate::report::render_diagnose_diagnosis(&replayed.diagnosis) == expected,
                 );
+                if let Some(signal) = interrupt::received() {
+                    interrupted = Some(signal);
+                    break 'candidates;
+                }
+                let replayed = replayed?;
+                let matches = replayed.signature == found.signature;
+                same += usize::from(matches);
+                on_progress(Progress::Replayed {
+                    exploration: &exploration,
+                    run: &replayed,
+                    check: ReplayCheck {
+                        check,
+                        of: REPLAY_CHECKS,
+                        same: matches,
+                    },
+                });
             }
             let replay = Replay {
                 seed: found.seed,
-                command: replay_command(harness, request, &path, found.seed),
+                command,
                 checked: REPLAY_CHECKS,
                 same,
             };
@@ -722,18 +1002,20 @@ pub fn diagnose(
         holding.or(first_tried)
     };
     Ok(DiagnoseReport {
-        path: path.display().to_string(),
-        mode: prepared.mode.clone(),
-        package: prepared.package.clone(),
-        go_version: harness.toolchain.version.to_string(),
-        gomaxprocs: request.gomaxprocs,
+        exploration,
         sites: prepared.sites,
-        hits: runs.iter().filter(|r| r.reproduced).count(),
-        replay,
-        first_reproducing,
-        runs,
         build_time,
         notes: prepared.notes,
+        planned,
+        hits: runs.iter().filter(|r| r.reproduced).count(),
+        first_reproducing,
+        replay,
+        classes: count_classes(&runs),
+        test_failures: runs.iter().filter(|r| r.tests_failed).count(),
+        failed_tests: count_failed_tests(&runs),
+        first_failing: runs.iter().find(|r| r.tests_failed).map(|r| r.seed),
+        interrupted,
+        runs,
     })
 }
 
@@ -809,8 +1091,130 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<CorpusCase>, DiagnoseError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A run of seed `v2:<value>` that ended as `outcome` with `class`, failing `tests`.
+    pub(crate) fn sample_run(
+        value: u64,
+        outcome: Outcome,
+        class: Option<&'static str>,
+        tests: &[&str],
+    ) -> SeedRun {
+        let diagnosis = Diagnosis {
+            outcome,
+            class,
+            stuck: Vec::new(),
+            failure: None,
+            observations: Vec::new(),
+            vet: Vec::new(),
+            explanation: String::new(),
+            notes: Vec::new(),
+            details: Vec::new(),
+            timeline: None,
+            latency: None,
+        };
+        SeedRun {
+            seed: Seed {
+                version: SCHEDULE_VERSION,
+                value,
+            },
+            reproduced: outcome != Outcome::Clean,
+            tests_failed: !tests.is_empty(),
+            failed_tests: tests
+                .iter()
+                .map(|name| FailedTest {
+                    name: name.to_string(),
+                    log: Vec::new(),
+                })
+                .collect(),
+            tests_exit_status: (!tests.is_empty()).then_some(1),
+            signature: signature(&diagnosis),
+            wall: Duration::from_millis(41),
+            block_to_verdict: None,
+            evidence_dir: "/evidence".into(),
+            diagnosis,
+        }
+    }
+
+    #[test]
+    fn failed_tests_with_subtests_and_their_logs() {
+        let stdout = "hello from a test
+--- FAIL: TestFails (0.00s)
+    x_test.go:5: boom
+        second line of the message
+--- FAIL: TestSub (0.00s)
+    --- FAIL: TestSub/inner (0.01s)
+        x_test.go:6: inner boom
+--- FAIL: TestPanics (0.00s)
+FAIL
+";
+        let failed = parse_failed_tests(stdout);
+        let got: Vec<(&str, Vec<&str>)> = failed
+            .iter()
+            .map(|t| (t.name.as_str(), t.log.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "TestFails",
+                    vec!["x_test.go:5: boom", "second line of the message"]
+                ),
+                ("TestSub", vec![]),
+                ("TestSub/inner", vec!["x_test.go:6: inner boom"]),
+                ("TestPanics", vec![]),
+            ]
+        );
+        assert!(parse_failed_tests("ok\nPASS\n").is_empty());
+    }
+
+    #[test]
+    fn a_long_test_log_is_cut() {
+        let mut stdout = "--- FAIL: TestLoud (0.00s)\n".to_string();
+        for n in 0..100 {
+            stdout += &format!("    x_test.go:{n}: line\n");
+        }
+        let failed = parse_failed_tests(&stdout);
+        assert_eq!(failed[0].log.len(), MAX_TEST_LOG_LINES);
+        assert_eq!(failed[0].log[0], "x_test.go:0: line");
+    }
+
+    #[test]
+    fn the_tests_exit_status_from_the_supervisor() {
+        assert_eq!(
+            parse_tests_exit_status("noise\ngorepro: tests exit status 3\n"),
+            Some(3)
+        );
+        assert_eq!(parse_tests_exit_status("exit status 1\n"), None);
+    }
+
+    #[test]
+    fn classes_and_failing_tests_are_counted_per_run() {
+        let runs = [
+            sample_run(1, Outcome::Clean, None, &["TestA"]),
+            sample_run(2, Outcome::Deadlock, Some("mutex.double-lock"), &[]),
+            sample_run(3, Outcome::Deadlock, Some("mutex.double-lock"), &["TestB"]),
+            sample_run(4, Outcome::Leak, Some("chan.send-no-receiver"), &["TestA"]),
+        ];
+        let classes: Vec<(Outcome, Option<&str>, usize)> = count_classes(&runs)
+            .into_iter()
+            .map(|c| (c.outcome, c.class, c.runs))
+            .collect();
+        assert_eq!(
+            classes,
+            vec![
+                (Outcome::Deadlock, Some("mutex.double-lock"), 2),
+                (Outcome::Clean, None, 1),
+                (Outcome::Leak, Some("chan.send-no-receiver"), 1),
+            ]
+        );
+        let tests: Vec<(String, usize)> = count_failed_tests(&runs)
+            .into_iter()
+            .map(|t| (t.name, t.runs))
+            .collect();
+        assert_eq!(tests, vec![("TestA".into(), 2), ("TestB".into(), 1)]);
+    }
 
     #[test]
     fn seeds_carry_their_schedule_version() {

@@ -29,6 +29,7 @@ pub mod diagnose;
 pub mod evidence;
 pub mod export;
 pub mod fuzz;
+pub mod interrupt;
 pub mod report;
 pub mod run;
 pub mod scenario;
@@ -61,6 +62,11 @@ pub enum Error {
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Diagnose(#[from] diagnose::DiagnoseError),
+    #[error("cannot handle SIGINT and SIGTERM")]
+    Signals {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
     UnknownClass(String),
     #[error("cannot write {}", path.display())]

@@ -1,14 +1,24 @@
-//! The `gorepro` command line: list the catalog, show a scenario's Go source, and reproduce
-//! scenarios. Exit status: 0 when every diagnosis matches its expectation (and repeats agree),
-//! 1 when one does not (for `diagnose`: 0 when no run reproduced a bug, 1 when one did), 2 for
-//! usage or harness errors.
+//! The `gorepro` command line: list the catalog, show a scenario's Go source, reproduce
+//! scenarios, and diagnose a user's own code.
+//!
+//! Exit status:
+//! - `run`, `report`: 0 when every diagnosis matches its expectation (and repeats agree), 1
+//!   when one does not.
+//! - `diagnose`: 0 when no run reproduced a bug and no test failed; 1 when a run reproduced a
+//!   bug or a test failed (a failing test is a finding of its own, even when no concurrency bug
+//!   showed); 130 (SIGINT) or 143 (SIGTERM) when a signal stopped it, after the report of the
+//!   runs that finished.
+//! - every command: 2 for usage or harness errors.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use nix::sys::signal::Signal;
 
 use gorepro::classify::taxonomy;
+use gorepro::diagnose::{DiagnoseError, Progress};
+use gorepro::interrupt;
 use gorepro::report::{self, SummaryRow};
 use gorepro::scenario::Variant;
 use gorepro::{Config, Error, Harness, RunOptions};
@@ -57,7 +67,8 @@ enum Command {
         seed: Option<String>,
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
         gomaxprocs: u32,
-        /// The report as one JSON object on stdout.
+        /// JSON lines on stdout: one per run as it finishes (replay checks included), then a
+        /// summary line.
         #[arg(long)]
         json: bool,
     },
@@ -121,12 +132,37 @@ impl From<VariantArg> for Variant {
     }
 }
 
+/// How a command that ran ended.
+enum Status {
+    /// Everything matched; for `diagnose`, no finding.
+    Success,
+    /// Something did not match; for `diagnose`, a bug reproduced or a test failed.
+    Findings,
+    /// A signal stopped it early.
+    Interrupted(Signal),
+}
+
+impl From<bool> for Status {
+    fn from(success: bool) -> Status {
+        if success {
+            Status::Success
+        } else {
+            Status::Findings
+        }
+    }
+}
+
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
     match execute(cli.command) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::Findings) => ExitCode::from(1),
+        Ok(Status::Interrupted(signal)) => ExitCode::from(interrupt::exit_status(signal as i32)),
+        Err(Error::Diagnose(error @ DiagnoseError::Interrupted { signal })) => {
+            report::print_interrupted(&error);
+            ExitCode::from(interrupt::exit_status(signal as i32))
+        }
         Err(error) => {
             report::print_error(&error);
             ExitCode::from(2)
@@ -154,13 +190,13 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
-/// Runs a command; `Ok(false)` means it ran but something did not match.
-fn execute(command: Command) -> Result<bool, Error> {
+/// Runs a command.
+fn execute(command: Command) -> Result<Status, Error> {
     let harness = Harness::new(Config::from_env()?)?;
     match command {
         Command::List => {
             report::print_list(&harness.catalog);
-            Ok(true)
+            Ok(Status::Success)
         }
         Command::Explain { class_or_scenario } => {
             let class = taxonomy::lookup(&class_or_scenario)
@@ -198,7 +234,7 @@ fn execute(command: Command) -> Result<bool, Error> {
                 });
             }
             report::print_explain(class, &entries);
-            Ok(true)
+            Ok(Status::Success)
         }
         Command::Diagnose {
             path,
@@ -215,13 +251,21 @@ fn execute(command: Command) -> Result<bool, Error> {
                 seed: seed.as_deref().map(str::parse).transpose()?,
                 gomaxprocs,
             };
-            let result = gorepro::diagnose::diagnose(&harness, &request, report::print_starting)?;
+            interrupt::install().map_err(|source| Error::Signals { source })?;
+            let result = gorepro::diagnose::diagnose(&harness, &request, |event| match event {
+                Progress::Starting { command } => report::print_starting(command),
+                _ if json => report::print_diagnose_line(&event),
+                _ => report::print_diagnose_progress(&event),
+            })?;
             if json {
-                report::print_diagnose_json(&result);
+                report::print_diagnose_summary(&result);
             } else {
                 report::print_diagnose(&result);
             }
-            Ok(result.hits == 0)
+            Ok(match result.interrupted {
+                Some(signal) => Status::Interrupted(signal),
+                None => (!result.has_findings()).into(),
+            })
         }
         Command::Export { id, dir } => {
             let scenario = harness.catalog.get(&id)?;
@@ -232,7 +276,7 @@ fn execute(command: Command) -> Result<bool, Error> {
                 dir.display(),
                 dir.display()
             );
-            Ok(true)
+            Ok(Status::Success)
         }
         Command::Show {
             id,
@@ -250,7 +294,7 @@ fn execute(command: Command) -> Result<bool, Error> {
                 println!("// ==== go-samples/{}/{name} ====", scenario.package);
                 print!("{text}");
             }
-            Ok(true)
+            Ok(Status::Success)
         }
         Command::Report {
             ids,
@@ -325,7 +369,7 @@ fn execute(command: Command) -> Result<bool, Error> {
                 }
             }
             write(html.join("index.html"), report::html::index_page(&records))?;
-            Ok(records.iter().all(|r| r.matches))
+            Ok(records.iter().all(|r| r.matches).into())
         }
         Command::Run {
             ids,
@@ -418,7 +462,7 @@ fn execute(command: Command) -> Result<bool, Error> {
             if !json && (rows.len() > 1 || repeat > 1) {
                 report::print_summary(&rows);
             }
-            Ok(all_ok)
+            Ok(all_ok.into())
         }
     }
 }

@@ -6,7 +6,9 @@ pub mod html;
 
 mod diagnose;
 pub use diagnose::{
-    print_diagnose, print_diagnose_json, render_diagnose, render_diagnose_diagnosis,
+    print_diagnose, print_diagnose_line, print_diagnose_progress, print_diagnose_summary,
+    render_diagnose, render_diagnose_diagnosis, render_diagnose_line, render_diagnose_progress,
+    render_diagnose_summary,
 };
 
 use std::fmt::Write as _;
@@ -228,6 +230,11 @@ pub fn print_starting(record_replay: &str) {
     eprintln!("gorepro: running `{record_replay}`");
 }
 
+/// The line printed when SIGINT or SIGTERM arrives (see [`crate::interrupt`]).
+pub fn print_stopping(signal: &str) {
+    eprintln!("gorepro: {signal}: ending the running program; the runs that finished are reported");
+}
+
 /// A run's result for people: a status line, then the diagnosis.
 pub fn print_human(record: &RunRecord, full: bool) {
     let status = if record.matches { "ok  " } else { "FAIL" };
@@ -318,6 +325,11 @@ pub struct SummaryRow {
     pub matched: usize,
     pub distinct_diagnoses: usize,
     pub median_latency: Option<Duration>,
+}
+
+/// gorepro stopped on a signal before a run finished (while building): no report to print.
+pub fn print_interrupted(error: &dyn std::error::Error) {
+    eprintln!("gorepro: {error} before the first run: nothing to report");
 }
 
 /// A harness error, printed once.

@@ -1,9 +1,19 @@
-//! What `gorepro diagnose` prints: the exploration summary (bug-hit rate, first reproducing
-//! seed, one line per seed), the diagnosis of the featured run, and the replay command.
+//! What `gorepro diagnose` prints. As runs finish: a progress line per run on stderr, or with
+//! `--json` a JSON line per run on stdout. At the end: the report (bug-hit rate, first
+//! reproducing seed, one line per seed, failing tests, the diagnosis of the featured run, the
+//! replay command), or with `--json` one summary line. Every JSON line is flushed as it is
+//! written; the schema is in the README.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
-use crate::diagnose::DiagnoseReport;
+use serde::Serialize;
+
+use crate::classify::Outcome;
+use crate::diagnose::{
+    ClassCount, DiagnoseReport, Exploration, Progress, Replay, ReplayCheck, Seed, SeedRun,
+    TestCount, as_millis,
+};
 use crate::scenario::{Params, Variant};
 
 /// The featured diagnosis without the scenario header of [`super::render_diagnosis`].
@@ -17,20 +27,217 @@ pub fn render_diagnose_diagnosis(diagnosis: &crate::Diagnosis) -> String {
         })
 }
 
+/// `deadlock mutex.double-lock`, `clean`.
+fn outcome_and_class(run: &SeedRun) -> String {
+    match run.diagnosis.class {
+        Some(class) => format!("{} {class}", run.diagnosis.outcome.as_str()),
+        None => run.diagnosis.outcome.as_str().to_string(),
+    }
+}
+
+/// Which tests failed in a run, in a few words.
+fn failed_tests(run: &SeedRun) -> String {
+    if !run.failed_tests.is_empty() {
+        let mut names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
+        names.dedup();
+        return names.join(", ");
+    }
+    match run.tests_exit_status {
+        Some(status) => format!("tests exit status {status}"),
+        None => "the test binary panicked".into(),
+    }
+}
+
+/// The line printed on stderr as a run finishes: `seed v2:3/10  reproduced  deadlock
+/// mutex.double-lock  41 ms`. `None` for the line before a run starts (see
+/// [`super::print_starting`]).
+pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
+    let (label, run) = match event {
+        Progress::Starting { .. } => return None,
+        Progress::Explored { run, planned, .. } => (
+            match planned {
+                Some(planned) => format!("seed {}/{planned}", run.seed),
+                None => format!("seed {}", run.seed),
+            },
+            run,
+        ),
+        Progress::Replayed { run, check, .. } => (
+            format!(
+                "replay {} {}/{}  {} diagnosis",
+                run.seed,
+                check.check,
+                check.of,
+                if check.same { "same" } else { "different" }
+            ),
+            run,
+        ),
+    };
+    // A run that did not reproduce a bug is clean, or only failed its tests.
+    let what = match (run.reproduced, run.tests_failed) {
+        (true, false) => format!("reproduced  {}", outcome_and_class(run)),
+        (true, true) => format!(
+            "reproduced  {}; tests failed: {}",
+            outcome_and_class(run),
+            failed_tests(run)
+        ),
+        (false, true) if run.diagnosis.outcome != Outcome::Clean => format!(
+            "tests failed  {}; {}",
+            failed_tests(run),
+            outcome_and_class(run)
+        ),
+        (false, true) => format!("tests failed  {}", failed_tests(run)),
+        (false, false) => "clean".to_string(),
+    };
+    Some(format!(
+        "{label}  {what}  {:.0} ms",
+        run.wall.as_secs_f64() * 1e3
+    ))
+}
+
+pub fn print_diagnose_progress(event: &Progress<'_>) {
+    if let Some(line) = render_diagnose_progress(event) {
+        eprintln!("{line}");
+    }
+}
+
+/// One JSON line per run: `kind` `seed` (an exploring run) or `replay` (a replay check).
+#[derive(Serialize)]
+struct RunLine<'a> {
+    kind: &'static str,
+    #[serde(flatten)]
+    exploration: &'a Exploration,
+    seed: Seed,
+    /// `null` on a `seed` line.
+    replay: Option<ReplayCheck>,
+    outcome: Outcome,
+    class: Option<&'static str>,
+    #[serde(flatten)]
+    run: &'a SeedRun,
+}
+
+/// The last JSON line.
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    kind: &'static str,
+    #[serde(flatten)]
+    exploration: &'a Exploration,
+    sites: usize,
+    #[serde(serialize_with = "as_millis")]
+    build_ms: std::time::Duration,
+    notes: &'a [String],
+    planned: usize,
+    runs: usize,
+    hits: usize,
+    first_reproducing: Option<Seed>,
+    replay: Option<&'a Replay>,
+    classes: &'a [ClassCount],
+    test_failures: usize,
+    failed_tests: &'a [TestCount],
+    first_failing: Option<Seed>,
+    interrupted: bool,
+    signal: Option<&'static str>,
+}
+
+/// The JSON line of a finished run; `None` for the line before a run starts.
+pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
+    let line = match *event {
+        Progress::Starting { .. } => return None,
+        Progress::Explored {
+            exploration, run, ..
+        } => RunLine {
+            kind: "seed",
+            exploration,
+            seed: run.seed,
+            replay: None,
+            outcome: run.diagnosis.outcome,
+            class: run.diagnosis.class,
+            run,
+        },
+        Progress::Replayed {
+            exploration,
+            run,
+            check,
+        } => RunLine {
+            kind: "replay",
+            exploration,
+            seed: run.seed,
+            replay: Some(check),
+            outcome: run.diagnosis.outcome,
+            class: run.diagnosis.class,
+            run,
+        },
+    };
+    Some(to_json(&line))
+}
+
+/// The summary line of `--json`.
+pub fn render_diagnose_summary(report: &DiagnoseReport) -> String {
+    to_json(&SummaryLine {
+        kind: "summary",
+        exploration: &report.exploration,
+        sites: report.sites,
+        build_ms: report.build_time,
+        notes: &report.notes,
+        planned: report.planned,
+        runs: report.runs.len(),
+        hits: report.hits,
+        first_reproducing: report.first_reproducing,
+        replay: report.replay.as_ref(),
+        classes: &report.classes,
+        test_failures: report.test_failures,
+        failed_tests: &report.failed_tests,
+        first_failing: report.first_failing,
+        interrupted: report.interrupted.is_some(),
+        signal: report.interrupted.map(|s| s.as_str()),
+    })
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    // Plain data with string keys: encoding cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        serde_json::json!({ "kind": "error", "error": e.to_string() }).to_string()
+    })
+}
+
+/// Prints a line on stdout and flushes it, so a reader sees it as soon as the run is done.
+fn print_flushed(line: &str) {
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+}
+
+pub fn print_diagnose_line(event: &Progress<'_>) {
+    if let Some(line) = render_diagnose_line(event) {
+        print_flushed(&line);
+    }
+}
+
+pub fn print_diagnose_summary(report: &DiagnoseReport) {
+    print_flushed(&render_diagnose_summary(report));
+}
+
 /// The report for people.
 pub fn render_diagnose(report: &DiagnoseReport) -> String {
     let mut out = String::new();
+    let exploration = &report.exploration;
     let _ = writeln!(
         out,
         "diagnose {} (package {}, {} mode, {} scheduling points, {}, GOMAXPROCS={})",
-        report.path,
-        report.package,
-        report.mode,
+        exploration.path,
+        exploration.package,
+        exploration.mode,
         report.sites,
-        report.go_version,
-        report.gomaxprocs
+        exploration.go_version,
+        exploration.gomaxprocs
     );
     let runs = report.runs.len();
+    if let Some(signal) = report.interrupted {
+        let _ = writeln!(
+            out,
+            "interrupted by {} after {runs} of {} seeds: this report covers the runs that finished",
+            signal.as_str(),
+            report.planned
+        );
+    }
     let _ = writeln!(
         out,
         "bug hit rate: {}/{runs} runs ({:.0}%); first reproducing seed: {}",
@@ -50,13 +257,46 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
                 )
             })
             .unwrap_or_default();
+        let tests = if run.tests_failed {
+            format!("; tests failed: {}", failed_tests(run))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  seed {:<8} {:<9} {:<32} run {:.1} ms{verdict}",
+            "  seed {:<8} {:<9} {:<32} run {:.1} ms{verdict}{tests}",
             run.seed.to_string(),
             run.diagnosis.outcome.as_str(),
             run.diagnosis.class.unwrap_or("-"),
             run.wall.as_secs_f64() * 1e3
+        );
+    }
+    if report.classes.len() > 1 {
+        let seen: Vec<String> = report
+            .classes
+            .iter()
+            .map(|c| {
+                let what = match c.class {
+                    Some(class) => format!("{} {class}", c.outcome.as_str()),
+                    None => c.outcome.as_str().to_string(),
+                };
+                format!("{what} ({}/{runs})", c.runs)
+            })
+            .collect();
+        let _ = writeln!(out, "the seeds disagree: {}", seen.join(", "));
+    }
+    if report.test_failures > 0 {
+        let names: Vec<String> = report
+            .failed_tests
+            .iter()
+            .map(|t| format!("{} ({}/{runs})", t.name, t.runs))
+            .collect();
+        let _ = writeln!(
+            out,
+            "tests failed in {}/{runs} runs{}{}",
+            report.test_failures,
+            if names.is_empty() { "" } else { ": " },
+            names.join(", ")
         );
     }
     if let Some(run) = report.featured() {
@@ -64,8 +304,15 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
         for line in render_diagnose_diagnosis(&run.diagnosis).lines() {
             let _ = writeln!(out, "  {line}");
         }
-        for failure in &run.test_failures {
-            let _ = writeln!(out, "  test: {failure}");
+        for test in &run.failed_tests {
+            let colon = if test.log.is_empty() { "" } else { ":" };
+            let _ = writeln!(out, "  failed test {}{colon}", test.name);
+            for line in &test.log {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        if run.tests_failed && run.failed_tests.is_empty() {
+            let _ = writeln!(out, "  tests failed: {}", failed_tests(run));
         }
         let _ = writeln!(out, "  evidence files: {}", run.evidence_dir);
     }
@@ -90,23 +337,124 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
                 );
             }
         }
-        None => {
+        None if report.hits > 0 => {
             let _ = writeln!(
                 out,
-                "no seed reproduced a bug; try more seeds (--runs) or other GOMAXPROCS"
+                "a seed reproduced a bug, but the exploration was interrupted before its replay was checked"
             );
         }
+        None => match report.first_failing {
+            Some(seed) => {
+                let _ = writeln!(
+                    out,
+                    "no seed reproduced a concurrency bug, but tests failed (first under seed {seed}): a failing test is a finding of its own"
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "no seed reproduced a bug; try more seeds (--runs) or other GOMAXPROCS"
+                );
+            }
+        },
     }
     out
 }
 
 pub fn print_diagnose(report: &DiagnoseReport) {
-    print!("{}", render_diagnose(report));
+    print_flushed(render_diagnose(report).trim_end());
 }
 
-pub fn print_diagnose_json(report: &DiagnoseReport) {
-    match serde_json::to_string(report) {
-        Ok(json) => println!("{json}"),
-        Err(err) => eprintln!("gorepro: cannot encode the diagnose report: {err}"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::tests::sample_run;
+
+    fn exploration() -> Exploration {
+        Exploration {
+            path: "/src/myservice/lock".into(),
+            package: "lock".into(),
+            mode: "test".into(),
+            test: None,
+            go_version: "go1.26.8".into(),
+            gomaxprocs: 2,
+            schedule_version: 2,
+            build: "0123456789abcdef".into(),
+        }
+    }
+
+    #[test]
+    fn progress_lines_say_what_each_run_found() {
+        let exploration = exploration();
+        let line = |run: &SeedRun, planned| {
+            render_diagnose_progress(&Progress::Explored {
+                exploration: &exploration,
+                run,
+                planned,
+            })
+            .unwrap()
+        };
+        let bug = sample_run(3, Outcome::Deadlock, Some("mutex.double-lock"), &[]);
+        assert_eq!(
+            line(&bug, Some(10)),
+            "seed v2:3/10  reproduced  deadlock mutex.double-lock  41 ms"
+        );
+        assert_eq!(
+            line(&sample_run(7, Outcome::Clean, None, &[]), None),
+            "seed v2:7  clean  41 ms"
+        );
+        assert_eq!(
+            line(&sample_run(1, Outcome::Clean, None, &["TestA"]), Some(2)),
+            "seed v2:1/2  tests failed  TestA  41 ms"
+        );
+        let mut panicked = sample_run(2, Outcome::Panic, Some("runtime.panic"), &["TestPop"]);
+        panicked.reproduced = false;
+        assert_eq!(
+            line(&panicked, Some(2)),
+            "seed v2:2/2  tests failed  TestPop; panic runtime.panic  41 ms"
+        );
+        let replayed = render_diagnose_progress(&Progress::Replayed {
+            exploration: &exploration,
+            run: &bug,
+            check: ReplayCheck {
+                check: 1,
+                of: 2,
+                same: false,
+            },
+        });
+        assert_eq!(
+            replayed.as_deref(),
+            Some(
+                "replay v2:3 1/2  different diagnosis  reproduced  deadlock mutex.double-lock  41 ms"
+            )
+        );
+        assert!(render_diagnose_progress(&Progress::Starting { command: "x" }).is_none());
+    }
+
+    #[test]
+    fn json_lines_carry_kind_identity_and_seed() {
+        let exploration = exploration();
+        let run = sample_run(3, Outcome::Clean, None, &["TestA"]);
+        let line = render_diagnose_line(&Progress::Replayed {
+            exploration: &exploration,
+            run: &run,
+            check: ReplayCheck {
+                check: 2,
+                of: 2,
+                same: true,
+            },
+        })
+        .unwrap();
+        assert!(!line.contains('\n'), "{line}");
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["kind"], "replay");
+        assert_eq!(value["seed"], "v2:3");
+        assert_eq!(value["replay"]["check"], 2);
+        assert_eq!(value["path"], "/src/myservice/lock");
+        assert_eq!(value["schedule_version"], 2);
+        assert_eq!(value["outcome"], "clean");
+        assert_eq!(value["failed_tests"][0]["name"], "TestA");
+        assert_eq!(value["tests_exit_status"], 1);
+        assert_eq!(value["diagnosis"]["outcome"], "clean");
     }
 }

@@ -93,7 +93,7 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
 
     // A main package in two files, calling os.Exit from main; its consumer stops early.
     let report = run(&harness, &request(&demo.join("cmd/pipeline"), None, 2)).unwrap();
-    assert_eq!(report.mode, "main");
+    assert_eq!(report.exploration.mode, "main");
     assert_eq!(report.hits, 2, "{report:#?}");
     assert_eq!(
         featured_summary(&report),
@@ -107,7 +107,7 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
     // A test package with its own TestMain (os.Exit(m.Run())) and a module dependency; the
     // second test double-locks.
     let report = run(&harness, &request(&demo.join("worker"), None, 2)).unwrap();
-    assert_eq!(report.mode, "test");
+    assert_eq!(report.exploration.mode, "test");
     assert_eq!(report.hits, 2, "{report:#?}");
     assert_eq!(
         featured_summary(&report),

@@ -7,12 +7,15 @@
 //! - `report_html`: the HTML page of a recorded run shows its lanes, stuck ends and lines.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 //! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus.
+//! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
+//!   failing tests as findings, exit statuses.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 
 mod bad_input;
 mod catalog;
 mod common;
 mod diagnose;
+mod diagnose_stream;
 mod export;
 mod fuzz;
 mod recorded;
