@@ -356,6 +356,23 @@ const REPLAY_CHECKS: usize = 2;
 /// Reproducing seeds tried, in seed order, for one whose every replay matches.
 const REPLAY_CANDIDATES: usize = 3;
 
+impl SeedRun {
+    /// The run without the parts only a featured run's report reads (the timeline, the stuck
+    /// goroutines' names, the failed tests' logs): what an exploration keeps of the others.
+    fn summary(mut self) -> SeedRun {
+        let diagnosis = &mut self.diagnosis;
+        diagnosis.timeline = None;
+        diagnosis.stuck.clear();
+        diagnosis.observations.clear();
+        diagnosis.details.clear();
+        diagnosis.explanation.clear();
+        for test in &mut self.failed_tests {
+            test.log.clear();
+        }
+        self
+    }
+}
+
 impl DiagnoseReport {
     /// The run that is reported in full: the replay seed's, else the first that reproduced,
     /// else the first whose tests failed, else the first.
@@ -909,7 +926,7 @@ pub fn diagnose(
     };
     let planned = seeds.len();
     let mut interrupted = None;
-    let mut runs = Vec::new();
+    let mut runs: Vec<SeedRun> = Vec::new();
     for seed in seeds {
         let command = replay_command(harness, request, &path, seed);
         if let Some(signal) = interrupt::received() {
@@ -936,7 +953,13 @@ pub fn diagnose(
             run: &run,
             planned: request.seed.is_none().then_some(planned),
         });
-        runs.push(run);
+        // The JSON line has the whole diagnosis; the report needs it only for runs it may
+        // feature, so a long exploration keeps a summary of the others.
+        let featurable = runs.is_empty()
+            || run.reproduced
+                && runs.iter().filter(|r| r.reproduced).count() < REPLAY_CANDIDATES
+            || run.tests_failed && !runs.iter().any(|r| r.tests_failed);
+        runs.push(if featurable { run } else { run.summary() });
     }
     let first_reproducing = runs.iter().find(|r| r.reproduced).map(|r| r.seed);
     let replay = if request.seed.is_some() {
