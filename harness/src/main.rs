@@ -71,6 +71,12 @@ enum Command {
         /// summary line.
         #[arg(long)]
         json: bool,
+        /// Also write the results as JUnit XML to FILE (a test case per run).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<std::path::PathBuf>,
+        /// Also write the results as SARIF 2.1.0 to FILE (a result per bug class found).
+        #[arg(long, value_name = "FILE")]
+        sarif: Option<std::path::PathBuf>,
     },
     /// Reproduce scenarios and diagnose them.
     Run {
@@ -190,6 +196,13 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
+fn write_file(path: &std::path::Path, contents: String) -> Result<(), Error> {
+    std::fs::write(path, contents).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Runs a command.
 fn execute(command: Command) -> Result<Status, Error> {
     let harness = Harness::new(Config::from_env()?)?;
@@ -243,6 +256,8 @@ fn execute(command: Command) -> Result<Status, Error> {
             seed,
             gomaxprocs,
             json,
+            junit,
+            sarif,
         } => {
             let request = gorepro::diagnose::DiagnoseRequest {
                 path,
@@ -261,6 +276,15 @@ fn execute(command: Command) -> Result<Status, Error> {
                 report::print_diagnose_summary(&result);
             } else {
                 report::print_diagnose(&result);
+            }
+            let reports = std::slice::from_ref(&result);
+            if let Some(path) = junit {
+                write_file(&path, report::ci::junit(reports))?;
+            }
+            if let Some(path) = sarif {
+                let log = serde_json::to_string_pretty(&report::ci::sarif(reports))
+                    .expect("a SARIF value serializes");
+                write_file(&path, log + "\n")?;
             }
             Ok(match result.interrupted {
                 Some(signal) => Status::Interrupted(signal),

@@ -1,7 +1,9 @@
 //! Reports: the normalized text of a diagnosis (what snapshots hold), the JSON record of a
 //! run, and every line the CLI prints. Nothing else in the crate writes to the terminal.
-//! [`html`] renders the same records as web pages.
+//! [`html`] renders the same records as web pages, [`ci`] `diagnose` results as JUnit XML and
+//! SARIF.
 
+pub mod ci;
 pub mod html;
 
 mod diagnose;

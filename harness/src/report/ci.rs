@@ -1,0 +1,192 @@
+//! `gorepro diagnose` results for CI systems: JUnit XML (one test suite per package, one test
+//! case per run, a reproduced bug or a failing test as its failure) and SARIF 2.1.0 (one result
+//! per bug class found, at the source lines of its stuck goroutines or its failure), the formats
+//! CI servers and code-scanning views read.
+
+use std::collections::BTreeMap;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use serde_json::{Value, json};
+
+use super::diagnose::render_diagnose_diagnosis;
+use crate::classify::taxonomy;
+use crate::diagnose::{DiagnoseReport, SeedRun};
+
+/// The JUnit XML of one or more explorations.
+pub fn junit(reports: &[DiagnoseReport]) -> String {
+    let mut xml = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let runs: usize = reports.iter().map(|r| r.runs.len()).sum();
+    let failures: usize = reports.iter().map(failing_runs).sum();
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", "gorepro diagnose"));
+    suites.push_attribute(("tests", runs.to_string().as_str()));
+    suites.push_attribute(("failures", failures.to_string().as_str()));
+    write(&mut xml, Event::Start(suites.borrow()));
+    for report in reports {
+        let package = &report.exploration.package;
+        let seconds: f64 = report.runs.iter().map(|r| r.wall.as_secs_f64()).sum();
+        let mut suite = BytesStart::new("testsuite");
+        suite.push_attribute(("name", package.as_str()));
+        suite.push_attribute(("tests", report.runs.len().to_string().as_str()));
+        suite.push_attribute(("failures", failing_runs(report).to_string().as_str()));
+        suite.push_attribute(("time", format!("{seconds:.3}").as_str()));
+        write(&mut xml, Event::Start(suite.borrow()));
+        for run in &report.runs {
+            let mut case = BytesStart::new("testcase");
+            case.push_attribute(("classname", package.as_str()));
+            case.push_attribute(("name", format!("seed {}", run.seed).as_str()));
+            case.push_attribute(("time", format!("{:.3}", run.wall.as_secs_f64()).as_str()));
+            match failure(run) {
+                None => write(&mut xml, Event::Empty(case)),
+                Some((kind, message)) => {
+                    write(&mut xml, Event::Start(case.borrow()));
+                    let mut failure = BytesStart::new("failure");
+                    failure.push_attribute(("type", kind.as_str()));
+                    failure.push_attribute(("message", message.as_str()));
+                    write(&mut xml, Event::Start(failure));
+                    let body = render_diagnose_diagnosis(&run.diagnosis);
+                    write(&mut xml, Event::Text(BytesText::new(&body)));
+                    write(&mut xml, Event::End(BytesEnd::new("failure")));
+                    write(&mut xml, Event::End(BytesEnd::new("testcase")));
+                }
+            }
+        }
+        write(&mut xml, Event::End(BytesEnd::new("testsuite")));
+    }
+    write(&mut xml, Event::End(BytesEnd::new("testsuites")));
+    let mut text = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    text.push_str(&String::from_utf8_lossy(&xml.into_inner()));
+    text.push('\n');
+    text
+}
+
+fn write(xml: &mut Writer<Vec<u8>>, event: Event<'_>) {
+    // Writing into a Vec cannot fail.
+    xml.write_event(event).expect("writing XML into memory");
+}
+
+fn failing_runs(report: &DiagnoseReport) -> usize {
+    report.runs.iter().filter(|r| failure(r).is_some()).count()
+}
+
+/// Why a run fails as a test case: its bug class (or outcome), and a one-line message.
+fn failure(run: &SeedRun) -> Option<(String, String)> {
+    let diagnosis = &run.diagnosis;
+    let outcome = diagnosis.outcome.as_str();
+    let class = diagnosis.class.map(str::to_string);
+    if run.reproduced {
+        let kind = class.clone().unwrap_or_else(|| outcome.to_string());
+        return Some((
+            kind.clone(),
+            format!("seed {}: {outcome} {}", run.seed, class.unwrap_or_default())
+                .trim_end()
+                .to_string(),
+        ));
+    }
+    run.tests_failed.then(|| {
+        let names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
+        (
+            "test.failed".to_string(),
+            format!("seed {}: tests failed: {}", run.seed, names.join(", ")),
+        )
+    })
+}
+
+/// The SARIF 2.1.0 log of one or more explorations: one result per package and bug class, with
+/// the number of runs that showed it and the seed that replays it.
+pub fn sarif(reports: &[DiagnoseReport]) -> Value {
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let mut results = Vec::new();
+    for report in reports {
+        // The first run of each class that still has its whole diagnosis (see `SeedRun`).
+        let mut by_class: BTreeMap<String, (usize, &SeedRun)> = BTreeMap::new();
+        for run in report.runs.iter().filter(|r| r.reproduced) {
+            let id = run
+                .diagnosis
+                .class
+                .unwrap_or(run.diagnosis.outcome.as_str())
+                .to_string();
+            let entry = by_class.entry(id).or_insert((0, run));
+            entry.0 += 1;
+            if entry.1.diagnosis.explanation.is_empty() && !run.diagnosis.explanation.is_empty() {
+                entry.1 = run;
+            }
+        }
+        for (id, (count, run)) in by_class {
+            let class = taxonomy::lookup(&id);
+            let title = class.map_or(id.as_str(), |c| c.title);
+            rules.entry(id.clone()).or_insert_with(|| {
+                json!({
+                    "id": id,
+                    "shortDescription": { "text": title },
+                    "fullDescription": { "text": class.map_or("", |c| c.decided_by) },
+                })
+            });
+            let explanation = run
+                .diagnosis
+                .explanation
+                .lines()
+                .collect::<Vec<_>>()
+                .join(" ");
+            results.push(json!({
+                "ruleId": id,
+                "level": "error",
+                "message": {
+                    "text": format!(
+                        "{title} ({} in {count} of {} runs; replay with seed {}). {explanation}",
+                        report.exploration.package,
+                        report.runs.len(),
+                        run.seed,
+                    ).trim_end().to_string()
+                },
+                "locations": locations(run),
+                "properties": {
+                    "package": report.exploration.package,
+                    "runs": count,
+                    "seed": run.seed.to_string(),
+                    "outcome": run.diagnosis.outcome.as_str(),
+                },
+            }));
+        }
+    }
+    json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "gorepro",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules.into_values().collect::<Vec<_>>(),
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// Where the bug shows: the stuck goroutines' lines, else the failure's.
+fn locations(run: &SeedRun) -> Vec<Value> {
+    let diagnosis = &run.diagnosis;
+    let places = diagnosis
+        .stuck
+        .iter()
+        .filter_map(|g| g.at.as_deref())
+        .chain(diagnosis.failure.as_ref().and_then(|f| f.at.as_deref()));
+    let mut seen = Vec::new();
+    for at in places {
+        let Some((file, line)) = at.rsplit_once(':') else {
+            continue;
+        };
+        let Ok(line) = line.parse::<u64>() else {
+            continue;
+        };
+        let location = json!({ "physicalLocation": {
+            "artifactLocation": { "uri": file, "uriBaseId": "%SRCROOT%" },
+            "region": { "startLine": line },
+        }});
+        if !seen.contains(&location) {
+            seen.push(location);
+        }
+    }
+    seen
+}
