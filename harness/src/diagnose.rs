@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildError};
+use crate::classify::world::{SAMPLES_MODULE_PATH, UserCode};
 use crate::classify::{self, Diagnosis, Outcome};
 use crate::codegen::Program;
 use crate::scenario::Variant;
@@ -33,8 +34,6 @@ use crate::{Harness, evidence, run, vet};
 /// `ScheduleVersion` (checked on every use).
 pub const SCHEDULE_VERSION: u32 = 2;
 
-/// The module that holds the supervisor.
-const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
 /// The Go version the supervisor's module needs from a module that requires it.
 const SAMPLES_GO: (u32, u32) = (1, 26);
 
@@ -565,7 +564,8 @@ pub fn run_seed(
     }
     let mut evidence = evidence::collect(&harness.trace_reader, &harness.config, &output);
     evidence.vet = vet_findings.to_vec();
-    let diagnosis = entry_points_renamed_back(classify::classify(&evidence));
+    let user_code = UserCode::module(&prepared.target.module_path);
+    let diagnosis = entry_points_renamed_back(classify::classify(&evidence, &user_code));
     let test_failures = output
         .stdout
         .text

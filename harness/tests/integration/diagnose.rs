@@ -100,7 +100,7 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
         (
             Outcome::Leak,
             Some("chan.send-no-receiver"),
-            vec!["[chan send] example.com/demo/cmd/pipeline/stage.go:7 main.produce.func1".into()]
+            vec!["[chan send] cmd/pipeline/stage.go:7 main.produce.func1".into()]
         )
     );
 
@@ -114,10 +114,7 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
         (
             Outcome::Deadlock,
             Some("mutex.lock-never-released"),
-            vec![
-                "[sync.Mutex.Lock] example.com/demo/worker/pool.go:27 example.com/demo/worker.(*Pool).flush"
-                    .into()
-            ]
+            vec!["[sync.Mutex.Lock] worker/pool.go:27 worker.(*Pool).flush".into()]
         )
     );
 
@@ -132,9 +129,7 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
     assert_eq!(class, Some("chan.range-not-closed"), "{report:#?}");
     assert_eq!(
         stuck,
-        vec![
-            "[chan receive] example.com/demo/worker/watch_test.go:13 example.com/demo/worker_test.TestWatcherLeak.func1"
-        ]
+        vec!["[chan receive] worker/watch_test.go:13 worker_test.TestWatcherLeak.func1"]
     );
 
     // A single file: an interleaving-dependent hand-off; some seeds hit it.
@@ -149,15 +144,57 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
         (outcome, class),
         (Outcome::Deadlock, Some("chan.recv-no-sender"))
     );
-    assert_eq!(
-        stuck,
-        vec!["[chan receive] gorepro.dev/file/handoff.go:22 main.main"]
-    );
+    assert_eq!(stuck, vec!["[chan receive] handoff.go:22 main.main"]);
 
     assert_eq!(
         before,
         tree(fixtures.path()),
         "diagnose changed the user's files"
+    );
+}
+
+/// A module named without a dot (`module myservice`): its sub-package's frames are user code,
+/// so the report names their lines, module-relative, for a test of the package itself and for
+/// one of its external test package.
+#[test]
+fn a_module_named_without_a_dot_gets_its_source_lines() {
+    let fixtures = fixtures();
+    let store = fixtures.path().join("myservice/store");
+    let diagnose = |test: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gorepro"))
+            .args(["diagnose", store.to_str().unwrap(), "--test", test])
+            .args(["--runs", "2"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        // Exit status 1: a run reproduced a bug.
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+
+    // Reload returns on its error path holding the lock; the test's background reader waits
+    // for it after the test has returned.
+    let report = diagnose("^TestReloadError$");
+    assert!(report.contains("bug hit rate: 2/2 runs"), "{report}");
+    assert!(
+        report.contains(
+            "[sync.Mutex.Lock] (leaked) at store/store.go:36 in store.(*Store).Get, \
+             created by G2 at store/store_test.go:12"
+        ),
+        "{report}"
+    );
+
+    // The external test package stops reading: the package's sender goroutine leaks.
+    let report = diagnose("^TestFirstKey$");
+    assert!(report.contains("bug hit rate: 2/2 runs"), "{report}");
+    assert!(
+        report.contains("[chan send] (leaked) at store/store.go:46 in store.Watch.func1"),
+        "{report}"
     );
 }
 
