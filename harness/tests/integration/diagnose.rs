@@ -1,6 +1,7 @@
 //! `gorepro diagnose` on code that is not a scenario: a main package, a test package with its own
 //! `TestMain` and an external test package, a single file (all left byte-for-byte unchanged), the
-//! replay round trip, clear errors, and the corpus of real bugs with its rates.
+//! replay round trip, clear errors, the corpus of real bugs with its rates, and the realworld
+//! cases' fixed twins.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -372,5 +373,95 @@ fn corpus_of_real_bugs() {
         cases.len(),
         n = cases.len()
     );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// `go-samples/realworld/<case>/case.toml`: a real-shaped bug of the wait-for graph's test suite
+/// (README there). Not a `CorpusCase`: it reproduces no public report, and a shape without a
+/// class yet names the class it should get in `proposed_class`, with `class` the closest one.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RealworldCase {
+    shape: u32,
+    title: String,
+    /// `blocking` (everything ends blocked: a deadlock) or `leaking` (the test returns).
+    kind: String,
+    primitives: Vec<String>,
+    outcome: String,
+    class: String,
+    #[serde(default)]
+    proposed_class: Option<String>,
+    /// The bug seldom shows on a run; a predictive check should report it anyway.
+    #[serde(default)]
+    latent: bool,
+    summary: String,
+}
+
+/// The realworld cases are well-formed, build, and their fixed twins diagnose clean. Their
+/// buggy twins are measured, not asserted (go-samples/realworld/BASELINE.md): the classifier
+/// does not get most of them right yet.
+#[test]
+fn realworld_cases_build_and_their_fixed_twins_are_clean() {
+    let harness = harness();
+    let dir = root().join("go-samples/realworld");
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let case_dir = entry.unwrap().path();
+        let spec = case_dir.join("case.toml");
+        if spec.is_file() {
+            let text = std::fs::read_to_string(&spec).unwrap();
+            let case: RealworldCase =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+            cases.push((case_dir, case));
+        }
+    }
+    cases.sort_by_key(|(_, case)| case.shape);
+    let shapes: Vec<u32> = cases.iter().map(|(_, case)| case.shape).collect();
+    assert_eq!(shapes, (1..=13).collect::<Vec<_>>(), "one case per shape");
+    let mut failures = Vec::new();
+    for (case_dir, case) in &cases {
+        let name = case_dir.file_name().unwrap().to_string_lossy();
+        let outcome: Outcome = case.outcome.parse().unwrap();
+        let expected_kind = match outcome {
+            Outcome::Deadlock => "blocking",
+            Outcome::Leak => "leaking",
+            other => panic!("{name}: outcome {other} is neither blocking nor leaking"),
+        };
+        assert_eq!(
+            case.kind, expected_kind,
+            "{name}: kind and outcome disagree"
+        );
+        assert!(
+            !case.title.is_empty() && !case.summary.is_empty() && !case.primitives.is_empty(),
+            "{name}: title, summary and primitives are required"
+        );
+        assert!(
+            gorepro::classify::taxonomy::lookup(&case.class).is_some(),
+            "{name}: class {} is not in the taxonomy",
+            case.class
+        );
+        if let Some(proposed) = &case.proposed_class {
+            assert!(
+                gorepro::classify::taxonomy::lookup(proposed).is_none(),
+                "{name}: proposed class {proposed} is in the taxonomy already; make it the class"
+            );
+        }
+        let fixed = run(&harness, &request(case_dir, Some("^TestFixed$"), 4)).unwrap();
+        println!(
+            "{:>2} {name:<16} fixed twin {}/{} runs reproduced{}",
+            case.shape,
+            fixed.hits,
+            fixed.runs.len(),
+            if case.latent { " (latent bug)" } else { "" }
+        );
+        if fixed.hits > 0 {
+            let run = fixed.featured().unwrap();
+            failures.push(format!(
+                "{name}: the fixed twin diagnosed {} {}",
+                run.diagnosis.outcome,
+                run.diagnosis.class.unwrap_or("-")
+            ));
+        }
+    }
     assert!(failures.is_empty(), "{failures:#?}");
 }
