@@ -31,6 +31,7 @@ use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildError};
+use crate::classify::world::{SAMPLES_MODULE_PATH, UserCode};
 use crate::classify::{self, Diagnosis, Outcome};
 use crate::codegen::Program;
 use crate::scenario::Variant;
@@ -41,8 +42,6 @@ use crate::{Harness, evidence, interrupt, run, vet};
 /// `ScheduleVersion` (checked on every use).
 pub const SCHEDULE_VERSION: u32 = 2;
 
-/// The module that holds the supervisor.
-const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
 /// The Go version the supervisor's module needs from a module that requires it.
 const SAMPLES_GO: (u32, u32) = (1, 26);
 
@@ -797,7 +796,8 @@ pub fn run_seed(
     }
     let mut evidence = evidence::collect(&harness.trace_reader, &harness.config, &output);
     evidence.vet = vet_findings.to_vec();
-    let diagnosis = entry_points_renamed_back(classify::classify(&evidence));
+    let user_code = UserCode::module(&prepared.target.module_path);
+    let diagnosis = entry_points_renamed_back(classify::classify(&evidence, &user_code));
     let tests = prepared.mode == "test";
     let (failed_tests, tests_exit_status) = if tests {
         (
@@ -956,8 +956,7 @@ pub fn diagnose(
         // The JSON line has the whole diagnosis; the report needs it only for runs it may
         // feature, so a long exploration keeps a summary of the others.
         let featurable = runs.is_empty()
-            || run.reproduced
-                && runs.iter().filter(|r| r.reproduced).count() < REPLAY_CANDIDATES
+            || run.reproduced && runs.iter().filter(|r| r.reproduced).count() < REPLAY_CANDIDATES
             || run.tests_failed && !runs.iter().any(|r| r.tests_failed);
         runs.push(if featurable { run } else { run.summary() });
     }

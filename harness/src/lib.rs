@@ -40,6 +40,7 @@ pub use classify::{Diagnosis, Outcome};
 pub use config::Config;
 pub use report::RunRecord;
 
+use classify::world::UserCode;
 use scenario::{Catalog, Expectation, Params, Scenario, Variant};
 use toolchain::Toolchain;
 
@@ -204,7 +205,7 @@ impl Harness {
         let module_dir = std::fs::canonicalize(&program.module_dir)
             .unwrap_or_else(|_| program.module_dir.clone());
         evidence.vet = vet::parse(&vet_output, &module_dir);
-        let diagnosis = classify::classify(&evidence);
+        let diagnosis = classify::classify(&evidence, &UserCode::samples());
         let evidence_time = evidence_started.elapsed();
         let expectation = &scenario.expectation_at(variant, params);
         let mismatches = compare(expectation, &diagnosis, &scenario.package);

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::build::Artifact;
+use crate::classify::world::SAMPLES_MODULE_PATH;
 use crate::codegen::Program;
 use crate::toolchain::Toolchain;
 
@@ -83,6 +84,8 @@ pub fn parse(output: &str, module_dir: &Path) -> Vec<Finding> {
     let packages = serde_json::Deserializer::from_str(&output[start..])
         .into_iter::<BTreeMap<String, Package>>()
         .map_while(Result::ok);
+    // Type names in messages read as the report's functions do, relative to the samples module.
+    let samples_prefix = format!("{SAMPLES_MODULE_PATH}/");
     let mut findings = Vec::new();
     for analyzers in packages.flat_map(BTreeMap::into_values) {
         for (analyzer, diagnostics) in analyzers {
@@ -103,9 +106,7 @@ pub fn parse(output: &str, module_dir: &Path) -> Vec<Finding> {
                         .display()
                         .to_string(),
                     line,
-                    message: diagnostic
-                        .message
-                        .replace(crate::classify::world::SAMPLES_MODULE, ""),
+                    message: diagnostic.message.replace(&samples_prefix, ""),
                 });
             }
         }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::evidence::crash::FatalKind;
 use crate::evidence::{self, Evidence, VerdictKind};
 use crate::run::Exit;
-use world::{Loc, World};
+use world::{Loc, UserCode, World};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -216,9 +216,9 @@ pub struct Diagnosis {
     pub latency: Option<Latency>,
 }
 
-/// Classifies one run.
-pub fn classify(evidence: &Evidence) -> Diagnosis {
-    let world = world::build(evidence);
+/// Classifies one run of a program whose own code is `user_code`.
+pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
+    let world = world::build(evidence, user_code);
     let outcome = outcome(evidence);
     let stuck = match outcome {
         Outcome::Deadlock | Outcome::Leak | Outcome::Timeout => stuck_groups(&world, outcome),
@@ -355,7 +355,10 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
                 wait: "timer loop".into(),
                 primitive: Primitive::None,
                 at: last_block_loc(world, g.id).map(|l| l.to_string()),
-                function: g.start.as_deref().map(world::short_function),
+                function: g
+                    .start
+                    .as_deref()
+                    .map(|f| world.user_code.short_function(f)),
                 created_by: g
                     .created_at
                     .as_ref()
@@ -373,7 +376,10 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
             wait: state.clone(),
             primitive,
             at: g.final_at.as_ref().map(Loc::to_string),
-            function: g.final_function.as_deref().map(world::short_function),
+            function: g
+                .final_function
+                .as_deref()
+                .map(|f| world.user_code.short_function(f)),
             created_by: g
                 .created_at
                 .as_ref()
@@ -399,7 +405,7 @@ pub(crate) fn last_block_loc(world: &World, id: u64) -> Option<Loc> {
         .iter()
         .rev()
         .filter(|t| t.to == evidence::trace::GoState::Waiting)
-        .find_map(|t| world::user_loc_trace(&t.transition_stack))
+        .find_map(|t| world.user_code.user_loc_trace(&t.transition_stack))
 }
 
 fn same_place(a: &StuckGroup, b: &StuckGroup) -> bool {
@@ -419,8 +425,8 @@ fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
     let located = |goroutine: Option<u64>| {
         let g = goroutine.and_then(|id| dump.goroutines.iter().find(|g| g.id == id));
         let at = g
-            .and_then(|g| world::top_user_frame(&g.frames))
-            .and_then(|f| world::user_loc(&f.function, &f.file, f.line))
+            .and_then(|g| world.user_code.top_user_frame(&g.frames))
+            .and_then(|f| world.user_code.user_loc(&f.function, &f.file, f.line))
             .map(|l| l.to_string());
         (goroutine.map(|id| world.name(Some(id))), at)
     };
@@ -456,7 +462,9 @@ fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
                       writing, with nothing ordering the accesses"
                 .into(),
             goroutine: None,
-            at: race_locations(evidence).first().map(Loc::to_string),
+            at: race_locations(evidence, &world.user_code)
+                .first()
+                .map(Loc::to_string),
         });
     }
     let violation = evidence.verdict.as_ref()?.violations.first()?;
@@ -472,21 +480,21 @@ fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
         goroutine: Some(world.name(Some(violation.goroutine))),
         at: Some(format!(
             "{}:{}",
-            world::module_relative(&violation.file),
+            world.user_code.module_relative(&violation.file),
             violation.line
         )),
     })
 }
 
 /// The user source lines of every access in every race report, sorted and deduplicated.
-pub(crate) fn race_locations(evidence: &Evidence) -> Vec<Loc> {
+pub(crate) fn race_locations(evidence: &Evidence, user_code: &UserCode) -> Vec<Loc> {
     let mut locations: Vec<Loc> = evidence
         .stderr
         .races
         .iter()
         .flat_map(|r| &r.accesses)
-        .filter_map(|a| world::top_user_frame(&a.frames))
-        .filter_map(|f| world::user_loc(&f.function, &f.file, f.line))
+        .filter_map(|a| user_code.top_user_frame(&a.frames))
+        .filter_map(|f| user_code.user_loc(&f.function, &f.file, f.line))
         .collect();
     locations.sort();
     locations.dedup();

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::world::{self, Gor, Loc, World};
+use super::world::{self, Gor, Loc, UserCode, World};
 use super::{Failure, Latency, Outcome, Primitive, StuckGroup};
 use crate::evidence::crash::{FatalKind, PanicKind};
 use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
@@ -124,7 +124,7 @@ fn wg_reused(facts: &Facts) -> Option<Finding> {
         });
     };
     let waiter_name = world.name(Some(waiter));
-    let wait_at = user_loc(&wait.transition_stack).map(|l| l.to_string());
+    let wait_at = user_loc(world, &wait.transition_stack).map(|l| l.to_string());
     match wake {
         Some(wake) => {
             let waker = world.name(wake.actor);
@@ -134,7 +134,7 @@ fn wg_reused(facts: &Facts) -> Option<Finding> {
                     "trace: {waiter_name} was parked in WaitGroup.Wait{} until {waker}{} released it",
                     at_suffix(wait_at.as_deref()),
                     at_suffix(
-                        user_loc(&wake.stack)
+                        user_loc(world, &wake.stack)
                             .as_ref()
                             .map(Loc::to_string)
                             .as_deref()
@@ -330,7 +330,7 @@ fn range_not_closed(facts: &Facts) -> Option<Finding> {
         let producer = history.iter().enumerate().find_map(|(i, t)| {
             let is_receive_here = t.to == GoState::Waiting
                 && t.reason == "chan receive"
-                && user_loc(&t.transition_stack).as_ref() == Some(at);
+                && user_loc(world, &t.transition_stack).as_ref() == Some(at);
             if !is_receive_here {
                 return None;
             }
@@ -390,7 +390,7 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
     }
     let names: Vec<&str> = sleepers.iter().map(|g| g.name.as_str()).collect();
     let signaller = world.name(signal.actor);
-    let signal_at = user_loc(&signal.stack).map(|l| l.to_string());
+    let signal_at = user_loc(world, &signal.stack).map(|l| l.to_string());
     let wait_at = sleepers[0].final_at.as_ref().map(Loc::to_string);
     Some(Finding {
         class: "cond.signal-not-broadcast",
@@ -405,7 +405,7 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
                 "trace: {signaller}'s Signal{} woke {} only (same function: {})",
                 at_suffix(signal_at.as_deref()),
                 woken.name,
-                world::short_function(start)
+                world.user_code.short_function(start)
             ),
         ],
         explanation: format!(
@@ -413,7 +413,7 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
              condition and called Signal{}, which wakes exactly one waiter: {} went on, and {} \
              still sleep in Wait{} although the condition they wait for now holds. When a change \
              matters to every waiter, use Broadcast.",
-            world::short_function(start),
+            world.user_code.short_function(start),
             at_suffix(signal_at.as_deref()),
             woken.name,
             names.join(", "),
@@ -451,8 +451,8 @@ fn lost_wakeup(facts: &Facts) -> Option<Finding> {
             continue;
         };
         let op = &log.message;
-        let signal_at = user_loc(&log.stack).map(|l| l.to_string());
-        let wait_at = user_loc(&block.transition_stack).map(|l| l.to_string());
+        let signal_at = user_loc(world, &log.stack).map(|l| l.to_string());
+        let wait_at = user_loc(world, &block.transition_stack).map(|l| l.to_string());
         let who = &waiter.name;
         let signaller = &signaller.name;
         return Some(Finding {
@@ -502,7 +502,7 @@ fn ctx_cancel_order(facts: &Facts) -> Option<Finding> {
         .iter()
         .filter(|l| l.category == "gorepro" && l.message == "cancel()")
         .find_map(|l| Some((world.get(l.goroutine?)?, l)))?;
-    let cancel_at = user_loc(&cancel.stack).map(|l| l.to_string());
+    let cancel_at = user_loc(world, &cancel.stack).map(|l| l.to_string());
     let blocked = world.goroutines.iter().find_map(|g| {
         if g.id == canceller.id || g.exited {
             return None;
@@ -517,7 +517,7 @@ fn ctx_cancel_order(facts: &Facts) -> Option<Finding> {
         Some((g, state, final_block(world, g.id)?))
     });
     let (g, state, block) = blocked?;
-    let at = user_loc(&block.transition_stack).map(|l| l.to_string());
+    let at = user_loc(world, &block.transition_stack).map(|l| l.to_string());
     let (who, by) = (&g.name, &canceller.name);
     let stuck = format!(
         "{who} is blocked forever in {state}{}",
@@ -786,7 +786,7 @@ fn cond_wait_without_loop(facts: &Facts) -> Option<Finding> {
     let failure = facts.failure?;
     let who = facts.world.name(Some(id));
     let waker = facts.world.name(wake.actor);
-    let wait_at = user_loc(&wait.transition_stack).map(|l| l.to_string());
+    let wait_at = user_loc(facts.world, &wait.transition_stack).map(|l| l.to_string());
     let observations = vec![
         format!(
             "trace: {who} blocked in sync.Cond.Wait{}",
@@ -795,7 +795,7 @@ fn cond_wait_without_loop(facts: &Facts) -> Option<Finding> {
         format!(
             "trace: {waker}'s {waker_op}{} woke it",
             at_suffix(
-                user_loc(&wake.stack)
+                user_loc(facts.world, &wake.stack)
                     .as_ref()
                     .map(Loc::to_string)
                     .as_deref()
@@ -843,7 +843,7 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
                         && t.to == GoState::Runnable
                         && stack_has(&t.stack, "context.(*cancelCtx).cancel");
                     if by_cancel && cancel_at.is_none() {
-                        cancel_at = user_loc(&t.stack);
+                        cancel_at = user_loc(world, &t.stack);
                         canceller = t.actor;
                     }
                     by_cancel
@@ -854,7 +854,7 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
             continue;
         }
         let names: Vec<&str> = siblings.iter().map(|g| g.name.as_str()).collect();
-        let function = world::short_function(start);
+        let function = world.user_code.short_function(start);
         let at = sender.final_at.as_ref().map(Loc::to_string);
         let by = world.name(canceller);
         let cancel = format!(
@@ -914,7 +914,7 @@ fn full_channel<'a>(world: &'a World) -> Option<FullChannel<'a>> {
             .copied()
             .filter(|g| g.final_at.as_ref() == Some(at))
             .collect();
-        let sent_here = |t: &Transition| user_loc(&t.stack).as_ref() == Some(at);
+        let sent_here = |t: &Transition| user_loc(world, &t.stack).as_ref() == Some(at);
         // The receiver: woken out of a receive by a send at this line.
         let (receiver, sender_to_receiver) = world.goroutines.iter().find_map(|g| {
             let history = world.history(g.id);
@@ -939,7 +939,8 @@ fn full_channel<'a>(world: &'a World) -> Option<FullChannel<'a>> {
         };
         let blocked_here = |id: u64| {
             world.history(id).iter().any(|t| {
-                t.to == GoState::Waiting && user_loc(&t.transition_stack).as_ref() == Some(at)
+                t.to == GoState::Waiting
+                    && user_loc(world, &t.transition_stack).as_ref() == Some(at)
             })
         };
         let first = senders.first()?;
@@ -982,7 +983,7 @@ fn buffer_full(facts: &Facts) -> Option<Finding> {
     let function = full.senders[0]
         .final_function
         .as_deref()
-        .map(world::short_function)
+        .map(|f| world.user_code.short_function(f))
         .unwrap_or_default();
     // Which of several identical senders handed its value over, or went into the buffer,
     // depends on the schedule: those are counted, not named.
@@ -1099,7 +1100,7 @@ fn self_deadlock(facts: &Facts) -> Option<Finding> {
          held by {} itself",
         g.name, g.name
     );
-    let callers = user_callers(facts.evidence, g.id);
+    let callers = user_callers(facts.evidence, &facts.world.user_code, g.id);
     let stack = if callers.is_empty() {
         String::new()
     } else {
@@ -1108,7 +1109,7 @@ fn self_deadlock(facts: &Facts) -> Option<Finding> {
     let function = g
         .final_function
         .as_deref()
-        .map(world::short_function)
+        .map(|f| world.user_code.short_function(f))
         .unwrap_or_default();
     match g.final_state.as_deref()? {
         "sync.Mutex.Lock" => Some(Finding {
@@ -1165,7 +1166,7 @@ fn unowned_user_goroutines(trace: &Trace, world: &World) -> Vec<(u64, bool)> {
     let mut found: Vec<(u64, bool)> = Vec::new();
     for t in &trace.transitions {
         let runs_user_code = t.transition_stack.first().is_some_and(|f| {
-            world::is_user_function(&f.function) || f.function.starts_with("time.goFunc")
+            world.user_code.is_user_function(&f.function) || f.function.starts_with("time.goFunc")
         });
         if t.from == GoState::NotExist && runs_user_code && world.get(t.goroutine).is_none() {
             found.push((t.goroutine, true));
@@ -1180,7 +1181,7 @@ fn unowned_user_goroutines(trace: &Trace, world: &World) -> Vec<(u64, bool)> {
 }
 
 /// The user frames below the innermost one on a goroutine's final stack, `function at file:line`.
-fn user_callers(evidence: &Evidence, id: u64) -> Vec<String> {
+fn user_callers(evidence: &Evidence, user_code: &UserCode, id: u64) -> Vec<String> {
     let Some(dump) = world::final_dump(evidence) else {
         return Vec::new();
     };
@@ -1190,8 +1191,9 @@ fn user_callers(evidence: &Evidence, id: u64) -> Vec<String> {
     g.frames
         .iter()
         .filter_map(|f| {
-            world::user_loc(&f.function, &f.file, f.line)
-                .map(|at| format!("{} at {at}", world::short_function(&f.function)))
+            user_code
+                .user_loc(&f.function, &f.file, f.line)
+                .map(|at| format!("{} at {at}", user_code.short_function(&f.function)))
         })
         .skip(1)
         .collect()
@@ -1223,7 +1225,7 @@ fn unlock_skipped(facts: &Facts) -> Option<Finding> {
         t.from == GoState::Running
             && t.to == GoState::Waiting
             && t.reason == "sync"
-            && user_loc(&t.transition_stack).as_ref() == Some(at)
+            && user_loc(world, &t.transition_stack).as_ref() == Some(at)
     };
     let waiting_since = world
         .history(waiter.id)
@@ -1245,7 +1247,7 @@ fn unlock_skipped(facts: &Facts) -> Option<Finding> {
             .find(|t| t.from == GoState::Waiting && t.to == GoState::Runnable)?;
         (wake.time < waiting_since).then_some((g, wake))
     })?;
-    let unlock_at = user_loc(&wake.stack).map(|l| l.to_string());
+    let unlock_at = user_loc(world, &wake.stack).map(|l| l.to_string());
     let woken_by = format!(
         "{}'s Unlock{}",
         world.name(wake.actor),
@@ -1254,7 +1256,7 @@ fn unlock_skipped(facts: &Facts) -> Option<Finding> {
     let function = waiter
         .final_function
         .as_deref()
-        .map(world::short_function)
+        .map(|f| world.user_code.short_function(f))
         .unwrap_or_default();
     Some(Finding {
         class: "mutex.unlock-skipped-on-return",
@@ -1374,19 +1376,22 @@ fn data_race(facts: &Facts) -> Option<Finding> {
     if races.is_empty() {
         return None;
     }
-    let places: Vec<String> = super::race_locations(facts.evidence)
+    let user_code = &facts.world.user_code;
+    let places: Vec<String> = super::race_locations(facts.evidence, user_code)
         .iter()
         .map(Loc::to_string)
         .collect();
     let functions = sorted_unique(races.iter().flat_map(|r| &r.accesses).filter_map(|a| {
-        world::top_user_frame(&a.frames).map(|f| world::short_function(&f.function))
+        user_code
+            .top_user_frame(&a.frames)
+            .map(|f| user_code.short_function(&f.function))
     }));
     let creators = sorted_unique(
         races
             .iter()
             .flat_map(|r| &r.creations)
-            .filter_map(|c| world::top_user_frame(&c.frames))
-            .filter_map(|f| world::user_loc(&f.function, &f.file, f.line))
+            .filter_map(|c| user_code.top_user_frame(&c.frames))
+            .filter_map(|f| user_code.user_loc(&f.function, &f.file, f.line))
             .map(|l| l.to_string()),
     );
     let created = if creators.is_empty() {
@@ -1529,7 +1534,8 @@ fn violation<'a>(
         .violations
         .iter()
         .find(|v| v.kind == kind)?;
-    Some((v, format!("{}:{}", world::module_relative(&v.file), v.line)))
+    let at = facts.world.user_code.module_relative(&v.file);
+    Some((v, format!("{at}:{}", v.line)))
 }
 
 fn add_inside_goroutine(facts: &Facts) -> Option<Finding> {
@@ -1591,7 +1597,7 @@ fn starvation(facts: &Facts) -> Option<Finding> {
     let function = starved
         .start
         .as_deref()
-        .map(world::short_function)
+        .map(|f| world.user_code.short_function(f))
         .unwrap_or_else(|| "?".into());
     let created_at = starved.created_at.as_ref().map(Loc::to_string);
     Some(Finding {
@@ -1649,7 +1655,7 @@ fn invariant_violated(facts: &Facts) -> Option<Finding> {
     let violation = facts.evidence.verdict.as_ref()?.violations.first()?;
     let at = format!(
         "{}:{}",
-        world::module_relative(&violation.file),
+        facts.world.user_code.module_relative(&violation.file),
         violation.line
     );
     let checker = facts.world.name(Some(violation.goroutine));
@@ -1768,7 +1774,7 @@ fn gave_up_select(world: &World, id: u64) -> Option<(Loc, GaveUp)> {
         let by = if stack_has(&wake.stack, "context.(*cancelCtx).cancel") {
             // A deadline's cancel runs from the context's timer; no user code called it.
             if stack_has(&wake.stack, "context.(*timerCtx).cancel")
-                && user_loc(&wake.stack).is_none()
+                && user_loc(world, &wake.stack).is_none()
             {
                 GaveUp::ContextDeadline
             } else {
@@ -1779,7 +1785,7 @@ fn gave_up_select(world: &World, id: u64) -> Option<(Loc, GaveUp)> {
         } else {
             return None;
         };
-        Some((user_loc(&t.transition_stack)?, by))
+        Some((user_loc(world, &t.transition_stack)?, by))
     })
 }
 
@@ -1793,8 +1799,8 @@ fn stack_has(stack: &[TraceFrame], function: &str) -> bool {
     stack.iter().any(|f| f.function == function)
 }
 
-fn user_loc(stack: &[TraceFrame]) -> Option<Loc> {
-    world::user_loc_trace(stack)
+fn user_loc(world: &World, stack: &[TraceFrame]) -> Option<Loc> {
+    world.user_code.user_loc_trace(stack)
 }
 
 fn at_suffix(at: Option<&str>) -> String {

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::world::{self, Loc, World};
+use super::world::{Loc, World};
 use super::{Failure, StuckGroup};
 use crate::evidence::Evidence;
 use crate::evidence::trace::{GoState, TraceFrame, Transition, UserLog};
@@ -267,7 +267,9 @@ fn build_named(
             function: if Some(g.id) == world.root {
                 root_function(world, g.id)
             } else {
-                g.start.as_deref().map(world::short_function)
+                g.start
+                    .as_deref()
+                    .map(|f| world.user_code.short_function(f))
             },
             created_by: g.creator.map(|c| world.name(Some(c))),
             created_at: g.created_at.clone(),
@@ -322,7 +324,7 @@ fn build_named(
                 events.push(Event::Block {
                     time: t.time,
                     reason,
-                    at: world::user_loc_trace(&t.transition_stack),
+                    at: world.user_code.user_loc_trace(&t.transition_stack),
                     woken: woken.cloned(),
                 });
             }
@@ -334,7 +336,7 @@ fn build_named(
                 events.push(Event::Label(
                     log.time,
                     log.message.clone(),
-                    world::user_loc_trace(&log.stack),
+                    world.user_code.user_loc_trace(&log.stack),
                 ));
             }
         }
@@ -402,7 +404,7 @@ fn changes(world: &World, id: u64, rel: &impl Fn(u64) -> u64) -> Vec<Change> {
                 Some(reason) => (
                     State::Blocked,
                     reason,
-                    world::user_loc_trace(&t.transition_stack),
+                    world.user_code.user_loc_trace(&t.transition_stack),
                 ),
                 None => (State::Waiting, t.reason.clone(), None),
             },
@@ -413,7 +415,7 @@ fn changes(world: &World, id: u64, rel: &impl Fn(u64) -> u64) -> Vec<Change> {
                 Some(actor) => (
                     Some(world.name(Some(actor))),
                     unblock_op(&t.stack).map(str::to_string),
-                    world::user_loc_trace(&t.stack),
+                    world.user_code.user_loc_trace(&t.stack),
                 ),
                 None if t.actor.is_none() => (Some("a timer".to_string()), None, None),
                 None => (Some("the runtime".to_string()), None, None),
@@ -441,8 +443,8 @@ fn root_function(world: &World, id: u64) -> Option<String> {
         stack
             .iter()
             .rev()
-            .find(|f| world::is_user_function(&f.function))
-            .map(|f| world::short_function(&f.function))
+            .find(|f| world.user_code.is_user_function(&f.function))
+            .map(|f| world.user_code.short_function(&f.function))
     };
     // Its own transitions carry its stack only if it ever blocked or was preempted; what it
     // did to others (creations, wakes) always carries it.
@@ -739,7 +741,7 @@ impl Graph {
                 (
                     w.actor,
                     unblock_op(&w.stack),
-                    world::user_loc_trace(&w.stack),
+                    world.user_code.user_loc_trace(&w.stack),
                 )
             };
             let joins = groups.last().is_some_and(|(first, _)| {
@@ -773,7 +775,10 @@ impl Graph {
                     .collect();
                 let text = format!(
                     "{} -> {}",
-                    with_loc(op.to_string(), world::user_loc_trace(&wake.stack).as_ref()),
+                    with_loc(
+                        op.to_string(),
+                        world.user_code.user_loc_trace(&wake.stack).as_ref()
+                    ),
                     names.join(" ")
                 );
                 cells.push((w, Some((StepKind::Wake, text, false))));

@@ -14,8 +14,8 @@ use crate::evidence::dump::{Dump, Frame, Goroutine};
 use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
 use crate::evidence::{Evidence, Verdict};
 
-/// The Go module the scenarios live in; stripped from file paths in reports.
-pub const SAMPLES_MODULE: &str = "gorepro.dev/samples/";
+/// The Go module the scenarios and the corpus live in.
+pub const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
 /// The support package; its frames are the harness's, not the scenario's.
 pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
 /// The support package's own packages (`support/synchook`): the harness's too. As a file
@@ -68,8 +68,10 @@ pub struct Gor {
 }
 
 /// All scenario goroutines of a run, plus the trace indexed by goroutine.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct World {
+    /// Whose code the frames are measured against.
+    pub user_code: UserCode,
     pub goroutines: Vec<Gor>,
     pub root: Option<u64>,
     /// Trace transitions of scenario goroutines, per goroutine, in time order.
@@ -118,8 +120,8 @@ pub fn final_dump(evidence: &Evidence) -> Option<&Dump> {
         .or(Some(&evidence.stderr.dump).filter(|d| !d.goroutines.is_empty()))
 }
 
-/// Builds the model from the evidence.
-pub fn build(evidence: &Evidence) -> World {
+/// Builds the model from the evidence, with `user_code` deciding which frames are the program's.
+pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
     let verdict = evidence.verdict.as_ref();
     let dump = final_dump(evidence);
     let trace = evidence.trace.parsed();
@@ -155,7 +157,7 @@ pub fn build(evidence: &Evidence) -> World {
                             id: t.goroutine,
                             start: t.transition_stack.first().map(|f| f.function.clone()),
                             creator: t.actor,
-                            created_at: user_loc_trace(&t.stack),
+                            created_at: user_code.user_loc_trace(&t.stack),
                             created_seq: Some(seq),
                             ..Gor::default()
                         },
@@ -183,7 +185,7 @@ pub fn build(evidence: &Evidence) -> World {
             for g in &dump.goroutines {
                 if gors.contains_key(&g.id)
                     || excluded.contains(&g.id)
-                    || !in_scenario(g, &gors, verdict)
+                    || !in_scenario(g, &gors, verdict, user_code)
                 {
                     continue;
                 }
@@ -194,7 +196,8 @@ pub fn build(evidence: &Evidence) -> World {
                         id: g.id,
                         start: g.frames.last().map(|f| f.function.clone()),
                         creator: created.and_then(|c| c.goroutine),
-                        created_at: created.and_then(|c| user_loc(&c.function, &c.file, c.line)),
+                        created_at: created
+                            .and_then(|c| user_code.user_loc(&c.function, &c.file, c.line)),
                         ..Gor::default()
                     },
                 );
@@ -208,8 +211,8 @@ pub fn build(evidence: &Evidence) -> World {
             if let Some(gor) = gors.get_mut(&g.id) {
                 gor.final_state = Some(g.state.clone());
                 gor.leaked = g.leaked;
-                let top = top_user_frame(&g.frames);
-                gor.final_at = top.and_then(|f| user_loc(&f.function, &f.file, f.line));
+                let top = user_code.top_user_frame(&g.frames);
+                gor.final_at = top.and_then(|f| user_code.user_loc(&f.function, &f.file, f.line));
                 gor.final_function = top.map(|f| f.function.clone());
                 gor.final_frames = g.frames.iter().map(|f| f.function.clone()).collect();
                 if gor.start.is_none() {
@@ -253,6 +256,7 @@ pub fn build(evidence: &Evidence) -> World {
         g.name = format!("G{}", i + 1);
     }
     World {
+        user_code: user_code.clone(),
         goroutines,
         root,
         history,
@@ -321,7 +325,12 @@ fn root_in_trace(trace: &Trace) -> Option<u64> {
 
 /// Whether a dump goroutine belongs to the scenario: the root, a child of a scenario goroutine,
 /// or a goroutine created by user code.
-fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdict>) -> bool {
+fn in_scenario(
+    g: &Goroutine,
+    known: &BTreeMap<u64, Gor>,
+    verdict: Option<&Verdict>,
+    user_code: &UserCode,
+) -> bool {
     if let Some(v) = verdict
         && v.scenario_goroutines.contains(&g.id)
     {
@@ -339,7 +348,8 @@ fn in_scenario(g: &Goroutine, known: &BTreeMap<u64, Gor>, verdict: Option<&Verdi
     }
     match &g.created_by {
         Some(c) => {
-            c.goroutine.is_some_and(|p| known.contains_key(&p)) || is_user_function(&c.function)
+            c.goroutine.is_some_and(|p| known.contains_key(&p))
+                || user_code.is_user_function(&c.function)
         }
         None => false,
     }
@@ -365,55 +375,101 @@ fn is_test_machinery(frames: &[String]) -> bool {
         .is_some_and(|f| f.starts_with("testing."))
 }
 
-/// User code: `main.*` or a package whose path starts with a domain, except the support package.
-pub fn is_user_function(function: &str) -> bool {
-    if is_support_function(function) {
-        return false;
+/// Whose code a run is: the Go module being diagnosed (`gorepro.dev/samples` for the catalog
+/// and the corpus). Its packages and `main` are user code, the support package never is; reports
+/// give user files and functions relative to the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCode {
+    /// The module path as its `go.mod` spells it, without a trailing `/`.
+    module: String,
+}
+
+impl UserCode {
+    /// The module at `module_path` (`myservice`, `example.com/x`, `github.com/a/b/v2`).
+    pub fn module(module_path: &str) -> UserCode {
+        UserCode {
+            module: module_path.trim_end_matches('/').to_string(),
+        }
     }
-    if function.starts_with("main.") {
-        return true;
+
+    /// The catalog's scenarios (and the corpus): the samples module, support package excluded.
+    pub fn samples() -> UserCode {
+        UserCode::module(SAMPLES_MODULE_PATH)
     }
-    let first_element = function.split('/').next().unwrap_or("");
-    first_element.contains('.') && function.contains('/')
+
+    /// A function of user code: of `main`, or of a package of the module, and not of the
+    /// support package.
+    pub fn is_user_function(&self, function: &str) -> bool {
+        if is_support_function(function) {
+            return false;
+        }
+        function.starts_with("main.") || package_of(function).is_some_and(|p| self.owns(&p))
+    }
+
+    /// Whether a package belongs to the module: the module path itself, a path under it, or
+    /// the external test package of its root (`<module>_test`; those of the packages under it
+    /// are under it already). A module that merely shares a prefix (`myservice2`) does not.
+    fn owns(&self, package: &str) -> bool {
+        package
+            .strip_prefix(self.module.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest == "_test")
+    }
+
+    /// A frame of user code: a user function, and not support code inlined into one (a
+    /// closure `support/synchook` returns is named after the user function it was inlined into).
+    fn is_user_frame(&self, function: &str, file: &str) -> bool {
+        self.is_user_function(function) && !file.starts_with(SUPPORT_SUBPACKAGES)
+    }
+
+    pub fn top_user_frame<'a>(&self, frames: &'a [Frame]) -> Option<&'a Frame> {
+        frames
+            .iter()
+            .find(|f| self.is_user_frame(&f.function, &f.file))
+    }
+
+    /// A user-code location, with the module prefix stripped.
+    pub fn user_loc(&self, function: &str, file: &str, line: u32) -> Option<Loc> {
+        self.is_user_frame(function, file).then(|| Loc {
+            file: self.module_relative(file),
+            line,
+        })
+    }
+
+    pub fn user_loc_trace(&self, frames: &[TraceFrame]) -> Option<Loc> {
+        frames
+            .iter()
+            .find_map(|f| self.user_loc(&f.function, &f.file, f.line))
+    }
+
+    /// A `-trimpath` file name made module-relative: `gorepro.dev/samples/scenarios/x/buggy.go`
+    /// becomes `scenarios/x/buggy.go`, `myservice/store/store.go` becomes `store/store.go`.
+    pub fn module_relative(&self, file: &str) -> String {
+        self.strip_module(file)
+    }
+
+    /// `main.(*pool).worker.func1` stays; the module path prefix is dropped from package paths
+    /// (`myservice/store.(*Store).Get` becomes `store.(*Store).Get`).
+    pub fn short_function(&self, function: &str) -> String {
+        self.strip_module(function)
+    }
+
+    fn strip_module(&self, text: &str) -> String {
+        text.strip_prefix(self.module.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(text)
+            .to_string()
+    }
 }
 
-/// A frame of user code: a user function, and not support code inlined into one (a closure
-/// `support/synchook` returns is named after the user function it was inlined into).
-fn is_user_frame(function: &str, file: &str) -> bool {
-    is_user_function(function) && !file.starts_with(SUPPORT_SUBPACKAGES)
-}
-
-pub fn top_user_frame(frames: &[Frame]) -> Option<&Frame> {
-    frames.iter().find(|f| is_user_frame(&f.function, &f.file))
-}
-
-/// A user-code location, with the module prefix stripped.
-pub fn user_loc(function: &str, file: &str, line: u32) -> Option<Loc> {
-    is_user_frame(function, file).then(|| Loc {
-        file: module_relative(file),
-        line,
-    })
-}
-
-pub fn user_loc_trace(frames: &[TraceFrame]) -> Option<Loc> {
-    frames
-        .iter()
-        .find_map(|f| user_loc(&f.function, &f.file, f.line))
-}
-
-/// `gorepro.dev/samples/scenarios/x/buggy.go` becomes `scenarios/x/buggy.go`.
-pub fn module_relative(file: &str) -> String {
-    file.strip_prefix(SAMPLES_MODULE)
-        .unwrap_or(file)
-        .to_string()
-}
-
-/// `main.(*pool).worker.func1` stays; the module path prefix is dropped from package paths.
-pub fn short_function(function: &str) -> String {
-    function
-        .strip_prefix(SAMPLES_MODULE)
-        .unwrap_or(function)
-        .to_string()
+/// The import path of the package a function belongs to: `example.com/m/x` for
+/// `example.com/m/x.(*T).M.func1`. The runtime writes dots in the last element of a package
+/// path as `%2e` (`gopkg.in/yaml%2ev3.Unmarshal`), and type arguments (`F[...]`) may hold
+/// paths of their own; `None` for a name with no package.
+fn package_of(function: &str) -> Option<String> {
+    let name = function.split('[').next().unwrap_or(function);
+    let last_element = name.rfind('/').map_or(0, |slash| slash + 1);
+    let dot = last_element + name[last_element..].find('.')?;
+    Some(name[..dot].replace("%2e", "."))
 }
 
 /// Groups bigger than this print as ranges with a count instead of one name each.
@@ -467,18 +523,80 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_functions_are_main_and_module_packages() {
-        assert!(is_user_function("main.worker"));
-        assert!(is_user_function("main.(*pool).run.func1"));
-        assert!(!is_user_function(
-            "gorepro.dev/samples/support/synchook.HoldRelease.func1"
-        ));
-        assert!(is_user_function("github.com/acme/x.(*T).M"));
-        assert!(!is_user_function("gorepro.dev/samples/support.runRoot"));
-        assert!(!is_user_function("sync.(*WaitGroup).Wait"));
-        assert!(!is_user_function("internal/sync.(*Mutex).lockSlow"));
-        assert!(!is_user_function("runtime/trace.Start.func1"));
-        assert!(!is_user_function("context.(*cancelCtx).cancel"));
+    fn samples_user_code_is_main_and_the_samples_module_without_support() {
+        let samples = UserCode::samples();
+        assert!(samples.is_user_function("main.worker"));
+        assert!(samples.is_user_function("main.(*pool).run.func1"));
+        assert!(
+            samples.is_user_function("gorepro.dev/samples/corpus/moby_29733.(*plugin).waitActive")
+        );
+        assert!(
+            !samples.is_user_function("gorepro.dev/samples/support/synchook.HoldRelease.func1")
+        );
+        assert!(!samples.is_user_function("gorepro.dev/samples/support.runRoot"));
+        assert!(!samples.is_user_function("github.com/acme/x.(*T).M"));
+        assert!(!samples.is_user_function("sync.(*WaitGroup).Wait"));
+        assert!(!samples.is_user_function("internal/sync.(*Mutex).lockSlow"));
+        assert!(!samples.is_user_function("runtime/trace.Start.func1"));
+        assert!(!samples.is_user_function("context.(*cancelCtx).cancel"));
+    }
+
+    #[test]
+    fn a_module_named_without_a_dot_is_user_code() {
+        let code = UserCode::module("myservice");
+        assert!(code.is_user_function("myservice/store.(*Store).Get"));
+        assert!(code.is_user_function("myservice/store.TestLeak.func1"));
+        assert!(code.is_user_function("myservice.Run"));
+        assert!(code.is_user_function("main.main"));
+        // External test packages: under the module, and the root's `<module>_test`.
+        assert!(code.is_user_function("myservice/store_test.TestLeak"));
+        assert!(code.is_user_function("myservice_test.TestRun.func2"));
+        // Other modules that merely share a prefix.
+        assert!(!code.is_user_function("myservice2/store.(*Store).Get"));
+        assert!(!code.is_user_function("myservicex.Run"));
+        assert!(!code.is_user_function("myservice_testing/x.F"));
+        assert!(!code.is_user_function("example.com/dep/queue.(*Queue).Push"));
+        assert!(!code.is_user_function("sync.(*Mutex).Lock"));
+        assert!(!code.is_user_function("testing.tRunner"));
+        assert!(!code.is_user_function("gorepro.dev/samples/support.runRoot"));
+    }
+
+    #[test]
+    fn a_dotted_module_and_a_major_version_suffix_are_user_code() {
+        let code = UserCode::module("example.com/demo");
+        assert!(code.is_user_function("example.com/demo/worker.(*Pool).flush"));
+        assert!(code.is_user_function("example.com/demo/worker_test.TestWatcherLeak.func1"));
+        assert!(!code.is_user_function("example.com/dep/queue.(*Queue).Push"));
+        assert!(!code.is_user_function("example.com/demox/worker.F"));
+
+        let v2 = UserCode::module("github.com/a/b/v2");
+        assert!(v2.is_user_function("github.com/a/b/v2.New"));
+        assert!(v2.is_user_function("github.com/a/b/v2/pool.(*P).Get[...]"));
+        assert!(!v2.is_user_function("github.com/a/b.New"));
+        assert!(!v2.is_user_function("github.com/a/b/v3/pool.(*P).Get"));
+        assert!(!v2.is_user_function("github.com/a/b/v20.New"));
+    }
+
+    #[test]
+    fn package_paths_come_from_function_names() {
+        assert_eq!(
+            package_of("example.com/m/x.(*T).M.func1").as_deref(),
+            Some("example.com/m/x")
+        );
+        assert_eq!(package_of("main.main").as_deref(), Some("main"));
+        // The runtime escapes dots in the last element of a package path.
+        assert_eq!(
+            package_of("gopkg.in/yaml%2ev3.Unmarshal").as_deref(),
+            Some("gopkg.in/yaml.v3")
+        );
+        // Type arguments may name other packages.
+        assert_eq!(
+            package_of("myservice/cache.Get[go.shape.struct { other/pkg.T }]").as_deref(),
+            Some("myservice/cache")
+        );
+        assert_eq!(package_of("nopackage"), None);
+        let dotted = UserCode::module("example.com/foo.bar");
+        assert!(dotted.is_user_function("example.com/foo%2ebar.Run"));
     }
 
     #[test]
@@ -521,11 +639,57 @@ mod tests {
     }
 
     #[test]
-    fn files_are_made_module_relative() {
+    fn files_and_functions_are_made_module_relative() {
+        let samples = UserCode::samples();
         assert_eq!(
-            module_relative("gorepro.dev/samples/scenarios/x/buggy.go"),
+            samples.module_relative("gorepro.dev/samples/scenarios/x/buggy.go"),
             "scenarios/x/buggy.go"
         );
-        assert_eq!(module_relative("example.com/m/a.go"), "example.com/m/a.go");
+        assert_eq!(
+            samples.module_relative("example.com/m/a.go"),
+            "example.com/m/a.go"
+        );
+        assert_eq!(
+            samples.short_function("gorepro.dev/samples/corpus/x.(*p).wait"),
+            "corpus/x.(*p).wait"
+        );
+        let code = UserCode::module("myservice");
+        assert_eq!(
+            code.module_relative("myservice/store/store.go"),
+            "store/store.go"
+        );
+        assert_eq!(
+            code.module_relative("myservice2/store.go"),
+            "myservice2/store.go"
+        );
+        assert_eq!(
+            code.short_function("myservice/store_test.TestLeak.func1"),
+            "store_test.TestLeak.func1"
+        );
+        assert_eq!(code.short_function("main.main"), "main.main");
+        assert_eq!(
+            code.user_loc(
+                "myservice/store.(*Store).Put",
+                "myservice/store/store.go",
+                31
+            ),
+            Some(Loc {
+                file: "store/store.go".into(),
+                line: 31
+            })
+        );
+        assert_eq!(
+            code.user_loc("sync.(*Mutex).Lock", "sync/mutex.go", 70),
+            None
+        );
+        // Support code inlined into a user function is not the user's line.
+        assert_eq!(
+            code.user_loc(
+                "myservice/store.(*Store).Put",
+                "gorepro.dev/samples/support/synchook/hook.go",
+                12
+            ),
+            None
+        );
     }
 }

@@ -15,6 +15,7 @@ use super::EndState;
 use super::lang::Program;
 use super::model::{self, Analysis, Schedule};
 use super::render::{self, Mutation, Rendered};
+use crate::classify::world::UserCode;
 use crate::scenario::Variant;
 use crate::{Diagnosis, Error, Harness, build, classify, codegen, evidence, run};
 
@@ -127,7 +128,10 @@ pub fn run_one(
         &config,
     )?;
     let evidence = evidence::collect(&harness.trace_reader, &config, &output);
-    Ok((classify::classify(&evidence), output.evidence_dir))
+    Ok((
+        classify::classify(&evidence, &UserCode::samples()),
+        output.evidence_dir,
+    ))
 }
 
 /// Model-checks and runs every program of the batch on `workers` threads, alternating

@@ -6,7 +6,8 @@
 //! - `vet`: go vet findings reach the diagnosis.
 //! - `report_html`: the HTML page of a recorded run shows its lanes, stuck ends and lines.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
-//! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus.
+//! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus,
+//!   the realworld cases.
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.

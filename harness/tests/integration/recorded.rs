@@ -5,13 +5,19 @@
 
 use std::path::Path;
 
-use gorepro::classify::classify;
-use gorepro::evidence::{Raw, assemble};
+use gorepro::Diagnosis;
+use gorepro::classify::world::UserCode;
+use gorepro::evidence::{Evidence, Raw, assemble};
 use gorepro::report::render_diagnosis;
 use gorepro::run::Exit;
 use gorepro::scenario::{Catalog, Variant};
 
 use crate::common::root;
+
+/// Recorded runs are the catalog's: their own code is the samples module's.
+fn classify(evidence: &Evidence) -> Diagnosis {
+    gorepro::classify::classify(evidence, &UserCode::samples())
+}
 
 fn read(dir: &Path, name: &str) -> Option<String> {
     std::fs::read_to_string(dir.join(name)).ok()

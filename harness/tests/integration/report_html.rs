@@ -2,6 +2,7 @@
 //! stuck marks and the highlighted source lines are there, and nothing points off the page.
 
 use gorepro::classify::classify;
+use gorepro::classify::world::UserCode;
 use gorepro::evidence::{Raw, assemble};
 use gorepro::report::RunRecord;
 use gorepro::report::html::{SourceFile, Story, index_page, run_page};
@@ -29,7 +30,7 @@ fn record_of(scenario: &str, package: &str) -> (RunRecord, Vec<SourceFile>) {
         stderr: &stderr,
         trace: trace.as_deref().ok_or("not recorded"),
     });
-    let diagnosis = classify(&evidence);
+    let diagnosis = classify(&evidence, &UserCode::samples());
     let catalog = Catalog::load(&root().join("scenarios"), &root().join("go-samples")).unwrap();
     let spec = catalog.get(scenario).unwrap();
     let record = RunRecord {

@@ -1,0 +1,3 @@
+module realworld
+
+go 1.26
