@@ -8,12 +8,14 @@
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 //! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus,
 //!   the realworld cases.
+//! - `ci_outputs`: `gorepro diagnose --junit/--sarif` files as CI systems read them.
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 
 mod bad_input;
 mod catalog;
+mod ci_outputs;
 mod common;
 mod diagnose;
 mod diagnose_stream;
