@@ -618,7 +618,7 @@ pub fn prepare(
         if test { "test" } else { "auto" }.into(),
     ];
     if let Some(file) = &target.file {
-        args.extend(["-file".into(), file.display().to_string()]);
+        args.push(file.display().to_string());
     }
     let output = harness
         .toolchain
@@ -646,6 +646,12 @@ pub fn prepare(
     if rewrite.schedule_version != SCHEDULE_VERSION {
         return Err(DiagnoseError::RewriterVersion {
             found: rewrite.schedule_version,
+        });
+    }
+    if rewrite.mode == "test" && rewrite.tests.is_empty() {
+        return Err(DiagnoseError::Prepare {
+            path: target.path.clone(),
+            message: format!("package {} has no tests to run", rewrite.package),
         });
     }
     let mut overlay: Vec<(PathBuf, String)> = rewrite
