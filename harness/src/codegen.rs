@@ -22,6 +22,9 @@ pub struct Program {
     pub module_dir: PathBuf,
     /// The package to build, relative to the module root (`./scenarios/x`).
     pub package: String,
+    /// Build these files (overlay targets included) as the package, as `go build a.go b.go`
+    /// does, instead of `package`: a user's named files inside their module.
+    pub files: Vec<PathBuf>,
     pub tags: Vec<String>,
     /// Built with the race detector (`-race`, with cgo).
     pub race: bool,
@@ -70,6 +73,7 @@ pub fn render(
         scenario: scenario.id.clone(),
         variant,
         package: format!("./{}", scenario.package),
+        files: vec![],
         tags: match variant {
             Variant::Buggy => vec![],
             Variant::Fixed => vec!["fixed".to_string()],
@@ -136,6 +140,15 @@ impl Program {
         }
         flags.push(format!("-overlay={}", overlay.display()));
         Ok(flags)
+    }
+
+    /// What a `go` command names last: the named files, else the package.
+    pub fn build_targets(&self) -> Vec<String> {
+        if self.files.is_empty() {
+            vec![self.package.clone()]
+        } else {
+            self.files.iter().map(|f| f.display().to_string()).collect()
+        }
     }
 
     /// Whether the file's `//go:build` line (only `fixed` / `!fixed` are used) admits it.

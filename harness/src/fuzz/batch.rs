@@ -63,6 +63,7 @@ pub fn program(harness: &Harness, rendered: &Rendered) -> codegen::Program {
         scenario: "fuzz-batch".into(),
         variant: Variant::Buggy,
         package: "./fuzz/batch".into(),
+        files: vec![],
         tags: vec![],
         race: false,
         overlay: vec![(module_dir.join(render::BATCH_FILE), rendered.source.clone())],

@@ -157,6 +157,7 @@ fn a_long_run_keeps_a_bounded_trace_window_even_when_it_panics() {
         variant: Variant::Buggy,
         module_dir: module.path().into(),
         package: ".".into(),
+        files: vec![],
         tags: vec![],
         race: false,
         overlay: vec![],
