@@ -184,6 +184,11 @@ pub enum DiagnoseError {
     },
     #[error("{} does not build:\n{output}", path.display())]
     Compile { path: PathBuf, output: String },
+    #[error(
+        "{}: -race needs cgo and a C compiler (CC, default gcc), which the build could not use:\n{output}",
+        path.display()
+    )]
+    RaceNeedsCgo { path: PathBuf, output: String },
     #[error("{selection} matches no test in {}; its tests are: {}", path.display(), tests.join(", "))]
     NoTestsMatch {
         path: PathBuf,
@@ -1149,7 +1154,7 @@ pub fn prepare(
         extra_inputs,
     };
     let artifact = build::build(toolchain, &program, &harness.config.cache_dir)
-        .map_err(|e| build_error(e, &target.path))?;
+        .map_err(|e| build_error(e, &target.path, flags.race))?;
     Ok(Preparation::Built(Box::new((
         Prepared {
             target,
@@ -1173,15 +1178,23 @@ impl DiagnoseError {
             DiagnoseError::Prepare { .. }
                 | DiagnoseError::Compile { .. }
                 | DiagnoseError::MissingModule { .. }
+                | DiagnoseError::RaceNeedsCgo { .. }
         )
     }
 }
 
 /// A compile failure, told apart from a module go could not find or download.
-fn build_error(error: BuildError, path: &Path) -> DiagnoseError {
+fn build_error(error: BuildError, path: &Path, race: bool) -> DiagnoseError {
     let BuildError::Compile { output, .. } = error else {
         return DiagnoseError::Build(error);
     };
+    // "cgo: C compiler "gcc" not found: exec: "gcc": executable file not found in $PATH"
+    if race && output.contains("C compiler") {
+        return DiagnoseError::RaceNeedsCgo {
+            path: path.into(),
+            output,
+        };
+    }
     // "go: downloading example.com/x v1.2.3" then "main.go:3:8: module lookup disabled by
     // GOPROXY=off"; or "go: example.com/x@v1.2.3: module lookup disabled by GOPROXY=off"; or
     // "x.go:3:8: missing go.sum entry for module providing package example.com/x/y (...)".
@@ -1906,6 +1919,7 @@ FAIL
                     .into(),
             },
             Path::new("/p"),
+            false,
         );
         assert!(
             matches!(&error, DiagnoseError::MissingModule { module, .. } if module == "example.com/dep@v1.2.0"),
@@ -1918,6 +1932,7 @@ FAIL
                 output: "go: downloading example.com/absent v1.2.0\nmain.go:3:8: example.com/absent@v1.2.0: reading https://proxy.example/example.com/absent/@v/v1.2.0.zip: 404 Not Found".into(),
             },
             Path::new("/p"),
+            false,
         );
         assert!(
             matches!(&error, DiagnoseError::MissingModule { module, .. } if module == "example.com/absent@v1.2.0"),
@@ -1930,6 +1945,7 @@ FAIL
                 output: "./x.go:3:2: undefined: y".into(),
             },
             Path::new("/p"),
+            false,
         );
         assert!(matches!(error, DiagnoseError::Compile { .. }));
     }

@@ -9,6 +9,8 @@
 //! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus.
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
+//! - `gotest_shape`: `gorepro diagnose` like `go test`: `./...`, go test's flags, the user's
+//!   environment, a file inside a module, `-race`.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 
 mod bad_input;
@@ -18,6 +20,7 @@ mod diagnose;
 mod diagnose_stream;
 mod export;
 mod fuzz;
+mod gotest_shape;
 mod recorded;
 mod report_html;
 mod snapshots;
