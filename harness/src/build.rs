@@ -167,6 +167,7 @@ fn cache_key(toolchain: &Toolchain, program: &Program) -> std::io::Result<String
         field(target.as_bytes());
     }
     field(program.tags.join(",").as_bytes());
+    field(program.flags.join(" ").as_bytes());
     field(&[u8::from(program.race)]);
     let mut files = Vec::new();
     collect_module_files(&program.module_dir, &mut files)?;

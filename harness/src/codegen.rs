@@ -26,6 +26,8 @@ pub struct Program {
     /// does, instead of `package`: a user's named files inside their module.
     pub files: Vec<PathBuf>,
     pub tags: Vec<String>,
+    /// More build flags for every `go` command that selects the program (`-mod=mod`).
+    pub flags: Vec<String>,
     /// Built with the race detector (`-race`, with cgo).
     pub race: bool,
     /// Files to lay over the module: (path of the file replaced or added, new contents).
@@ -78,6 +80,7 @@ pub fn render(
             Variant::Buggy => vec![],
             Variant::Fixed => vec!["fixed".to_string()],
         },
+        flags: vec![],
         race: scenario.race,
         overlay: vec![(params_go, render_params(scenario, params))],
         module_dir,
@@ -139,6 +142,7 @@ impl Program {
             flags.push(format!("-tags={}", self.tags.join(",")));
         }
         flags.push(format!("-overlay={}", overlay.display()));
+        flags.extend(self.flags.iter().cloned());
         Ok(flags)
     }
 

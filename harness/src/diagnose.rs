@@ -1137,6 +1137,21 @@ pub fn prepare(
         overlay.push((go_mod, text));
         extra_inputs.push(samples_dir.join("support"));
     }
+    // A vendored module builds from vendor/, and go checks vendor/modules.txt against go.mod,
+    // reading it from disk (an overlay does not reach it): with the supervisor's module added to
+    // go.mod, the check fails. Such a module is built from the module cache instead.
+    let mut build_flags = Vec::new();
+    if target
+        .module_root
+        .join("vendor")
+        .join("modules.txt")
+        .is_file()
+    {
+        build_flags.push("-mod=mod".to_string());
+        notes.push(
+            "vendor/ is not used: gorepro adds its supervisor's module to go.mod, which go's vendoring check would refuse; the build uses -mod=mod and the module cache (go mod download, if offline)".into(),
+        );
+    }
     let relative = target
         .package_dir
         .strip_prefix(&target.module_root)
@@ -1148,6 +1163,7 @@ pub fn prepare(
         package: format!("./{}", relative.display()),
         files,
         tags: flags.tags.clone(),
+        flags: build_flags,
         race: flags.race,
         overlay,
         test_binary: rewrite.mode == "test",

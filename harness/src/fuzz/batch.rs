@@ -65,6 +65,7 @@ pub fn program(harness: &Harness, rendered: &Rendered) -> codegen::Program {
         package: "./fuzz/batch".into(),
         files: vec![],
         tags: vec![],
+        flags: vec![],
         race: false,
         overlay: vec![(module_dir.join(render::BATCH_FILE), rendered.source.clone())],
         test_binary: false,

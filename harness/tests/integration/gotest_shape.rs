@@ -650,3 +650,46 @@ fn race_builds_with_the_race_detector_and_reports_the_race() {
     assert_eq!(seed["failed_tests"][0]["name"], "TestConcurrentHits");
     assert_eq!(seed["test_flags"], serde_json::json!(["-race"]));
 }
+
+#[test]
+fn a_vendored_module_builds_from_the_module_cache_and_says_so() {
+    let module = shop(&[
+        (
+            "go.mod",
+            "module shop\n\ngo 1.26\n\nrequire shop.local/money v0.0.0\n\nreplace shop.local/money => ./money\n",
+        ),
+        ("money/go.mod", "module shop.local/money\n\ngo 1.26\n"),
+        (
+            "money/money.go",
+            "// Package money formats amounts in cents.\npackage money\n\nimport \"fmt\"\n\n// Format writes cents as units.\nfunc Format(cents int) string { return fmt.Sprintf(\"%d.%02d\", cents/100, cents%100) }\n",
+        ),
+        (
+            "receipt/receipt_test.go",
+            "package receipt\n\nimport (\n\t\"testing\"\n\n\t\"shop.local/money\"\n)\n\nfunc TestFormat(t *testing.T) {\n\tif got := money.Format(1205); got != \"12.05\" {\n\t\tt.Fatalf(\"Format = %q\", got)\n\t}\n}\n",
+        ),
+    ]);
+    let go = std::env::var_os("GOREPRO_GO").unwrap_or_else(|| "go".into());
+    let vendored = Command::new(go)
+        .args(["mod", "vendor"])
+        .current_dir(module.path())
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .output()
+        .unwrap();
+    assert!(vendored.status.success(), "{}", text(&vendored.stderr));
+    assert!(module.path().join("vendor/modules.txt").is_file());
+    let output = gorepro(module.path(), &["./receipt", "--runs", "1", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines = json_lines(&output);
+    let summary = lines_of(&lines, "summary", "shop/receipt");
+    assert_eq!(summary[0]["hits"], 0, "{}", summary[0]);
+    assert!(
+        summary[0]["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.starts_with("vendor/ is not used")),
+        "{}",
+        summary[0]
+    );
+}

@@ -159,6 +159,7 @@ fn a_long_run_keeps_a_bounded_trace_window_even_when_it_panics() {
         package: ".".into(),
         files: vec![],
         tags: vec![],
+        flags: vec![],
         race: false,
         overlay: vec![],
         test_binary: false,
