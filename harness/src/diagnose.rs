@@ -673,9 +673,9 @@ pub fn resolve(
     request: &DiagnoseRequest,
     cache_dir: &Path,
 ) -> Result<Vec<Target>, DiagnoseError> {
-    let Some(first) = request.patterns.first() else {
+    if request.patterns.is_empty() {
         return Err(DiagnoseError::NothingNamed);
-    };
+    }
     let files: Vec<&String> = request
         .patterns
         .iter()
@@ -690,7 +690,7 @@ pub fn resolve(
         return Ok(vec![named_files(request, &files, cache_dir)?]);
     }
     let mut targets: Vec<Target> = Vec::new();
-    for pattern in std::iter::once(first).chain(&request.patterns[1..]) {
+    for pattern in &request.patterns {
         for target in list(toolchain, request, pattern)? {
             if !targets.iter().any(|t| t.import_path == target.import_path) {
                 targets.push(target);
@@ -746,6 +746,25 @@ fn is_local(pattern: &str) -> bool {
         || Path::new(pattern).is_absolute()
 }
 
+/// A directory pattern split into its literal directory and the pattern `go list` gets there:
+/// `/src/shop/...` is `/src/shop` and `./...`; `./cart` is `./cart` and `.`.
+fn split_local(pattern: &str) -> (PathBuf, String) {
+    let literal: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains("..."))
+        .collect();
+    let rest = pattern
+        .strip_prefix(literal.to_string_lossy().as_ref())
+        .unwrap_or("")
+        .trim_start_matches('/');
+    let go_pattern = if rest.is_empty() {
+        ".".to_string()
+    } else {
+        format!("./{rest}")
+    };
+    (literal, go_pattern)
+}
+
 /// The packages one pattern matches. A directory pattern is listed from its literal part
 /// (`/src/shop` of `/src/shop/...`), so it is resolved in the module that holds it; an import
 /// path in the module of the current directory.
@@ -755,14 +774,7 @@ fn list(
     pattern: &str,
 ) -> Result<Vec<Target>, DiagnoseError> {
     let (dir, go_pattern) = if is_local(pattern) {
-        let literal: PathBuf = Path::new(pattern)
-            .components()
-            .take_while(|c| !c.as_os_str().to_string_lossy().contains("..."))
-            .collect();
-        let rest = pattern
-            .strip_prefix(literal.to_string_lossy().as_ref())
-            .unwrap_or("")
-            .trim_start_matches('/');
+        let (literal, go_pattern) = split_local(pattern);
         let base = request.dir.join(&literal);
         if !base.exists() {
             return Err(DiagnoseError::NotFound { path: base });
@@ -777,11 +789,6 @@ fn list(
         if !base.ancestors().any(|d| d.join("go.mod").is_file()) {
             return Err(DiagnoseError::NoModule { path: base });
         }
-        let go_pattern = if rest.is_empty() {
-            ".".to_string()
-        } else {
-            format!("./{rest}")
-        };
         (base, go_pattern)
     } else {
         (request.dir.clone(), pattern.to_string())
@@ -1974,6 +1981,14 @@ FAIL
         for import_path in ["shop/cart", "shop/...", "example.com/m/x", "..."] {
             assert!(!is_local(import_path), "{import_path}");
         }
+        let split = |pattern| {
+            let (literal, rest) = split_local(pattern);
+            (literal.display().to_string(), rest)
+        };
+        assert_eq!(split("./..."), (".".into(), "./...".into()));
+        assert_eq!(split("/src/shop/..."), ("/src/shop".into(), "./...".into()));
+        assert_eq!(split("./cart/"), ("./cart".into(), ".".into()));
+        assert_eq!(split("../shop/.../x"), ("../shop".into(), "./.../x".into()));
     }
 
     #[test]
