@@ -101,7 +101,7 @@ impl FromStr for Seed {
 #[derive(Debug, Clone)]
 pub struct DiagnoseRequest {
     /// What to diagnose, as `go test` takes it: package patterns (`./...`, `shop/cart`,
-    /// `shop/...`, directories) or `.go` files (together one package).
+    /// `shop/...`, directories) or `.go` files (together one package); none is `.`.
     pub patterns: Vec<String>,
     /// Where relative patterns start and import paths are looked up (the current directory).
     pub dir: PathBuf,
@@ -159,10 +159,6 @@ pub enum DiagnoseError {
         "{file} is named with packages: name .go files alone (they form one package) or packages"
     )]
     FilesAndPackages { file: String },
-    #[error(
-        "no packages named: give package patterns (./..., import paths, directories) or .go files"
-    )]
-    NothingNamed,
     #[error(transparent)]
     Flags(#[from] FlagError),
     #[error("cannot read {}", path.display())]
@@ -673,9 +669,6 @@ pub fn resolve(
     request: &DiagnoseRequest,
     cache_dir: &Path,
 ) -> Result<Vec<Target>, DiagnoseError> {
-    if request.patterns.is_empty() {
-        return Err(DiagnoseError::NothingNamed);
-    }
     let files: Vec<&String> = request
         .patterns
         .iter()
@@ -689,8 +682,15 @@ pub fn resolve(
         }
         return Ok(vec![named_files(request, &files, cache_dir)?]);
     }
+    // As for go test, no pattern is the package in the current directory.
+    let current = [".".to_string()];
+    let patterns = if request.patterns.is_empty() {
+        &current[..]
+    } else {
+        &request.patterns[..]
+    };
     let mut targets: Vec<Target> = Vec::new();
-    for pattern in &request.patterns {
+    for pattern in patterns {
         for target in list(toolchain, request, pattern)? {
             if !targets.iter().any(|t| t.import_path == target.import_path) {
                 targets.push(target);

@@ -59,8 +59,9 @@ enum Command {
     /// never modified.
     #[command(after_help = DIAGNOSE_HELP)]
     Diagnose {
-        /// Packages (./..., shop/cart, shop/..., ./cart) or .go files forming one package.
-        #[arg(required = true, value_name = "PACKAGES")]
+        /// Packages (./..., shop/cart, shop/..., ./cart) or .go files forming one package;
+        /// none: the package in the current directory, as for go test.
+        #[arg(value_name = "PACKAGES")]
         packages: Vec<String>,
         /// Replaced by go test's -run.
         #[arg(long, hide = true)]

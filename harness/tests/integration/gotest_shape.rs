@@ -552,17 +552,11 @@ fn tags_select_files_and_count_repeats_each_test() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("--- PASS: TestWarehouseSync"), "{stderr}");
 
-    // -count 2: one run of the test binary runs the test twice.
+    // -count 2: one run of the test binary runs the test twice. No package named: the one in
+    // the current directory, as for go test.
     let output = gorepro(
-        module.path(),
-        &[
-            "./inventory",
-            "-run=^TestReserve$",
-            "-count=2",
-            "-v",
-            "--runs",
-            "1",
-        ],
+        &module.path().join("inventory"),
+        &["-run=^TestReserve$", "-count=2", "-v", "--runs", "1"],
     )
     .output()
     .unwrap();
