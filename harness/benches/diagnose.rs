@@ -12,7 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use gorepro::diagnose::{self, DiagnoseRequest, SCHEDULE_VERSION, Seed};
+use gorepro::diagnose::{self, DiagnoseRequest, Preparation, SCHEDULE_VERSION, Seed};
+use gorepro::gotest::TestFlags;
 use gorepro::{Config, Harness};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -38,8 +39,10 @@ fn gorepro_first(
     max_seeds: u64,
 ) -> (u64, Option<Duration>) {
     let started = Instant::now();
-    let target = diagnose::locate(&request.path, &harness.config.cache_dir).unwrap();
-    let (prepared, artifact) = diagnose::prepare(harness, target, true).unwrap();
+    let Preparation::Built(built) = prepare(harness, request) else {
+        panic!("{:?} has no tests to run", request.patterns)
+    };
+    let (prepared, artifact) = *built;
     for value in 1..=max_seeds {
         let seed = Seed {
             version: SCHEDULE_VERSION,
@@ -51,6 +54,13 @@ fn gorepro_first(
         }
     }
     (max_seeds, None)
+}
+
+/// The corpus case's package, rewritten and built.
+fn prepare(harness: &Harness, request: &DiagnoseRequest) -> Preparation {
+    let toolchain = harness.toolchain.for_user(request.env.clone());
+    let mut targets = diagnose::resolve(&toolchain, request, &harness.config.cache_dir).unwrap();
+    diagnose::prepare(harness, &toolchain, targets.remove(0), &request.flags).unwrap()
 }
 
 /// `go test -count -timeout` on the unmodified package: the wall time and whether the alarm
@@ -108,16 +118,14 @@ fn main() {
         .iter()
         .filter(|c| only.as_ref().is_none_or(|o| o.contains(&c.id)))
     {
-        let request = DiagnoseRequest {
-            path: case.dir.clone(),
-            test: Some("^TestBuggy$".into()),
-            runs: 1,
-            seed: None,
-            gomaxprocs: 2,
+        let mut request = DiagnoseRequest::new(&[case.dir.to_str().unwrap()]);
+        request.flags = TestFlags {
+            run: Some("^TestBuggy$".into()),
+            ..TestFlags::default()
         };
+        request.runs = 1;
         // Warm both caches: gorepro's binary and Go's build cache for `go test`.
-        let target = diagnose::locate(&request.path, &harness.config.cache_dir).unwrap();
-        diagnose::prepare(&harness, target, true).unwrap();
+        prepare(&harness, &request);
         let (seeds, first) = gorepro_first(&harness, &request, max_seeds);
         let (wall, fired) = go_test(&harness, &case.dir, budget);
         match first {

@@ -98,7 +98,7 @@ pub fn build(
     );
     args.push("-o".into());
     args.push(out.display().to_string());
-    args.push(program.package.clone());
+    args.extend(program.build_targets());
     // The race runtime is linked through cgo; everything else builds without it.
     let cgo: &[(&str, &str)] = if program.race {
         &[("CGO_ENABLED", "1")]
@@ -149,12 +149,13 @@ fn cache_key(toolchain: &Toolchain, program: &Program) -> std::io::Result<String
     };
     field(toolchain.version.to_string().as_bytes());
     field(toolchain.go.as_os_str().as_encoded_bytes());
+    // What the go command reads: its own variables and cgo's (a user's build may use cgo).
     for (name, value) in toolchain.env() {
-        if name
-            .to_str()
-            .is_some_and(|n| n.starts_with("GO") || n == "CGO_ENABLED")
-            && name != "GOCACHE"
-        {
+        if name.to_str().is_some_and(|n| {
+            (n.starts_with("GO") || n.starts_with("CGO_") || ["CC", "CXX", "AR"].contains(&n))
+                && n != "GOCACHE"
+                && !n.starts_with("GOREPRO_")
+        }) {
             field(name.as_encoded_bytes());
             field(value.as_encoded_bytes());
         }
@@ -162,8 +163,11 @@ fn cache_key(toolchain: &Toolchain, program: &Program) -> std::io::Result<String
     for flag in program.build_flags() {
         field(flag.as_bytes());
     }
-    field(program.package.as_bytes());
+    for target in program.build_targets() {
+        field(target.as_bytes());
+    }
     field(program.tags.join(",").as_bytes());
+    field(program.flags.join(" ").as_bytes());
     field(&[u8::from(program.race)]);
     let mut files = Vec::new();
     collect_module_files(&program.module_dir, &mut files)?;

@@ -22,7 +22,12 @@ pub struct Program {
     pub module_dir: PathBuf,
     /// The package to build, relative to the module root (`./scenarios/x`).
     pub package: String,
+    /// Build these files (overlay targets included) as the package, as `go build a.go b.go`
+    /// does, instead of `package`: a user's named files inside their module.
+    pub files: Vec<PathBuf>,
     pub tags: Vec<String>,
+    /// More build flags for every `go` command that selects the program (`-mod=mod`).
+    pub flags: Vec<String>,
     /// Built with the race detector (`-race`, with cgo).
     pub race: bool,
     /// Files to lay over the module: (path of the file replaced or added, new contents).
@@ -70,10 +75,12 @@ pub fn render(
         scenario: scenario.id.clone(),
         variant,
         package: format!("./{}", scenario.package),
+        files: vec![],
         tags: match variant {
             Variant::Buggy => vec![],
             Variant::Fixed => vec!["fixed".to_string()],
         },
+        flags: vec![],
         race: scenario.race,
         overlay: vec![(params_go, render_params(scenario, params))],
         module_dir,
@@ -135,7 +142,17 @@ impl Program {
             flags.push(format!("-tags={}", self.tags.join(",")));
         }
         flags.push(format!("-overlay={}", overlay.display()));
+        flags.extend(self.flags.iter().cloned());
         Ok(flags)
+    }
+
+    /// What a `go` command names last: the named files, else the package.
+    pub fn build_targets(&self) -> Vec<String> {
+        if self.files.is_empty() {
+            vec![self.package.clone()]
+        } else {
+            self.files.iter().map(|f| f.display().to_string()).collect()
+        }
     }
 
     /// Whether the file's `//go:build` line (only `fixed` / `!fixed` are used) admits it.

@@ -1,5 +1,11 @@
 //! `gorepro diagnose`: the pipeline applied to a user's own Go code instead of a scenario.
 //!
+//! It takes packages as `go test` does: patterns (`./...`, import paths, directories) resolved
+//! with `go list` in the user's module, or `.go` files that form one package; go test's flags
+//! ([`crate::gotest`]). Each package is prepared, built and explored in turn; a package without
+//! test files, or whose test files hold nothing `go test` would run, is skipped as go test
+//! skips it. Builds and tests get the user's environment ([`Toolchain::for_user`]).
+//!
 //! The user's files are never written. The source rewriter (`go-samples/tools/perturb`, built
 //! once per Go version like the trace reader) reads the package and returns the files to lay
 //! over it with `-overlay`: copies with seeded scheduling points inserted on the original lines,
@@ -8,8 +14,9 @@
 //! `gorepro.dev/samples/support` package: the overlay also replaces the user's `go.mod` with
 //! one that requires `gorepro.dev/samples` and replaces it with the local `go-samples/`
 //! directory, so its function names (the root's `support.runRoot`) are the ones the classifier
-//! already knows. A single `.go` file is built as the only file of a generated module in the
-//! cache.
+//! already knows. Named `.go` files inside a module are built as part of it (go's
+//! `command-line-arguments` package); outside any module, as the files of a generated module in
+//! the cache.
 //!
 //! One binary serves every seed: the seed reaches the scheduling points through
 //! `GOREPRO_PERTURB_SEED`, so exploring N seeds costs one build and N runs. Seeds are written
@@ -23,6 +30,7 @@
 //! exit status) is a finding of its own, recorded with the run, not a reproduction of a
 //! concurrency bug.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -34,8 +42,9 @@ use crate::build::{self, BuildError};
 use crate::classify::world::{SAMPLES_MODULE_PATH, UserCode};
 use crate::classify::{self, Diagnosis, Outcome};
 use crate::codegen::Program;
+use crate::gotest::{FlagError, TestFlags};
 use crate::scenario::Variant;
-use crate::toolchain::ToolchainError;
+use crate::toolchain::{Toolchain, ToolchainError};
 use crate::{Harness, evidence, interrupt, run, vet};
 
 /// The schedule version this harness writes and replays; it must equal the rewriter's
@@ -90,15 +99,36 @@ impl FromStr for Seed {
 /// What to diagnose and how.
 #[derive(Debug, Clone)]
 pub struct DiagnoseRequest {
-    /// A package directory or a single `.go` file.
-    pub path: PathBuf,
-    /// Run the tests (matching this `-test.run` regex) even in a `main` package.
-    pub test: Option<String>,
+    /// What to diagnose, as `go test` takes it: package patterns (`./...`, `shop/cart`,
+    /// `shop/...`, directories) or `.go` files (together one package); none is `.`.
+    pub patterns: Vec<String>,
+    /// Where relative patterns start and import paths are looked up (the current directory).
+    pub dir: PathBuf,
+    /// go test's flags.
+    pub flags: TestFlags,
     /// How many seeds to explore (ignored with `seed`).
     pub runs: u32,
     /// Replay exactly this seed.
     pub seed: Option<Seed>,
     pub gomaxprocs: u32,
+    /// The user's environment: builds and tests run in it, with only what gorepro must set.
+    pub env: Vec<(OsString, OsString)>,
+}
+
+impl DiagnoseRequest {
+    /// A request for `patterns` with the defaults of the command line (10 seeds, GOMAXPROCS=2,
+    /// no go test flags) and this process's environment.
+    pub fn new(patterns: &[&str]) -> DiagnoseRequest {
+        DiagnoseRequest {
+            patterns: patterns.iter().map(|p| p.to_string()).collect(),
+            dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            flags: TestFlags::default(),
+            runs: 10,
+            seed: None,
+            gomaxprocs: 2,
+            env: std::env::vars_os().collect(),
+        }
+    }
 }
 
 /// `gorepro diagnose` cannot do what was asked. The Go program's behaviour is never one.
@@ -110,6 +140,26 @@ pub enum DiagnoseError {
     NotGo { path: PathBuf },
     #[error("{} is not inside a Go module (no go.mod in it or above it)", path.display())]
     NoModule { path: PathBuf },
+    #[error("go list {pattern} failed:\n{output}")]
+    List { pattern: String, output: String },
+    #[error("pattern {pattern} matched no packages")]
+    NoPackages { pattern: String },
+    #[error(
+        "{import_path} is not in the main module{}: gorepro diagnoses the packages of the module it runs in",
+        module.as_deref().map(|m| format!(" (it is in {m})")).unwrap_or_default()
+    )]
+    NotInModule {
+        import_path: String,
+        module: Option<String>,
+    },
+    #[error("{} and {}: named .go files must all be in one directory", first.display(), other.display())]
+    FilesInSeveralDirs { first: PathBuf, other: PathBuf },
+    #[error(
+        "{file} is named with packages: name .go files alone (they form one package) or packages"
+    )]
+    FilesAndPackages { file: String },
+    #[error(transparent)]
+    Flags(#[from] FlagError),
     #[error("cannot read {}", path.display())]
     Io {
         path: PathBuf,
@@ -119,7 +169,7 @@ pub enum DiagnoseError {
     #[error("cannot prepare {}: {message}", path.display())]
     Prepare { path: PathBuf, message: String },
     #[error(
-        "{} needs {module}, which is not in the module cache or go.sum (builds are offline, GOPROXY=off); run `go mod download` in the module first:\n{output}",
+        "{} needs {module}, which go could neither find in the module cache nor download (GOPROXY, GOFLAGS=-mod, go.sum); run `go mod download` in the module first:\n{output}",
         path.display()
     )]
     MissingModule {
@@ -129,10 +179,16 @@ pub enum DiagnoseError {
     },
     #[error("{} does not build:\n{output}", path.display())]
     Compile { path: PathBuf, output: String },
-    #[error("-test.run {regex:?} matches no test in {}; its tests are: {}", path.display(), tests.join(", "))]
+    #[error(
+        "{}: -race needs cgo and a C compiler (CC, default gcc), which the build could not use:\n{output}",
+        path.display()
+    )]
+    RaceNeedsCgo { path: PathBuf, output: String },
+    #[error("{selection} matches no test in {}; its tests are: {}", path.display(), tests.join(", "))]
     NoTestsMatch {
         path: PathBuf,
-        regex: String,
+        /// The selecting flags, as given (`-run '^TestX$'`).
+        selection: String,
         tests: Vec<String>,
     },
     #[error("seed {text:?} is not a seed; seeds are written v{SCHEDULE_VERSION}:N with N >= 1")]
@@ -157,18 +213,34 @@ pub enum DiagnoseError {
     Interrupted { signal: Signal },
 }
 
-/// Where the code is, as `go` will see it.
+/// One package to diagnose, as `go` will see it.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// What the user named, canonical.
+    /// The package directory, or the named file (the first, if several), canonical.
     pub path: PathBuf,
-    /// Where `go` runs: the module root (or the generated module of a single file).
+    /// `shop/cart`; `command-line-arguments` for named files, as go calls them.
+    pub import_path: String,
+    /// The Go package's name.
+    pub name: String,
+    /// Where `go` runs: the module root (or the generated module of files outside any module).
     pub module_root: PathBuf,
     pub module_path: String,
     /// The package directory as `go` sees it.
     pub package_dir: PathBuf,
-    /// The single file, when the user named one.
-    pub file: Option<PathBuf>,
+    /// The files to rewrite: the package's Go files as `go list` selects them (tags applied,
+    /// cgo files left as they are), or the named files.
+    pub files: Vec<PathBuf>,
+    /// The files the user named (a replay names them again), when the package is made of them.
+    pub named: Vec<PathBuf>,
+    /// Built from the named files inside their module (`go build a.go b.go`), not as a
+    /// package directory.
+    pub named_in_module: bool,
+    /// The package has `_test.go` files.
+    pub has_test_files: bool,
+    /// Named without a wildcard: a `main` package without tests then runs its `main`.
+    pub explicit: bool,
+    /// Why go cannot load the package (no Go files, a syntax error), if it cannot.
+    pub error: Option<String>,
 }
 
 /// What the rewriter returns.
@@ -179,7 +251,9 @@ struct Rewrite {
     mode: String,
     tests: Vec<String>,
     sites: usize,
-    files: Vec<RewrittenFile>,
+    benchmarks: Vec<String>,
+    silent_examples: Vec<String>,
+    files: Option<Vec<RewrittenFile>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,10 +285,14 @@ pub struct Exploration {
     pub path: String,
     /// The Go package's name.
     pub package: String,
+    /// The import path (`shop/cart`; `command-line-arguments` for named files).
+    pub import_path: String,
     /// `main` or `test`.
     pub mode: String,
-    /// The `--test` regex, if one was given.
+    /// The `-run` regex, if one was given.
     pub test: Option<String>,
+    /// The go test flags, as go test spells them (`["-run=^TestA$", "-count=2"]`).
+    pub test_flags: Vec<String>,
     pub go_version: String,
     pub gomaxprocs: u32,
     pub schedule_version: u32,
@@ -248,6 +326,9 @@ pub struct SeedRun {
     pub block_to_verdict: Option<classify::Latency>,
     pub evidence_dir: String,
     pub diagnosis: Diagnosis,
+    /// The test binary's output, kept with `-v` to be shown.
+    #[serde(skip)]
+    pub test_output: Option<String>,
 }
 
 /// A test the testing package reported failing (`--- FAIL: TestX (0.00s)`).
@@ -264,6 +345,17 @@ pub const MAX_TEST_LOG_LINES: usize = 20;
 /// What [`diagnose`] tells its caller as it goes.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress<'a> {
+    /// A package is about to be rewritten and built.
+    Preparing { target: &'a Target },
+    /// A package was skipped, as go test skips it.
+    Skipped { skipped: &'a Skipped },
+    /// A package could not be diagnosed (several packages were named; the others go on).
+    Failed {
+        target: &'a Target,
+        error: &'a DiagnoseError,
+    },
+    /// A package's exploration ended: its report.
+    Finished { report: &'a DiagnoseReport },
     /// A run is about to start; its replay command, so a run that never ends can be replayed.
     Starting { command: &'a str },
     /// An exploring run finished. `planned` is the number of seeds to explore, `None` when the
@@ -319,6 +411,88 @@ pub struct DiagnoseReport {
     pub interrupted: Option<Signal>,
 }
 
+/// Why a package was not explored: go test's `? pkg [no test files]` and `[no tests to run]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// No `_test.go` files (and not a `main` package named on its own).
+    NoTestFiles,
+    /// Test files, but nothing `go test` runs without `-bench`: only benchmarks and examples
+    /// without an output comment. The package is not built.
+    NothingToRun {
+        benchmarks: Vec<String>,
+        silent_examples: Vec<String>,
+    },
+    /// `-run`/`-skip` selected none of its tests.
+    NoneSelected { tests: Vec<String> },
+}
+
+/// A package skipped as go test skips it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The package directory (or named file), canonical.
+    pub path: String,
+    pub import_path: String,
+    /// The Go package's name.
+    pub package: String,
+    #[serde(flatten)]
+    pub reason: SkipReason,
+}
+
+/// What became of one package.
+#[derive(Debug)]
+pub enum PackageResult {
+    Explored(DiagnoseReport),
+    Skipped(Skipped),
+    /// It could not be diagnosed (it does not build, go cannot load it); the others went on.
+    Failed {
+        target: Target,
+        error: DiagnoseError,
+    },
+}
+
+/// The result of `gorepro diagnose`: every package, in the order they were named.
+#[derive(Debug)]
+pub struct Diagnosed {
+    pub packages: Vec<PackageResult>,
+    /// The signal that stopped it before the end.
+    pub interrupted: Option<Signal>,
+}
+
+impl Diagnosed {
+    pub fn explored(&self) -> impl Iterator<Item = &DiagnoseReport> {
+        self.packages.iter().filter_map(|p| match p {
+            PackageResult::Explored(report) => Some(report),
+            _ => None,
+        })
+    }
+
+    pub fn skipped(&self) -> impl Iterator<Item = &Skipped> {
+        self.packages.iter().filter_map(|p| match p {
+            PackageResult::Skipped(skipped) => Some(skipped),
+            _ => None,
+        })
+    }
+
+    /// The packages that could not be diagnosed.
+    pub fn failed(&self) -> usize {
+        self.packages
+            .iter()
+            .filter(|p| matches!(p, PackageResult::Failed { .. }))
+            .count()
+    }
+
+    /// A bug reproduced or a test failed in some package.
+    pub fn has_findings(&self) -> bool {
+        self.explored().any(DiagnoseReport::has_findings)
+    }
+
+    /// The tests that failed, over every package (each test once, however many runs).
+    pub fn failing_tests(&self) -> usize {
+        self.explored().map(|r| r.failed_tests.len()).sum()
+    }
+}
+
 /// How many runs ended with one outcome and class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClassCount {
@@ -368,6 +542,7 @@ impl SeedRun {
         for test in &mut self.failed_tests {
             test.log.clear();
         }
+        self.test_output = None;
         self
     }
 }
@@ -486,79 +661,336 @@ fn signature(diagnosis: &Diagnosis) -> String {
     blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
 }
 
-/// Finds the module and package of `path`.
-pub fn locate(path: &Path, cache_dir: &Path) -> Result<Target, DiagnoseError> {
-    if !path.exists() {
-        return Err(DiagnoseError::NotFound { path: path.into() });
-    }
-    let path = path.canonicalize().map_err(|source| DiagnoseError::Io {
-        path: path.into(),
-        source,
-    })?;
-    if path.is_file() {
-        if path.extension().is_none_or(|e| e != "go") {
-            return Err(DiagnoseError::NotGo { path });
+/// The packages `request.patterns` name, in order, each once: `go list` resolves package
+/// patterns in the user's module (with the request's build tags); `.go` files form one package.
+pub fn resolve(
+    toolchain: &Toolchain,
+    request: &DiagnoseRequest,
+    cache_dir: &Path,
+) -> Result<Vec<Target>, DiagnoseError> {
+    let files: Vec<&String> = request
+        .patterns
+        .iter()
+        .filter(|p| p.ends_with(".go"))
+        .collect();
+    if !files.is_empty() {
+        if files.len() < request.patterns.len() {
+            return Err(DiagnoseError::FilesAndPackages {
+                file: files[0].clone(),
+            });
         }
-        // A generated module of its own, named after the file's content, holding only a go.mod:
-        // the file itself is laid over it.
-        let text = std::fs::read(&path).map_err(|source| DiagnoseError::Io {
+        return Ok(vec![named_files(request, &files, cache_dir)?]);
+    }
+    // As for go test, no pattern is the package in the current directory.
+    let current = [".".to_string()];
+    let patterns = if request.patterns.is_empty() {
+        &current[..]
+    } else {
+        &request.patterns[..]
+    };
+    let mut targets: Vec<Target> = Vec::new();
+    for pattern in patterns {
+        for target in list(toolchain, request, pattern)? {
+            if !targets.iter().any(|t| t.import_path == target.import_path) {
+                targets.push(target);
+            }
+        }
+    }
+    Ok(targets)
+}
+
+/// What `go list -json` says of a package (the fields gorepro reads).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Listed {
+    #[serde(default)]
+    dir: PathBuf,
+    import_path: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    go_files: Vec<String>,
+    #[serde(default)]
+    test_go_files: Vec<String>,
+    #[serde(default)]
+    x_test_go_files: Vec<String>,
+    #[serde(default)]
+    standard: bool,
+    module: Option<ListedModule>,
+    error: Option<ListedError>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedModule {
+    path: String,
+    #[serde(default)]
+    main: bool,
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedError {
+    err: String,
+}
+
+/// A pattern go reads as a directory rather than an import path: `.`, `..`, `./x`, `../x`,
+/// or absolute.
+fn is_local(pattern: &str) -> bool {
+    pattern == "."
+        || pattern == ".."
+        || pattern.starts_with("./")
+        || pattern.starts_with("../")
+        || Path::new(pattern).is_absolute()
+}
+
+/// A directory pattern split into its literal directory and the pattern `go list` gets there:
+/// `/src/shop/...` is `/src/shop` and `./...`; `./cart` is `./cart` and `.`.
+fn split_local(pattern: &str) -> (PathBuf, String) {
+    let literal: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains("..."))
+        .collect();
+    let rest = pattern
+        .strip_prefix(literal.to_string_lossy().as_ref())
+        .unwrap_or("")
+        .trim_start_matches('/');
+    let go_pattern = if rest.is_empty() {
+        ".".to_string()
+    } else {
+        format!("./{rest}")
+    };
+    (literal, go_pattern)
+}
+
+/// The packages one pattern matches. A directory pattern is listed from its literal part
+/// (`/src/shop` of `/src/shop/...`), so it is resolved in the module that holds it; an import
+/// path in the module of the current directory.
+fn list(
+    toolchain: &Toolchain,
+    request: &DiagnoseRequest,
+    pattern: &str,
+) -> Result<Vec<Target>, DiagnoseError> {
+    let (dir, go_pattern) = if is_local(pattern) {
+        let (literal, go_pattern) = split_local(pattern);
+        let base = request.dir.join(&literal);
+        if !base.exists() {
+            return Err(DiagnoseError::NotFound { path: base });
+        }
+        let base = base.canonicalize().map_err(|source| DiagnoseError::Io {
+            path: base.clone(),
+            source,
+        })?;
+        if !base.is_dir() {
+            return Err(DiagnoseError::NotGo { path: base });
+        }
+        if !base.ancestors().any(|d| d.join("go.mod").is_file()) {
+            return Err(DiagnoseError::NoModule { path: base });
+        }
+        (base, go_pattern)
+    } else {
+        (request.dir.clone(), pattern.to_string())
+    };
+    let mut args = vec![
+        "list".to_string(),
+        "-e".into(),
+        "-json=Dir,ImportPath,Name,GoFiles,TestGoFiles,XTestGoFiles,Standard,Module,Error".into(),
+    ];
+    if !request.flags.tags.is_empty() {
+        args.push(format!("-tags={}", request.flags.tags.join(",")));
+    }
+    if request.flags.race {
+        args.push("-race".into());
+    }
+    args.push(go_pattern);
+    let output = toolchain
+        .command_with(&dir, &args, cgo_for(&request.flags))
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|source| DiagnoseError::Io {
+            path: toolchain.go.clone(),
+            source,
+        })?;
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    if !output.status.success() {
+        return Err(DiagnoseError::List {
+            pattern: pattern.into(),
+            output: stderr,
+        });
+    }
+    let listed: Vec<Listed> = serde_json::Deserializer::from_slice(&output.stdout)
+        .into_iter::<Listed>()
+        .collect::<Result<_, _>>()
+        .map_err(|e| DiagnoseError::List {
+            pattern: pattern.into(),
+            output: format!("unreadable output: {e}"),
+        })?;
+    if listed.is_empty() {
+        return Err(DiagnoseError::NoPackages {
+            pattern: pattern.into(),
+        });
+    }
+    let explicit = !pattern.contains("...");
+    listed
+        .into_iter()
+        .map(|package| target_of(package, explicit))
+        .collect()
+}
+
+/// A listed package as a target; a package go cannot load (no Go files, a syntax error) is
+/// an error of that package ([`DiagnoseError::Prepare`]).
+fn target_of(package: Listed, explicit: bool) -> Result<Target, DiagnoseError> {
+    let module = match &package.module {
+        Some(module) if module.main && !package.standard => module,
+        _ if package.error.is_some() && package.module.is_none() && !package.standard => {
+            // Not found at all: go's words say where it looked.
+            return Err(DiagnoseError::Prepare {
+                path: package.import_path.clone().into(),
+                message: package.error.map(|e| e.err).unwrap_or_default(),
+            });
+        }
+        other => {
+            return Err(DiagnoseError::NotInModule {
+                import_path: package.import_path.clone(),
+                module: match other {
+                    Some(module) => Some(module.path.clone()),
+                    None => Some("the standard library".into()),
+                },
+            });
+        }
+    };
+    let dir = package.dir.canonicalize().unwrap_or(package.dir.clone());
+    let files = [
+        &package.go_files,
+        &package.test_go_files,
+        &package.x_test_go_files,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|name| dir.join(name))
+    .collect();
+    Ok(Target {
+        path: dir.clone(),
+        name: package.name,
+        module_root: module.dir.clone().unwrap_or_else(|| dir.clone()),
+        module_path: module.path.clone(),
+        package_dir: dir,
+        files,
+        named: Vec::new(),
+        named_in_module: false,
+        has_test_files: !package.test_go_files.is_empty() || !package.x_test_go_files.is_empty(),
+        explicit,
+        error: package.error.map(|e| e.err),
+        import_path: package.import_path,
+    })
+}
+
+/// `.go` files named on the command line: one package, as `go build a.go b.go` makes it. Inside
+/// a module it is built as part of the module, so it can import the module's packages; outside
+/// any, as the files of a module generated in the cache (named after their content).
+fn named_files(
+    request: &DiagnoseRequest,
+    files: &[&String],
+    cache_dir: &Path,
+) -> Result<Target, DiagnoseError> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for file in files {
+        let path = request.dir.join(file);
+        if !path.exists() {
+            return Err(DiagnoseError::NotFound { path });
+        }
+        let path = path.canonicalize().map_err(|source| DiagnoseError::Io {
             path: path.clone(),
             source,
         })?;
-        let key = blake3::hash(&text).to_hex()[..16].to_string();
-        let module_root = cache_dir.join("diagnose").join(format!("file-{key}"));
-        std::fs::create_dir_all(&module_root).map_err(|source| DiagnoseError::Io {
-            path: module_root.clone(),
-            source,
-        })?;
-        let module_path = "gorepro.dev/file".to_string();
-        let go_mod = module_root.join("go.mod");
-        let contents = format!(
-            "module {module_path}\n\ngo {}.{}\n",
-            SAMPLES_GO.0, SAMPLES_GO.1
-        );
-        if std::fs::read_to_string(&go_mod).ok().as_deref() != Some(contents.as_str()) {
-            std::fs::write(&go_mod, contents).map_err(|source| DiagnoseError::Io {
-                path: go_mod.clone(),
-                source,
-            })?;
+        if !path.is_file() {
+            return Err(DiagnoseError::NotGo { path });
         }
-        return Ok(Target {
-            file: Some(path.clone()),
-            path,
-            package_dir: module_root.clone(),
+        if let Some(first) = paths.first()
+            && first.parent() != path.parent()
+        {
+            return Err(DiagnoseError::FilesInSeveralDirs {
+                first: first.clone(),
+                other: path,
+            });
+        }
+        paths.push(path);
+    }
+    let dir = paths[0].parent().unwrap_or(Path::new("/")).to_path_buf();
+    let has_test_files = paths
+        .iter()
+        .any(|p| p.to_string_lossy().ends_with("_test.go"));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DiagnoseError::Io { path, source }
+    };
+    let target = |module_root: PathBuf, module_path: String, package_dir: PathBuf, in_module| {
+        Ok(Target {
+            path: paths[0].clone(),
+            import_path: "command-line-arguments".into(),
+            name: String::new(),
             module_root,
             module_path,
-        });
+            package_dir,
+            files: paths.clone(),
+            named: paths.clone(),
+            named_in_module: in_module,
+            has_test_files,
+            explicit: true,
+            error: None,
+        })
+    };
+    if let Some(module_root) = dir.ancestors().find(|d| d.join("go.mod").is_file()) {
+        let module_path = module_path(&module_root.join("go.mod"))?;
+        return target(module_root.to_path_buf(), module_path, dir.clone(), true);
     }
-    if !path.is_dir() {
-        return Err(DiagnoseError::NotGo { path });
+    // A generated module of its own, named after the files' content, holding only a go.mod:
+    // the files themselves are laid over it.
+    let mut hasher = blake3::Hasher::new();
+    for path in &paths {
+        hasher.update(path.as_os_str().as_encoded_bytes());
+        hasher.update(&std::fs::read(path).map_err(io(path))?);
     }
-    let module_root = path
-        .ancestors()
-        .find(|dir| dir.join("go.mod").is_file())
-        .ok_or_else(|| DiagnoseError::NoModule { path: path.clone() })?
-        .to_path_buf();
+    let key = hasher.finalize().to_hex()[..16].to_string();
+    let module_root = cache_dir.join("diagnose").join(format!("file-{key}"));
+    std::fs::create_dir_all(&module_root).map_err(io(&module_root))?;
+    let module_path = "gorepro.dev/file".to_string();
     let go_mod = module_root.join("go.mod");
-    let text = std::fs::read_to_string(&go_mod).map_err(|source| DiagnoseError::Io {
-        path: go_mod.clone(),
+    let contents = format!(
+        "module {module_path}\n\ngo {}.{}\n",
+        SAMPLES_GO.0, SAMPLES_GO.1
+    );
+    if std::fs::read_to_string(&go_mod).ok().as_deref() != Some(contents.as_str()) {
+        std::fs::write(&go_mod, contents).map_err(io(&go_mod))?;
+    }
+    target(module_root.clone(), module_path, module_root, false)
+}
+
+/// The module path a `go.mod` declares.
+fn module_path(go_mod: &Path) -> Result<String, DiagnoseError> {
+    let text = std::fs::read_to_string(go_mod).map_err(|source| DiagnoseError::Io {
+        path: go_mod.to_path_buf(),
         source,
     })?;
-    let module_path = text
-        .lines()
+    text.lines()
         .find_map(|l| l.trim().strip_prefix("module "))
         .map(|m| m.trim().trim_matches('"').to_string())
         .ok_or_else(|| DiagnoseError::Prepare {
-            path: go_mod.clone(),
+            path: go_mod.to_path_buf(),
             message: "go.mod has no module line".into(),
-        })?;
-    Ok(Target {
-        package_dir: path.clone(),
-        path,
-        module_root,
-        module_path,
-        file: None,
-    })
+        })
+}
+
+/// The race detector links through cgo.
+fn cgo_for(flags: &TestFlags) -> &'static [(&'static str, &'static str)] {
+    if flags.race {
+        &[("CGO_ENABLED", "1")]
+    } else {
+        &[]
+    }
 }
 
 /// The user's `go.mod` as the build sees it: requiring the supervisor's module from the local
@@ -600,12 +1032,44 @@ fn overlay_go_mod(text: &str, samples_dir: &Path) -> (String, Option<String>) {
     (out, notes)
 }
 
-/// Rewrites and builds the target.
+/// What [`prepare`] made of a package: a built program, or the reason go test would skip it.
+#[derive(Debug)]
+pub enum Preparation {
+    Built(Box<(Prepared, build::Artifact)>),
+    Skipped(Skipped),
+}
+
+/// Rewrites and builds the target with `toolchain` (the user's, [`Toolchain::for_user`]), or
+/// says why `go test` would run nothing of it.
 pub fn prepare(
     harness: &Harness,
+    toolchain: &Toolchain,
     target: Target,
-    test: bool,
-) -> Result<(Prepared, build::Artifact), DiagnoseError> {
+    flags: &TestFlags,
+) -> Result<Preparation, DiagnoseError> {
+    if let Some(message) = &target.error {
+        return Err(DiagnoseError::Prepare {
+            path: target.path.clone(),
+            message: message.clone(),
+        });
+    }
+    let skipped = |package: &str, reason| {
+        Preparation::Skipped(Skipped {
+            path: target.path.display().to_string(),
+            import_path: target.import_path.clone(),
+            package: package.to_string(),
+            reason,
+        })
+    };
+    // As go test: the tests when there are test files; a main package named on its own (and
+    // not asked for tests) runs its main.
+    let mode = if target.has_test_files || flags.selects() {
+        "test"
+    } else if !target.named.is_empty() || (target.name == "main" && target.explicit) {
+        "auto"
+    } else {
+        return Ok(skipped(&target.name, SkipReason::NoTestFiles));
+    };
     let samples_dir = harness.config.samples_dir();
     let tool = harness
         .toolchain
@@ -614,11 +1078,9 @@ pub fn prepare(
         "-dir".to_string(),
         target.package_dir.display().to_string(),
         "-mode".into(),
-        if test { "test" } else { "auto" }.into(),
+        mode.into(),
     ];
-    if let Some(file) = &target.file {
-        args.extend(["-file".into(), file.display().to_string()]);
-    }
+    args.extend(target.files.iter().map(|f| f.display().to_string()));
     let output = harness
         .toolchain
         .tool_command(&tool, &target.module_root, &args)
@@ -647,11 +1109,27 @@ pub fn prepare(
             found: rewrite.schedule_version,
         });
     }
+    if rewrite.mode == "test" && rewrite.tests.is_empty() {
+        return Ok(skipped(
+            &rewrite.package,
+            SkipReason::NothingToRun {
+                benchmarks: rewrite.benchmarks,
+                silent_examples: rewrite.silent_examples,
+            },
+        ));
+    }
     let mut overlay: Vec<(PathBuf, String)> = rewrite
         .files
         .into_iter()
+        .flatten()
         .map(|f| (f.target, f.contents))
         .collect();
+    // Named files are the package: the build names them, with the files the rewriter added.
+    let files = if target.named_in_module {
+        overlay.iter().map(|(path, _)| path.clone()).collect()
+    } else {
+        Vec::new()
+    };
     let mut notes = Vec::new();
     let mut extra_inputs = Vec::new();
     if target.module_path != SAMPLES_MODULE_PATH {
@@ -665,6 +1143,21 @@ pub fn prepare(
         overlay.push((go_mod, text));
         extra_inputs.push(samples_dir.join("support"));
     }
+    // A vendored module builds from vendor/, and go checks vendor/modules.txt against go.mod,
+    // reading it from disk (an overlay does not reach it): with the supervisor's module added to
+    // go.mod, the check fails. Such a module is built from the module cache instead.
+    let mut build_flags = Vec::new();
+    if target
+        .module_root
+        .join("vendor")
+        .join("modules.txt")
+        .is_file()
+    {
+        build_flags.push("-mod=mod".to_string());
+        notes.push(
+            "vendor/ is not used: gorepro adds its supervisor's module to go.mod, which go's vendoring check would refuse; the build uses -mod=mod and the module cache (go mod download, if offline)".into(),
+        );
+    }
     let relative = target
         .package_dir
         .strip_prefix(&target.module_root)
@@ -674,15 +1167,17 @@ pub fn prepare(
         variant: Variant::Buggy,
         module_dir: target.module_root.clone(),
         package: format!("./{}", relative.display()),
-        tags: vec![],
-        race: false,
+        files,
+        tags: flags.tags.clone(),
+        flags: build_flags,
+        race: flags.race,
         overlay,
         test_binary: rewrite.mode == "test",
         extra_inputs,
     };
-    let artifact = build::build(&harness.toolchain, &program, &harness.config.cache_dir)
-        .map_err(|e| build_error(e, &target.path))?;
-    Ok((
+    let artifact = build::build(toolchain, &program, &harness.config.cache_dir)
+        .map_err(|e| build_error(e, &target.path, flags.race))?;
+    Ok(Preparation::Built(Box::new((
         Prepared {
             target,
             program,
@@ -693,14 +1188,35 @@ pub fn prepare(
             notes,
         },
         artifact,
-    ))
+    ))))
 }
 
-/// A compile failure, told apart from a module missing from the offline module cache.
-fn build_error(error: BuildError, path: &Path) -> DiagnoseError {
+impl DiagnoseError {
+    /// An error of one package's code (it does not load or build), not of the harness: with
+    /// several packages, the others go on.
+    pub fn is_of_the_package(&self) -> bool {
+        matches!(
+            self,
+            DiagnoseError::Prepare { .. }
+                | DiagnoseError::Compile { .. }
+                | DiagnoseError::MissingModule { .. }
+                | DiagnoseError::RaceNeedsCgo { .. }
+        )
+    }
+}
+
+/// A compile failure, told apart from a module go could not find or download.
+fn build_error(error: BuildError, path: &Path, race: bool) -> DiagnoseError {
     let BuildError::Compile { output, .. } = error else {
         return DiagnoseError::Build(error);
     };
+    // "cgo: C compiler "gcc" not found: exec: "gcc": executable file not found in $PATH"
+    if race && output.contains("C compiler") {
+        return DiagnoseError::RaceNeedsCgo {
+            path: path.into(),
+            output,
+        };
+    }
     // "go: downloading example.com/x v1.2.3" then "main.go:3:8: module lookup disabled by
     // GOPROXY=off"; or "go: example.com/x@v1.2.3: module lookup disabled by GOPROXY=off"; or
     // "x.go:3:8: missing go.sum entry for module providing package example.com/x/y (...)".
@@ -720,7 +1236,19 @@ fn build_error(error: BuildError, path: &Path) -> DiagnoseError {
         let (_, rest) = line.split_once("missing go.sum entry for module providing package ")?;
         rest.split_whitespace().next().map(str::to_string)
     });
-    let missing = missing.or_else(|| offline.then(|| "a module".to_string()));
+    // With a proxy: "go: downloading example.com/x v1.2.3", then the download failing,
+    // "main.go:3:8: example.com/x@v1.2.3: reading https://...: 404 Not Found".
+    let failed_download = || {
+        output
+            .lines()
+            .filter_map(|line| line.strip_prefix("go: downloading "))
+            .filter_map(|rest| rest.split_once(' '))
+            .map(|(module, version)| format!("{module}@{version}"))
+            .find(|module| output.contains(&format!("{module}: ")))
+    };
+    let missing = missing
+        .or_else(failed_download)
+        .or_else(|| offline.then(|| "a module".to_string()));
     match missing {
         Some(module) => DiagnoseError::MissingModule {
             path: path.into(),
@@ -745,14 +1273,21 @@ pub fn run_seed(
     replay: usize,
     vet_findings: &[vet::Finding],
 ) -> Result<SeedRun, DiagnoseError> {
-    let mut env = harness.toolchain.env();
+    // The user's environment: gorepro's own variables are the ones it sets.
+    let mut env: Vec<(OsString, OsString)> = request
+        .env
+        .iter()
+        .filter(|(name, _)| !name.to_string_lossy().starts_with("GOREPRO_"))
+        .cloned()
+        .collect();
     env.push(("GOREPRO_PERTURB_SEED".into(), seed.value.to_string().into()));
-    if prepared.mode == "test" {
+    let tests = prepared.mode == "test";
+    if tests {
         env.push((
             "GOREPRO_TEST_DIR".into(),
             prepared.target.package_dir.clone().into_os_string(),
         ));
-        if let Some(regex) = &request.test {
+        if let Some(regex) = &request.flags.run {
             env.push(("GOREPRO_TEST_RUN".into(), regex.into()));
         }
     }
@@ -772,7 +1307,11 @@ pub fn run_seed(
             evidence_dir,
             gomaxprocs: request.gomaxprocs,
             base_env: env,
-            args: Vec::new(),
+            args: if tests {
+                request.flags.binary_args()
+            } else {
+                Vec::new()
+            },
             env: Vec::new(),
         },
         &harness.config,
@@ -781,8 +1320,8 @@ pub fn run_seed(
     if let Some(signal) = interrupt::received() {
         return Err(DiagnoseError::Interrupted { signal });
     }
-    // The testing package's own words (on stderr) when -test.run selects nothing.
-    if prepared.mode == "test"
+    // The testing package's own words (on stderr) when -run or -skip selects nothing.
+    if tests
         && output
             .stderr
             .text
@@ -790,7 +1329,7 @@ pub fn run_seed(
     {
         return Err(DiagnoseError::NoTestsMatch {
             path: prepared.target.path.clone(),
-            regex: request.test.clone().unwrap_or_default(),
+            selection: selection(&request.flags),
             tests: prepared.tests.clone(),
         });
     }
@@ -824,7 +1363,19 @@ pub fn run_seed(
         wall: output.wall,
         evidence_dir: output.evidence_dir.display().to_string(),
         diagnosis,
+        test_output: request.flags.verbose.then(|| output.stdout.text.clone()),
     })
+}
+
+/// The flags that selected the tests, as typed: `-run '^TestX$' -skip Slow`.
+fn selection(flags: &TestFlags) -> String {
+    let mut words = Vec::new();
+    for (flag, value) in [("-run", &flags.run), ("-skip", &flags.skip)] {
+        if let Some(value) = value {
+            words.push(format!("{flag} {}", shell_word(value)));
+        }
+    }
+    words.join(" ")
 }
 
 /// The rewriter renamed the user's `main` and `TestMain` (to call them from the supervisor's
@@ -845,21 +1396,33 @@ fn entry_points_renamed_back(mut diagnosis: Diagnosis) -> Diagnosis {
     diagnosis
 }
 
-/// The command that replays `seed`.
+/// The command that replays `seed` of `target`'s exploration.
 pub fn replay_command(
     harness: &Harness,
     request: &DiagnoseRequest,
-    path: &Path,
+    target: &Target,
     seed: Seed,
 ) -> String {
+    let named = if target.named.is_empty() {
+        std::slice::from_ref(&target.path)
+    } else {
+        &target.named[..]
+    };
     let mut command = format!(
-        "GOREPRO_GO={} gorepro diagnose {} --seed {seed} --gomaxprocs {}",
-        harness.toolchain.go.display(),
-        shell_word(&path.display().to_string()),
-        request.gomaxprocs
+        "GOREPRO_GO={} gorepro diagnose",
+        harness.toolchain.go.display()
     );
-    if let Some(regex) = &request.test {
-        command.push_str(&format!(" --test {}", shell_word(regex)));
+    for path in named {
+        command.push(' ');
+        command.push_str(&shell_word(&path.display().to_string()));
+    }
+    command.push_str(&format!(
+        " --seed {seed} --gomaxprocs {}",
+        request.gomaxprocs
+    ));
+    for flag in request.flags.spelled() {
+        command.push(' ');
+        command.push_str(&shell_word(&flag));
     }
     command
 }
@@ -876,29 +1439,101 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-/// Diagnoses a package or file: builds it once, runs it for each seed, and reports.
-/// `on_progress` hears of each run before it starts (its replay command: a run the harness has
-/// to kill can still be replayed) and as soon as it is classified. After SIGINT or SIGTERM
-/// ([`interrupt::received`]) no run starts, the one the signal cut short is dropped, and the
-/// report covers the runs that finished; before the build is done, the result is
-/// [`DiagnoseError::Interrupted`].
+/// Diagnoses what `request` names: each package in turn is built once, run for each seed, and
+/// reported. `on_progress` hears of each run before it starts (its replay command: a run the
+/// harness has to kill can still be replayed), as soon as it is classified, and of each
+/// package as it ends. After SIGINT or SIGTERM ([`interrupt::received`]) no run starts, the one
+/// the signal cut short is dropped, and the result covers the runs that finished; before the
+/// first package's build is done, the result is [`DiagnoseError::Interrupted`].
+///
+/// With one package, its error is the result (a `-run` that selects none of its tests
+/// included, [`DiagnoseError::NoTestsMatch`]). With several, a package that cannot be built
+/// is reported ([`Progress::Failed`]) and the others go on.
 pub fn diagnose(
     harness: &Harness,
     request: &DiagnoseRequest,
     mut on_progress: impl FnMut(Progress<'_>),
-) -> Result<DiagnoseReport, DiagnoseError> {
+) -> Result<Diagnosed, DiagnoseError> {
+    let toolchain = harness.toolchain.for_user(request.env.clone());
+    let targets = resolve(&toolchain, request, &harness.config.cache_dir)?;
+    let single = targets.len() == 1;
+    let mut packages = Vec::new();
+    let mut interrupted = None;
+    for target in targets {
+        if let Some(signal) = interrupt::received() {
+            interrupted = Some(signal);
+            break;
+        }
+        match diagnose_package(harness, &toolchain, request, &target, &mut on_progress) {
+            Ok(Package::Explored(report)) => {
+                on_progress(Progress::Finished { report: &report });
+                interrupted = report.interrupted;
+                packages.push(PackageResult::Explored(*report));
+                if interrupted.is_some() {
+                    break;
+                }
+            }
+            Ok(Package::Skipped(skipped)) => {
+                if let (true, SkipReason::NoneSelected { tests }) = (single, &skipped.reason) {
+                    return Err(DiagnoseError::NoTestsMatch {
+                        path: target.path,
+                        selection: selection(&request.flags),
+                        tests: tests.clone(),
+                    });
+                }
+                on_progress(Progress::Skipped { skipped: &skipped });
+                packages.push(PackageResult::Skipped(skipped));
+            }
+            Err(DiagnoseError::Interrupted { signal }) if !packages.is_empty() => {
+                interrupted = Some(signal);
+                break;
+            }
+            Err(error) if !single && error.is_of_the_package() => {
+                on_progress(Progress::Failed {
+                    target: &target,
+                    error: &error,
+                });
+                packages.push(PackageResult::Failed { target, error });
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(Diagnosed {
+        packages,
+        interrupted,
+    })
+}
+
+/// One package's end: explored, or skipped as go test skips it.
+enum Package {
+    Explored(Box<DiagnoseReport>),
+    Skipped(Skipped),
+}
+
+/// Diagnoses one package: builds it once, runs it for each seed, and reports.
+fn diagnose_package(
+    harness: &Harness,
+    toolchain: &Toolchain,
+    request: &DiagnoseRequest,
+    target: &Target,
+    on_progress: &mut impl FnMut(Progress<'_>),
+) -> Result<Package, DiagnoseError> {
     // A step the signal cut short fails because of it, whatever it says.
     let unless_interrupted = |error| match interrupt::received() {
         Some(signal) => DiagnoseError::Interrupted { signal },
         None => error,
     };
-    let target = locate(&request.path, &harness.config.cache_dir)?;
+    on_progress(Progress::Preparing { target });
     let path = target.path.clone();
     let started = Instant::now();
-    let (prepared, artifact) =
-        prepare(harness, target, request.test.is_some()).map_err(unless_interrupted)?;
+    let (prepared, artifact) = match prepare(harness, toolchain, target.clone(), &request.flags)
+        .map_err(unless_interrupted)?
+    {
+        Preparation::Built(built) => *built,
+        Preparation::Skipped(skipped) => return Ok(Package::Skipped(skipped)),
+    };
     let vet_output = vet::vet(
-        &harness.toolchain,
+        toolchain,
         &prepared.program,
         &artifact,
         &harness.config.cache_dir.join("tmp"),
@@ -908,8 +1543,10 @@ pub fn diagnose(
     let exploration = Exploration {
         path: path.display().to_string(),
         package: prepared.package.clone(),
+        import_path: target.import_path.clone(),
         mode: prepared.mode.clone(),
-        test: request.test.clone(),
+        test: request.flags.run.clone(),
+        test_flags: request.flags.spelled(),
         go_version: harness.toolchain.version.to_string(),
         gomaxprocs: request.gomaxprocs,
         schedule_version: SCHEDULE_VERSION,
@@ -928,7 +1565,7 @@ pub fn diagnose(
     let mut interrupted = None;
     let mut runs: Vec<SeedRun> = Vec::new();
     for seed in seeds {
-        let command = replay_command(harness, request, &path, seed);
+        let command = replay_command(harness, request, target, seed);
         if let Some(signal) = interrupt::received() {
             interrupted = Some(signal);
             break;
@@ -947,7 +1584,18 @@ pub fn diagnose(
             interrupted = Some(signal);
             break;
         }
-        let run = run?;
+        let run = match run {
+            // -run or -skip selected none of its tests: go test's `[no tests to run]`.
+            Err(DiagnoseError::NoTestsMatch { tests, .. }) if runs.is_empty() => {
+                return Ok(Package::Skipped(Skipped {
+                    path: path.display().to_string(),
+                    import_path: target.import_path.clone(),
+                    package: prepared.package.clone(),
+                    reason: SkipReason::NoneSelected { tests },
+                }));
+            }
+            run => run?,
+        };
         on_progress(Progress::Explored {
             exploration: &exploration,
             run: &run,
@@ -964,7 +1612,7 @@ pub fn diagnose(
     let replay = if request.seed.is_some() {
         first_reproducing.map(|seed| Replay {
             seed,
-            command: replay_command(harness, request, &path, seed),
+            command: replay_command(harness, request, target, seed),
             checked: 0,
             same: 0,
         })
@@ -975,7 +1623,7 @@ pub fn diagnose(
         let mut first_tried: Option<Replay> = None;
         let mut holding = None;
         'candidates: for found in runs.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
-            let command = replay_command(harness, request, &path, found.seed);
+            let command = replay_command(harness, request, target, found.seed);
             let mut same = 0;
             for check in 1..=REPLAY_CHECKS {
                 if let Some(signal) = interrupt::received() {
@@ -1023,7 +1671,7 @@ pub fn diagnose(
         }
         holding.or(first_tried)
     };
-    Ok(DiagnoseReport {
+    Ok(Package::Explored(Box::new(DiagnoseReport {
         exploration,
         sites: prepared.sites,
         build_time,
@@ -1038,7 +1686,7 @@ pub fn diagnose(
         first_failing: runs.iter().find(|r| r.tests_failed).map(|r| r.seed),
         interrupted,
         runs,
-    })
+    })))
 }
 
 /// One reproduction of a real, publicly reported bug in `go-samples/corpus/<id>/`: a test
@@ -1156,6 +1804,7 @@ pub(crate) mod tests {
             block_to_verdict: None,
             evidence_dir: "/evidence".into(),
             diagnosis,
+            test_output: None,
         }
     }
 
@@ -1294,6 +1943,7 @@ FAIL
                     .into(),
             },
             Path::new("/p"),
+            false,
         );
         assert!(
             matches!(&error, DiagnoseError::MissingModule { module, .. } if module == "example.com/dep@v1.2.0"),
@@ -1303,10 +1953,52 @@ FAIL
             BuildError::Compile {
                 package: "x".into(),
                 variant: "buggy".into(),
+                output: "go: downloading example.com/absent v1.2.0\nmain.go:3:8: example.com/absent@v1.2.0: reading https://proxy.example/example.com/absent/@v/v1.2.0.zip: 404 Not Found".into(),
+            },
+            Path::new("/p"),
+            false,
+        );
+        assert!(
+            matches!(&error, DiagnoseError::MissingModule { module, .. } if module == "example.com/absent@v1.2.0"),
+            "{error:?}"
+        );
+        let error = build_error(
+            BuildError::Compile {
+                package: "x".into(),
+                variant: "buggy".into(),
                 output: "./x.go:3:2: undefined: y".into(),
             },
             Path::new("/p"),
+            false,
         );
         assert!(matches!(error, DiagnoseError::Compile { .. }));
+    }
+
+    #[test]
+    fn directory_patterns_are_told_from_import_paths() {
+        for local in [".", "..", "./...", "../shop/...", "/src/shop/cart"] {
+            assert!(is_local(local), "{local}");
+        }
+        for import_path in ["shop/cart", "shop/...", "example.com/m/x", "..."] {
+            assert!(!is_local(import_path), "{import_path}");
+        }
+        let split = |pattern| {
+            let (literal, rest) = split_local(pattern);
+            (literal.display().to_string(), rest)
+        };
+        assert_eq!(split("./..."), (".".into(), "./...".into()));
+        assert_eq!(split("/src/shop/..."), ("/src/shop".into(), "./...".into()));
+        assert_eq!(split("./cart/"), ("./cart".into(), ".".into()));
+        assert_eq!(split("../shop/.../x"), ("../shop".into(), "./.../x".into()));
+    }
+
+    #[test]
+    fn the_selection_is_quoted_for_a_shell() {
+        let flags = TestFlags {
+            run: Some("^TestA$".into()),
+            skip: Some("Slow".into()),
+            ..TestFlags::default()
+        };
+        assert_eq!(selection(&flags), "-run '^TestA$' -skip Slow");
     }
 }

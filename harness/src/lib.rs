@@ -29,6 +29,7 @@ pub mod diagnose;
 pub mod evidence;
 pub mod export;
 pub mod fuzz;
+pub mod gotest;
 pub mod interrupt;
 pub mod report;
 pub mod run;
@@ -68,6 +69,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Usage(String),
     #[error("unknown bug class or scenario {0:?}; `gorepro list` shows them")]
     UnknownClass(String),
     #[error("cannot write {}", path.display())]

@@ -4,10 +4,11 @@
 //! Exit status:
 //! - `run`, `report`: 0 when every diagnosis matches its expectation (and repeats agree), 1
 //!   when one does not.
-//! - `diagnose`: 0 when no run reproduced a bug and no test failed; 1 when a run reproduced a
-//!   bug or a test failed (a failing test is a finding of its own, even when no concurrency bug
-//!   showed); 130 (SIGINT) or 143 (SIGTERM) when a signal stopped it, after the report of the
-//!   runs that finished.
+//! - `diagnose`: the worst over its packages: 0 when no run reproduced a bug and no test
+//!   failed (skipped packages included); 1 when a run reproduced a bug or a test failed (a
+//!   failing test is a finding of its own, even when no concurrency bug showed); 2 when a
+//!   package could not be diagnosed (after the others' reports); 130 (SIGINT) or 143 (SIGTERM)
+//!   when a signal stopped it, after the report of the runs that finished.
 //! - every command: 2 for usage or harness errors.
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use nix::sys::signal::Signal;
 
 use gorepro::classify::taxonomy;
 use gorepro::diagnose::{DiagnoseError, Progress};
+use gorepro::gotest::TestFlags;
 use gorepro::interrupt;
 use gorepro::report::{self, SummaryRow};
 use gorepro::scenario::Variant;
@@ -52,12 +54,17 @@ enum Command {
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
     },
-    /// Diagnose your own Go code: a package directory (a main package or a package with
-    /// tests) or a single .go file. Your files are never modified.
+    /// Diagnose your own Go code, named as for go test: packages (./..., import paths with or
+    /// without /..., directories) or .go files; go test's flags follow them. Your files are
+    /// never modified.
+    #[command(after_help = DIAGNOSE_HELP)]
     Diagnose {
-        path: std::path::PathBuf,
-        /// Run the tests matching this regex (go test -run syntax), also in a main package.
-        #[arg(long)]
+        /// Packages (./..., shop/cart, shop/..., ./cart) or .go files forming one package;
+        /// none: the package in the current directory, as for go test.
+        #[arg(value_name = "PACKAGES")]
+        packages: Vec<String>,
+        /// Replaced by go test's -run.
+        #[arg(long, hide = true)]
         test: Option<String>,
         /// Seeds of the schedule exploration to run.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
@@ -67,8 +74,8 @@ enum Command {
         seed: Option<String>,
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
         gomaxprocs: u32,
-        /// JSON lines on stdout: one per run as it finishes (replay checks included), then a
-        /// summary line.
+        /// JSON lines on stdout: one per run as it finishes (replay checks included), a
+        /// summary line per package, then a total.
         #[arg(long)]
         json: bool,
         /// Also write the results as JUnit XML to FILE (a test case per run).
@@ -77,6 +84,9 @@ enum Command {
         /// Also write the results as SARIF 2.1.0 to FILE (a result per bug class found).
         #[arg(long, value_name = "FILE")]
         sarif: Option<std::path::PathBuf>,
+        /// go test's flags (gorepro moves them here from wherever they were written).
+        #[arg(last = true, hide = true)]
+        go_test_flags: Vec<String>,
     },
     /// Reproduce scenarios and diagnose them.
     Run {
@@ -123,6 +133,23 @@ enum Command {
     },
 }
 
+/// The go test flags, below `gorepro diagnose --help`.
+const DIAGNOSE_HELP: &str = "\
+go test flags, spelled as for go test, after the packages (or after --):
+  -run REGEX     run only the tests, examples and fuzz targets matching REGEX
+  -skip REGEX    do not run the tests matching REGEX
+  -short         tell long tests to shorten (testing.Short)
+  -count N       run each test N times in every run of the test binary
+  -v             print the tests' output (on stderr) after each run
+  -tags LIST     build tags, comma-separated
+  -race          build with the race detector (needs cgo and a C compiler)
+
+Examples:
+  gorepro diagnose ./...
+  gorepro diagnose ./internal/worker -run '^TestPool' --runs 50
+  gorepro diagnose shop/cart shop/inventory -short -count 2
+  gorepro diagnose ./cmd/server            (a main package without tests: runs main)";
+
 #[derive(Clone, Copy, ValueEnum)]
 enum VariantArg {
     Buggy,
@@ -146,6 +173,8 @@ enum Status {
     Findings,
     /// A signal stopped it early.
     Interrupted(Signal),
+    /// For `diagnose`: a package could not be diagnosed; its error was printed as it came.
+    Failed,
 }
 
 impl From<bool> for Status {
@@ -160,11 +189,12 @@ impl From<bool> for Status {
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(gorepro::gotest::go_test_flags_last(std::env::args_os()));
     match execute(cli.command) {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Findings) => ExitCode::from(1),
         Ok(Status::Interrupted(signal)) => ExitCode::from(interrupt::exit_status(signal as i32)),
+        Ok(Status::Failed) => ExitCode::from(2),
         Err(Error::Diagnose(error @ DiagnoseError::Interrupted { signal })) => {
             report::print_interrupted(&error);
             ExitCode::from(interrupt::exit_status(signal as i32))
@@ -250,7 +280,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             Ok(Status::Success)
         }
         Command::Diagnose {
-            path,
+            packages,
             test,
             runs,
             seed,
@@ -258,36 +288,44 @@ fn execute(command: Command) -> Result<Status, Error> {
             json,
             junit,
             sarif,
+            go_test_flags,
         } => {
+            if let Some(regex) = test {
+                return Err(Error::Usage(format!(
+                    "--test was replaced by go test's own flag: gorepro diagnose {} -run '{regex}'",
+                    packages.join(" ")
+                )));
+            }
             let request = gorepro::diagnose::DiagnoseRequest {
-                path,
-                test,
+                patterns: packages,
+                dir: std::env::current_dir().map_err(|source| Error::Source {
+                    path: ".".into(),
+                    source,
+                })?,
+                flags: TestFlags::parse(&go_test_flags).map_err(DiagnoseError::from)?,
                 runs,
                 seed: seed.as_deref().map(str::parse).transpose()?,
                 gomaxprocs,
+                env: std::env::vars_os().collect(),
             };
             interrupt::install().map_err(|source| Error::Signals { source })?;
             let result = gorepro::diagnose::diagnose(&harness, &request, |event| match event {
                 Progress::Starting { command } => report::print_starting(command),
-                _ if json => report::print_diagnose_line(&event),
-                _ => report::print_diagnose_progress(&event),
+                _ => report::print_diagnose_event(&event, json),
             })?;
-            if json {
-                report::print_diagnose_summary(&result);
-            } else {
-                report::print_diagnose(&result);
-            }
-            let reports = std::slice::from_ref(&result);
+            report::print_diagnose_total(&result, json);
+            let reports: Vec<&gorepro::diagnose::DiagnoseReport> = result.explored().collect();
             if let Some(path) = junit {
-                write_file(&path, report::ci::junit(reports))?;
+                write_file(&path, report::ci::junit(&reports))?;
             }
             if let Some(path) = sarif {
-                let log = serde_json::to_string_pretty(&report::ci::sarif(reports))
+                let log = serde_json::to_string_pretty(&report::ci::sarif(&reports))
                     .expect("a SARIF value serializes");
                 write_file(&path, log + "\n")?;
             }
             Ok(match result.interrupted {
                 Some(signal) => Status::Interrupted(signal),
+                None if result.failed() > 0 => Status::Failed,
                 None => (!result.has_findings()).into(),
             })
         }

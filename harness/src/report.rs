@@ -8,9 +8,9 @@ pub mod html;
 
 mod diagnose;
 pub use diagnose::{
-    print_diagnose, print_diagnose_line, print_diagnose_progress, print_diagnose_summary,
-    render_diagnose, render_diagnose_diagnosis, render_diagnose_line, render_diagnose_progress,
-    render_diagnose_summary,
+    print_diagnose_event, print_diagnose_total, render_diagnose, render_diagnose_diagnosis,
+    render_diagnose_line, render_diagnose_progress, render_diagnose_summary, render_diagnose_total,
+    render_skipped,
 };
 
 use std::fmt::Write as _;
@@ -336,13 +336,18 @@ pub fn print_interrupted(error: &dyn std::error::Error) {
 
 /// A harness error, printed once.
 pub fn print_error(error: &dyn std::error::Error) {
-    let mut text = format!("gorepro: error: {error}");
+    eprintln!("gorepro: error: {}", error_chain(error));
+}
+
+/// An error with its causes, one per line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
         let _ = write!(text, "\n  caused by: {cause}");
         source = cause.source();
     }
-    eprintln!("{text}");
+    text
 }
 
 #[cfg(test)]

@@ -198,8 +198,9 @@ pub fn run(request: &RunRequest, config: &Config) -> Result<RunOutput, RunError>
 fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsString)> {
     vec![
         ("GOTRACEBACK", "all".into()),
-        // A -race program otherwise sleeps a second at exit; no effect on other builds.
-        ("GORACE", "atexit_sleep_ms=0".into()),
+        // A -race program otherwise sleeps a second at exit; no effect on other builds. Added
+        // to the user's own race options, if any.
+        ("GORACE", gorace(&request.base_env)),
         ("GOMAXPROCS", request.gomaxprocs.to_string().into()),
         (
             "GOREPRO_EVIDENCE_DIR",
@@ -215,6 +216,19 @@ fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsSt
             config.trace_window_mb.to_string().into(),
         ),
     ]
+}
+
+/// `GORACE` with the exit sleep switched off, keeping the options `base` already has.
+fn gorace(base: &[(OsString, OsString)]) -> OsString {
+    let mut value = OsString::new();
+    if let Some((_, theirs)) = base.iter().find(|(k, _)| k == "GORACE")
+        && !theirs.is_empty()
+    {
+        value.push(theirs);
+        value.push(" ");
+    }
+    value.push("atexit_sleep_ms=0");
+    value
 }
 
 /// Reads a stream to its end on a thread, keeping the first `cap` bytes.
@@ -260,4 +274,20 @@ fn is_zombie(stat: &Path) -> bool {
                 .map(|rest| rest.trim_start().starts_with('Z'))
         })
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_race_options_are_kept() {
+        let base = |value: &str| vec![("GORACE".into(), value.into())];
+        assert_eq!(gorace(&[]), "atexit_sleep_ms=0");
+        assert_eq!(gorace(&base("")), "atexit_sleep_ms=0");
+        assert_eq!(
+            gorace(&base("halt_on_error=1")),
+            "halt_on_error=1 atexit_sleep_ms=0"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Finding `go`, reading its version, and giving every `go` invocation the same controlled
 //! environment, so a build or a run depends on the scenario and not on the caller's shell.
+//! `gorepro diagnose` builds the user's code in the user's own environment instead
+//! ([`Toolchain::for_user`]), with only the settings gorepro must make.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -100,8 +102,22 @@ pub struct Toolchain {
     pub version: GoVersion,
     /// Go's build cache, shared by all builds (Go keeps it safe for concurrent use).
     gocache: PathBuf,
+    /// `GOREPRO_GOCACHE`, when set: it also replaces the user's cache for their builds.
+    explicit_gocache: Option<PathBuf>,
     /// `go env GOROOT`, asked once.
     goroot: std::sync::OnceLock<PathBuf>,
+    /// Set by [`Toolchain::for_user`]: the environment [`Toolchain::env`] starts from.
+    user_env: Option<UserEnv>,
+}
+
+/// The user's environment; its `Debug` names no values (they may hold secrets).
+#[derive(Clone)]
+struct UserEnv(Vec<(OsString, OsString)>);
+
+impl fmt::Debug for UserEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserEnv({} variables)", self.0.len())
+    }
 }
 
 impl Toolchain {
@@ -123,7 +139,9 @@ impl Toolchain {
             go: go.clone(),
             version: MIN_GO,
             gocache,
+            explicit_gocache: config.go_cache_dir.clone(),
             goroot: std::sync::OnceLock::new(),
+            user_env: None,
         };
         // The version decides GOEXPERIMENT, so ask without one.
         let probe_env = probe.env().into_iter().map(|(k, v)| {
@@ -155,12 +173,30 @@ impl Toolchain {
         Ok(Toolchain { version, ..probe })
     }
 
+    /// This toolchain as `gorepro diagnose` uses it on the user's code: [`Toolchain::env`] is
+    /// `user` (the user's environment) with only what gorepro must set for a build.
+    pub fn for_user(&self, user: Vec<(OsString, OsString)>) -> Toolchain {
+        Toolchain {
+            user_env: Some(UserEnv(user)),
+            ..self.clone()
+        }
+    }
+
     /// The complete environment of every `go` invocation and of every built program's parent
-    /// side: the caller's environment is not inherited, only `PATH`, `HOME` and `TMPDIR` are.
-    /// `GOTOOLCHAIN=local` stops `go` from downloading another toolchain, `GOENV=off` ignores
-    /// the user's `go env -w` settings, `GOFLAGS`/`GODEBUG` are cleared, `CGO_ENABLED=0` keeps
-    /// the runtime's own deadlock detector alive, and `GOPROXY=off` keeps builds offline.
+    /// side. For the catalog and gorepro's own tools the caller's environment is not inherited,
+    /// only `PATH`, `HOME` and `TMPDIR` are: `GOTOOLCHAIN=local` stops `go` from downloading
+    /// another toolchain, `GOENV=off` ignores the user's `go env -w` settings,
+    /// `GOFLAGS`/`GODEBUG` are cleared, `CGO_ENABLED=0` keeps the runtime's own deadlock
+    /// detector alive, and `GOPROXY=off` keeps builds offline. For the user's code
+    /// ([`Toolchain::for_user`]), see [`user_build_env`].
     pub fn env(&self) -> Vec<(OsString, OsString)> {
+        if let Some(UserEnv(user)) = &self.user_env {
+            return user_build_env(
+                user,
+                self.explicit_gocache.as_deref(),
+                self.version.leak_profile_experiment(),
+            );
+        }
         let mut env: Vec<(OsString, OsString)> = ["PATH", "HOME", "TMPDIR", "GOPATH", "GOMODCACHE"]
             .into_iter()
             .filter_map(|name| std::env::var_os(name).map(|value| (name.into(), value)))
@@ -375,6 +411,50 @@ impl Toolchain {
     }
 }
 
+/// The user's environment as their code's `go` commands see it, with what gorepro must set
+/// (each in the README, with its reason):
+/// - `GOTOOLCHAIN=local`: the `go` gorepro checked and knows the output of, not a toolchain a
+///   `go.mod` line would download;
+/// - `GOWORK=off` and `GO111MODULE=on`: the supervisor's module is added through the module's
+///   own `go.mod` (laid over it), which a workspace or GOPATH mode would not read;
+/// - `GOEXPERIMENT`: on Go 1.26, `goroutineleakprofile` added to the user's experiments, for the
+///   goroutine-leak profile;
+/// - `GOCACHE`: only when `GOREPRO_GOCACHE` is set (`gocache`); otherwise the user's own cache.
+///
+/// Everything else is the user's: `GOFLAGS`, `GOPROXY`, `GOPRIVATE`, `GOENV` (their `go env -w`
+/// settings), `CGO_ENABLED` and the C compiler.
+pub fn user_build_env(
+    user: &[(OsString, OsString)],
+    gocache: Option<&Path>,
+    experiment: Option<&str>,
+) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = user.to_vec();
+    let mut set = |name: &str, value: OsString| {
+        env.retain(|(k, _)| k != name);
+        env.push((name.into(), value));
+    };
+    set("GOTOOLCHAIN", "local".into());
+    set("GOWORK", "off".into());
+    set("GO111MODULE", "on".into());
+    if let Some(experiment) = experiment {
+        let theirs = user
+            .iter()
+            .find(|(k, _)| k == "GOEXPERIMENT")
+            .map(|(_, v)| v.to_string_lossy().into_owned())
+            .filter(|v| !v.is_empty());
+        let experiments = match theirs {
+            Some(theirs) if theirs.split(',').any(|e| e == experiment) => theirs,
+            Some(theirs) => format!("{theirs},{experiment}"),
+            None => experiment.to_string(),
+        };
+        set("GOEXPERIMENT", experiments.into());
+    }
+    if let Some(gocache) = gocache {
+        set("GOCACHE", gocache.into());
+    }
+    env
+}
+
 fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
@@ -416,6 +496,51 @@ mod tests {
         );
         assert_eq!(v("bash: go: command not found"), None);
         assert_eq!(v(""), None);
+    }
+
+    #[test]
+    fn the_user_environment_keeps_their_settings_and_gains_only_gorepros() {
+        let user: Vec<(OsString, OsString)> = [
+            ("PATH", "/bin"),
+            ("GOFLAGS", "-mod=vendor"),
+            ("GOPROXY", "https://proxy.example"),
+            ("GOTOOLCHAIN", "auto"),
+            ("GOEXPERIMENT", "jsonv2"),
+            ("SHOP_REGION", "eu"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+        let env = |gocache, experiment| {
+            let mut env: Vec<(String, String)> = user_build_env(&user, gocache, experiment)
+                .into_iter()
+                .map(|(k, v)| (k.into_string().unwrap(), v.into_string().unwrap()))
+                .collect();
+            env.sort();
+            env
+        };
+        let pairs = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            env(None, Some("goroutineleakprofile")),
+            pairs(&[
+                ("GO111MODULE", "on"),
+                ("GOEXPERIMENT", "jsonv2,goroutineleakprofile"),
+                ("GOFLAGS", "-mod=vendor"),
+                ("GOPROXY", "https://proxy.example"),
+                ("GOTOOLCHAIN", "local"),
+                ("GOWORK", "off"),
+                ("PATH", "/bin"),
+                ("SHOP_REGION", "eu"),
+            ])
+        );
+        let on_1_27 = env(Some(Path::new("/cache")), None);
+        assert!(on_1_27.contains(&("GOEXPERIMENT".into(), "jsonv2".into())));
+        assert!(on_1_27.contains(&("GOCACHE".into(), "/cache".into())));
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn run_vet(
     let work = tempfile::tempdir_in(scratch_root)?;
     let mut args = vec!["vet".to_string(), "-json".to_string()];
     args.extend(program.selection_flags(work.path())?);
-    args.push(program.package.clone());
+    args.extend(program.build_targets());
     let output = toolchain
         .command(&program.module_dir, &args)
         .stderr_to_stdout()

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/doc"
 	"go/parser"
 	"go/token"
 	"os"
@@ -48,12 +49,17 @@ const ScheduleVersion = 2
 
 // result is what perturb prints.
 type result struct {
-	ScheduleVersion int       `json:"schedule_version"`
-	Package         string    `json:"package"`
-	Mode            string    `json:"mode"` // main | test
-	Tests           []string  `json:"tests"`
-	Sites           int       `json:"sites"`
-	Files           []overlay `json:"files"`
+	ScheduleVersion int    `json:"schedule_version"`
+	Package         string `json:"package"`
+	Mode            string `json:"mode"` // main | test
+	// What m.Run runs, as go test counts it: tests, fuzz targets (their seed
+	// corpus) and examples with an output comment.
+	Tests      []string `json:"tests"`
+	Benchmarks []string `json:"benchmarks"`
+	// Examples without an output comment: compiled, never run.
+	SilentExamples []string  `json:"silent_examples"`
+	Sites          int       `json:"sites"`
+	Files          []overlay `json:"files"`
 }
 
 // overlay is one file of the overlay: the path go sees and its contents.
@@ -80,10 +86,15 @@ type source struct {
 
 func main() {
 	dir := flag.String("dir", "", "the package directory as go sees it")
-	file := flag.String("file", "", "a single .go file that is the whole package (placed in -dir)")
 	mode := flag.String("mode", "auto", "auto | main | test")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: perturb -dir DIR [-mode auto|main|test] [FILE.go...]\n"+
+			"The FILEs are the package (as go list names them), each laid into DIR by its name;\n"+
+			"without any, the package in DIR as go/build sees it.\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
-	res, err := prepare(*dir, *file, *mode)
+	res, err := prepare(*dir, flag.Args(), *mode)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "perturb: %v\n", err)
 		os.Exit(1)
@@ -94,12 +105,14 @@ func main() {
 	}
 }
 
-func prepare(dir, single, mode string) (*result, error) {
+func prepare(dir string, files []string, mode string) (*result, error) {
 	var paths []string // real paths, read here
 	var targets []string
-	if single != "" {
-		paths = []string{single}
-		targets = []string{filepath.Join(dir, filepath.Base(single))}
+	if len(files) > 0 {
+		for _, f := range files {
+			paths = append(paths, f)
+			targets = append(targets, filepath.Join(dir, filepath.Base(f)))
+		}
 	} else {
 		pkg, err := build.ImportDir(dir, 0)
 		if err != nil {
@@ -132,8 +145,19 @@ func prepare(dir, single, mode string) (*result, error) {
 	basePkg := ""
 	hasMain := false
 	tests := []string{}
+	benchmarks := []string{}
+	silentExamples := []string{}
 	testMainPkg := ""
 	for _, s := range srcs {
+		if s.test {
+			for _, ex := range doc.Examples(s.file) {
+				if ex.Output != "" || ex.EmptyOutput {
+					tests = append(tests, "Example"+ex.Name)
+				} else {
+					silentExamples = append(silentExamples, "Example"+ex.Name)
+				}
+			}
+		}
 		name := s.file.Name.Name
 		if !s.test || !strings.HasSuffix(name, "_test") {
 			basePkg = name
@@ -148,8 +172,10 @@ func prepare(dir, single, mode string) (*result, error) {
 				hasMain = true
 			case s.test && fn.Name.Name == "TestMain":
 				testMainPkg = name
-			case s.test && isTestName(fn.Name.Name):
+			case s.test && (isTest(fn.Name.Name, "Test") || isTest(fn.Name.Name, "Fuzz")):
 				tests = append(tests, fn.Name.Name)
+			case s.test && isTest(fn.Name.Name, "Benchmark"):
+				benchmarks = append(benchmarks, fn.Name.Name)
 			}
 		}
 	}
@@ -170,15 +196,18 @@ func prepare(dir, single, mode string) (*result, error) {
 			return nil, fmt.Errorf("package %s has no main function", basePkg)
 		}
 	case "test":
-		if len(tests) == 0 {
-			return nil, fmt.Errorf("package %s has no Test functions", basePkg)
-		}
 	default:
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	}
 	sort.Strings(tests)
+	sort.Strings(benchmarks)
+	sort.Strings(silentExamples)
 
-	res := &result{ScheduleVersion: ScheduleVersion, Package: basePkg, Mode: mode, Tests: tests}
+	res := &result{ScheduleVersion: ScheduleVersion, Package: basePkg, Mode: mode, Tests: tests,
+		Benchmarks: benchmarks, SilentExamples: silentExamples}
+	if mode == "test" && len(tests) == 0 { // nothing for m.Run to run: nothing to lay over
+		return res, nil
+	}
 	sitePkgs := map[string]bool{}
 	for _, s := range srcs {
 		if mode == "main" && s.test {
@@ -239,8 +268,11 @@ func hasNonTest(srcs []*source, pkg string) bool {
 	return false
 }
 
-func isTestName(name string) bool {
-	rest, ok := strings.CutPrefix(name, "Test")
+// isTest reports whether name is a test, fuzz target or benchmark of the
+// given prefix, by go test's rule: the prefix, then nothing or a character
+// that is not a lower-case letter.
+func isTest(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
 	if !ok || name == "TestMain" {
 		return false
 	}

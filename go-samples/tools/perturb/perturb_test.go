@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 const sample = `package p
 
 import (
+	"fmt"
 	"os"
 	"sync"
 )
@@ -38,7 +40,7 @@ func prepareSample(t *testing.T) *result {
 	if err := os.WriteFile(filepath.Join(dir, "p_test.go"), []byte(sample), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := prepare(dir, "", "test")
+	res, err := prepare(dir, nil, "test")
 	if err == nil {
 		return res
 	}
@@ -74,5 +76,43 @@ func TestSameInputSameOverlay(t *testing.T) {
 	a, b := prepareSample(t), prepareSample(t)
 	if len(a.Files) != len(b.Files) || a.Files[0].Contents != b.Files[0].Contents {
 		t.Error("two rewrites of the same package differ")
+	}
+}
+
+// What m.Run runs, as go test counts it: tests, fuzz targets (their seed
+// corpus) and examples with an output comment; benchmarks and silent examples
+// are listed apart, and a package with only those gets no overlay.
+func TestWhatRuns(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a_test.go": "package a\n\nimport \"testing\"\n\nfunc BenchmarkSum(b *testing.B) {}\n\nfunc Benchmarkless() {}\n\nfunc ExampleSum() {}\n",
+		"b_test.go": "package a_test\n\nimport \"fmt\"\n\nfunc ExampleMean() {\n\tfmt.Println(1)\n\t// Output: 1\n}\n",
+	}
+	var paths []string
+	for name, text := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	res, err := prepare(dir, paths, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(res.Tests, res.Benchmarks, res.SilentExamples, len(res.Files))
+	if want := "[ExampleMean] [BenchmarkSum] [ExampleSum] 3"; got != want {
+		t.Errorf("tests, benchmarks, silent examples, files: got %s, want %s", got, want)
+	}
+	if err := os.Remove(filepath.Join(dir, "b_test.go")); err != nil {
+		t.Fatal(err)
+	}
+	res, err = prepare(dir, paths[:0], "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = fmt.Sprint(res.Tests, res.Benchmarks, res.SilentExamples, len(res.Files))
+	if want := "[] [BenchmarkSum] [ExampleSum] 0"; got != want {
+		t.Errorf("benchmark-only package: got %s, want %s", got, want)
 	}
 }

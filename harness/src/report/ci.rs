@@ -14,17 +14,17 @@ use crate::classify::taxonomy;
 use crate::diagnose::{DiagnoseReport, SeedRun};
 
 /// The JUnit XML of one or more explorations.
-pub fn junit(reports: &[DiagnoseReport]) -> String {
+pub fn junit(reports: &[&DiagnoseReport]) -> String {
     let mut xml = Writer::new_with_indent(Vec::new(), b' ', 2);
     let runs: usize = reports.iter().map(|r| r.runs.len()).sum();
-    let failures: usize = reports.iter().map(failing_runs).sum();
+    let failures: usize = reports.iter().map(|r| failing_runs(r)).sum();
     let mut suites = BytesStart::new("testsuites");
     suites.push_attribute(("name", "gorepro diagnose"));
     suites.push_attribute(("tests", runs.to_string().as_str()));
     suites.push_attribute(("failures", failures.to_string().as_str()));
     write(&mut xml, Event::Start(suites.borrow()));
     for report in reports {
-        let package = &report.exploration.package;
+        let package = &report.exploration.import_path;
         let seconds: f64 = report.runs.iter().map(|r| r.wall.as_secs_f64()).sum();
         let mut suite = BytesStart::new("testsuite");
         suite.push_attribute(("name", package.as_str()));
@@ -95,7 +95,7 @@ fn failure(run: &SeedRun) -> Option<(String, String)> {
 
 /// The SARIF 2.1.0 log of one or more explorations: one result per package and bug class, with
 /// the number of runs that showed it and the seed that replays it.
-pub fn sarif(reports: &[DiagnoseReport]) -> Value {
+pub fn sarif(reports: &[&DiagnoseReport]) -> Value {
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     let mut results = Vec::new();
     for report in reports {
@@ -135,14 +135,14 @@ pub fn sarif(reports: &[DiagnoseReport]) -> Value {
                 "message": {
                     "text": format!(
                         "{title} ({} in {count} of {} runs; replay with seed {}). {explanation}",
-                        report.exploration.package,
+                        report.exploration.import_path,
                         report.runs.len(),
                         run.seed,
                     ).trim_end().to_string()
                 },
                 "locations": locations(run),
                 "properties": {
-                    "package": report.exploration.package,
+                    "package": report.exploration.import_path,
                     "runs": count,
                     "seed": run.seed.to_string(),
                     "outcome": run.diagnosis.outcome.as_str(),

@@ -1,7 +1,8 @@
 //! What `gorepro diagnose` prints. As runs finish: a progress line per run on stderr, or with
-//! `--json` a JSON line per run on stdout. At the end: the report (bug-hit rate, first
-//! reproducing seed, one line per seed, failing tests, the diagnosis of the featured run, the
-//! replay command), or with `--json` one summary line. Every JSON line is flushed as it is
+//! `--json` a JSON line per run on stdout. As each package ends: its report (bug-hit rate,
+//! first reproducing seed, one line per seed, failing tests, the diagnosis of the featured run,
+//! the replay command), or with `--json` its summary line; a skipped package gets go test's
+//! `?` line. At the very end: a total over the packages. Every JSON line is flushed as it is
 //! written; the schema is in the README.
 
 use std::fmt::Write as _;
@@ -11,8 +12,8 @@ use serde::Serialize;
 
 use crate::classify::Outcome;
 use crate::diagnose::{
-    ClassCount, DiagnoseReport, Exploration, Progress, Replay, ReplayCheck, Seed, SeedRun,
-    TestCount, as_millis,
+    ClassCount, DiagnoseReport, Diagnosed, Exploration, Progress, Replay, ReplayCheck, Seed,
+    SeedRun, SkipReason, Skipped, TestCount, as_millis,
 };
 use crate::scenario::{Params, Variant};
 
@@ -35,11 +36,15 @@ fn outcome_and_class(run: &SeedRun) -> String {
     }
 }
 
-/// Which tests failed in a run, in a few words.
+/// Which tests failed in a run, in a few words (each once, also under `-count`).
 fn failed_tests(run: &SeedRun) -> String {
     if !run.failed_tests.is_empty() {
-        let mut names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
-        names.dedup();
+        let mut names: Vec<&str> = Vec::new();
+        for test in &run.failed_tests {
+            if !names.contains(&test.name.as_str()) {
+                names.push(&test.name);
+            }
+        }
         return names.join(", ");
     }
     match run.tests_exit_status {
@@ -53,7 +58,17 @@ fn failed_tests(run: &SeedRun) -> String {
 /// [`super::print_starting`]).
 pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
     let (label, run) = match event {
-        Progress::Starting { .. } => return None,
+        Progress::Preparing { target } => {
+            return Some(format!(
+                "package {} ({})",
+                target.import_path,
+                target.path.display()
+            ));
+        }
+        Progress::Starting { .. }
+        | Progress::Skipped { .. }
+        | Progress::Failed { .. }
+        | Progress::Finished { .. } => return None,
         Progress::Explored { run, planned, .. } => (
             match planned {
                 Some(planned) => format!("seed {}/{planned}", run.seed),
@@ -92,12 +107,6 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
         "{label}  {what}  {:.0} ms",
         run.wall.as_secs_f64() * 1e3
     ))
-}
-
-pub fn print_diagnose_progress(event: &Progress<'_>) {
-    if let Some(line) = render_diagnose_progress(event) {
-        eprintln!("{line}");
-    }
 }
 
 /// One JSON line per run: `kind` `seed` (an exploring run) or `replay` (a replay check).
@@ -141,7 +150,22 @@ struct SummaryLine<'a> {
 /// The JSON line of a finished run; `None` for the line before a run starts.
 pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
     let line = match *event {
-        Progress::Starting { .. } => return None,
+        Progress::Starting { .. } | Progress::Preparing { .. } => return None,
+        Progress::Skipped { skipped } => {
+            return Some(to_json(&SkippedLine {
+                kind: "skipped",
+                skipped,
+            }));
+        }
+        Progress::Failed { target, error } => {
+            return Some(to_json(&ErrorLine {
+                kind: "error",
+                path: target.path.display().to_string(),
+                import_path: &target.import_path,
+                error: super::error_chain(error),
+            }));
+        }
+        Progress::Finished { report } => return Some(render_diagnose_summary(report)),
         Progress::Explored {
             exploration, run, ..
         } => RunLine {
@@ -170,7 +194,43 @@ pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
     Some(to_json(&line))
 }
 
-/// The summary line of `--json`.
+/// The JSON line of a package skipped as go test skips it.
+#[derive(Serialize)]
+struct SkippedLine<'a> {
+    kind: &'static str,
+    #[serde(flatten)]
+    skipped: &'a Skipped,
+}
+
+/// The JSON line of a package that could not be diagnosed.
+#[derive(Serialize)]
+struct ErrorLine<'a> {
+    kind: &'static str,
+    path: String,
+    import_path: &'a str,
+    error: String,
+}
+
+/// The last JSON line: the packages summed up.
+#[derive(Serialize)]
+struct TotalLine<'a> {
+    kind: &'static str,
+    packages: usize,
+    explored: usize,
+    /// Packages where a bug reproduced or a test failed.
+    with_findings: usize,
+    /// Their import paths.
+    findings_in: Vec<&'a str>,
+    skipped: usize,
+    /// Packages that could not be diagnosed (they do not build, go cannot load them).
+    failed: usize,
+    /// Failing tests over every package, each counted once.
+    failing_tests: usize,
+    interrupted: bool,
+    signal: Option<&'static str>,
+}
+
+/// The summary line of a package (`--json`).
 pub fn render_diagnose_summary(report: &DiagnoseReport) -> String {
     to_json(&SummaryLine {
         kind: "summary",
@@ -205,14 +265,126 @@ fn print_flushed(line: &str) {
     let _ = std::io::stdout().flush();
 }
 
-pub fn print_diagnose_line(event: &Progress<'_>) {
-    if let Some(line) = render_diagnose_line(event) {
-        print_flushed(&line);
+/// Prints what `gorepro diagnose` says as it goes (all but the replay command before a run,
+/// [`super::print_starting`]): progress on stderr and, as each package ends, its report, its
+/// `?` line or its error; with `json`, JSON lines on stdout instead of the progress and the
+/// reports. Under `-v`, each run's test output goes to stderr first.
+pub fn print_diagnose_event(event: &Progress<'_>, json: bool) {
+    if let Progress::Explored { run, .. } | Progress::Replayed { run, .. } = event
+        && let Some(output) = &run.test_output
+    {
+        eprint!("{output}");
+    }
+    if let Progress::Failed { error, .. } = event {
+        super::print_error(*error);
+    }
+    if json {
+        if let Some(line) = render_diagnose_line(event) {
+            print_flushed(&line);
+        }
+        return;
+    }
+    match event {
+        Progress::Finished { report } => print_flushed(render_diagnose(report).trim_end()),
+        Progress::Skipped { skipped } => print_flushed(&render_skipped(skipped)),
+        Progress::Failed { target, .. } => print_flushed(&format!(
+            "FAIL {} [could not be diagnosed: the error is on stderr]",
+            target.import_path
+        )),
+        _ => {
+            if let Some(line) = render_diagnose_progress(event) {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 
-pub fn print_diagnose_summary(report: &DiagnoseReport) {
-    print_flushed(&render_diagnose_summary(report));
+/// go test's line for a skipped package, with what it held instead of tests.
+pub fn render_skipped(skipped: &Skipped) -> String {
+    let why = match &skipped.reason {
+        SkipReason::NoTestFiles => "no test files".to_string(),
+        SkipReason::NothingToRun {
+            benchmarks,
+            silent_examples,
+        } => {
+            let mut why = "no tests to run".to_string();
+            if !benchmarks.is_empty() {
+                let _ = write!(
+                    why,
+                    "; benchmarks not run (go test runs them only with -bench): {}",
+                    benchmarks.join(", ")
+                );
+            }
+            if !silent_examples.is_empty() {
+                let _ = write!(
+                    why,
+                    "; examples without an output comment, never run: {}",
+                    silent_examples.join(", ")
+                );
+            }
+            why
+        }
+        SkipReason::NoneSelected { tests } => format!(
+            "no tests to run: the flags select none of {}",
+            tests.join(", ")
+        ),
+    };
+    format!("?   {} [{why}]", skipped.import_path)
+}
+
+/// The total over the packages: the last thing `gorepro diagnose` prints.
+pub fn render_diagnose_total(diagnosed: &Diagnosed, json: bool) -> String {
+    let findings_in: Vec<&str> = diagnosed
+        .explored()
+        .filter(|r| r.has_findings())
+        .map(|r| r.exploration.import_path.as_str())
+        .collect();
+    let explored = diagnosed.explored().count();
+    let skipped = diagnosed.skipped().count();
+    let failed = diagnosed.failed();
+    let failing_tests = diagnosed.failing_tests();
+    if json {
+        return to_json(&TotalLine {
+            kind: "total",
+            packages: diagnosed.packages.len(),
+            explored,
+            with_findings: findings_in.len(),
+            skipped,
+            failed,
+            failing_tests,
+            interrupted: diagnosed.interrupted.is_some(),
+            signal: diagnosed.interrupted.map(|s| s.as_str()),
+            findings_in,
+        });
+    }
+    let packages = diagnosed.packages.len();
+    let mut out = format!(
+        "total: {packages} package{}: {} with findings{}, {} clean, {skipped} skipped",
+        if packages == 1 { "" } else { "s" },
+        findings_in.len(),
+        if findings_in.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", findings_in.join(", "))
+        },
+        explored - findings_in.len(),
+    );
+    if failed > 0 {
+        let _ = write!(out, ", {failed} could not be diagnosed");
+    }
+    let _ = write!(
+        out,
+        "; {failing_tests} failing test{}",
+        if failing_tests == 1 { "" } else { "s" }
+    );
+    if let Some(signal) = diagnosed.interrupted {
+        let _ = write!(out, "; interrupted by {}", signal.as_str());
+    }
+    out
+}
+
+pub fn print_diagnose_total(diagnosed: &Diagnosed, json: bool) {
+    print_flushed(&render_diagnose_total(diagnosed, json));
 }
 
 /// The report for people.
@@ -221,13 +393,20 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
     let exploration = &report.exploration;
     let _ = writeln!(
         out,
-        "diagnose {} (package {}, {} mode, {} scheduling points, {}, GOMAXPROCS={})",
+        "diagnose {} ({}: package {}, {} mode, {} scheduling points, {}, GOMAXPROCS={}{}{})",
         exploration.path,
+        exploration.import_path,
         exploration.package,
         exploration.mode,
         report.sites,
         exploration.go_version,
-        exploration.gomaxprocs
+        exploration.gomaxprocs,
+        if exploration.test_flags.is_empty() {
+            ""
+        } else {
+            ", "
+        },
+        exploration.test_flags.join(" ")
     );
     let runs = report.runs.len();
     if let Some(signal) = report.interrupted {
@@ -361,10 +540,6 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
     out
 }
 
-pub fn print_diagnose(report: &DiagnoseReport) {
-    print_flushed(render_diagnose(report).trim_end());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,8 +549,10 @@ mod tests {
         Exploration {
             path: "/src/myservice/lock".into(),
             package: "lock".into(),
+            import_path: "myservice/lock".into(),
             mode: "test".into(),
             test: None,
+            test_flags: vec![],
             go_version: "go1.26.8".into(),
             gomaxprocs: 2,
             schedule_version: 2,

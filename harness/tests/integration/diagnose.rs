@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gorepro::classify::Outcome;
-use gorepro::diagnose::{self, DiagnoseError, DiagnoseReport, DiagnoseRequest, Seed};
+use gorepro::diagnose::{
+    self, DiagnoseError, DiagnoseReport, DiagnoseRequest, PackageResult, Seed,
+};
+use gorepro::gotest::TestFlags;
 use gorepro::{Config, Harness};
 
 use crate::common::root;
@@ -16,18 +19,28 @@ fn harness() -> Harness {
     Harness::new(Config::from_env().unwrap()).unwrap()
 }
 
+/// One package or file, its tests selected with `-run` (when `test` is given). Offline, as
+/// a user with `GOPROXY=off` would be: a missing module is an error, not a download.
 fn request(path: &Path, test: Option<&str>, runs: u32) -> DiagnoseRequest {
-    DiagnoseRequest {
-        path: path.to_path_buf(),
-        test: test.map(str::to_string),
-        runs,
-        seed: None,
-        gomaxprocs: 2,
-    }
+    let mut request = DiagnoseRequest::new(&[path.to_str().unwrap()]);
+    request.flags = TestFlags {
+        run: test.map(str::to_string),
+        ..TestFlags::default()
+    };
+    request.runs = runs;
+    request.env.retain(|(name, _)| name != "GOPROXY");
+    request.env.push(("GOPROXY".into(), "off".into()));
+    request
 }
 
+/// The report of the one package `request` names.
 fn run(harness: &Harness, request: &DiagnoseRequest) -> Result<DiagnoseReport, DiagnoseError> {
-    diagnose::diagnose(harness, request, |_| {})
+    let mut diagnosed = diagnose::diagnose(harness, request, |_| {})?;
+    assert_eq!(diagnosed.packages.len(), 1, "{diagnosed:#?}");
+    match diagnosed.packages.remove(0) {
+        PackageResult::Explored(report) => Ok(report),
+        other => panic!("not explored: {other:#?}"),
+    }
 }
 
 /// The fixtures copied to a temp dir, so a stray write could not dirty the repository either.

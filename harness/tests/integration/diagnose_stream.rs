@@ -1,6 +1,6 @@
 //! `gorepro diagnose` driven from outside, on small packages of a module named the way
-//! services are (`module myservice`, no dot): a JSON line per run as it finishes and a summary
-//! line, SIGTERM and SIGINT in the middle of an exploration (the finished runs are kept, no
+//! services are (`module myservice`, no dot): a JSON line per run as it finishes, a summary
+//! line and a total, SIGTERM and SIGINT in the middle of an exploration (the finished runs are kept, no
 //! process is left), and failing or panicking tests as findings with a non-zero exit status.
 
 use std::io::{BufRead, BufReader};
@@ -157,11 +157,13 @@ fn kinds(lines: &[Value]) -> Vec<&str> {
 }
 
 /// The fields that tell which exploration a line belongs to.
-const IDENTITY: [&str; 8] = [
+const IDENTITY: [&str; 10] = [
     "path",
     "package",
+    "import_path",
     "mode",
     "test",
+    "test_flags",
     "go_version",
     "gomaxprocs",
     "schedule_version",
@@ -190,10 +192,12 @@ fn json_prints_a_line_per_run_then_a_summary() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let lines = json_lines(&output);
-    // Three seeds, the two replay checks of the first reproducing one, the summary.
+    // Three seeds, the two replay checks of the first reproducing one, the summary, the total.
     assert_eq!(
         kinds(&lines),
-        ["seed", "seed", "seed", "replay", "replay", "summary"],
+        [
+            "seed", "seed", "seed", "replay", "replay", "summary", "total"
+        ],
         "{stderr}"
     );
     let seeds: Vec<&str> = lines
@@ -207,11 +211,12 @@ fn json_prints_a_line_per_run_then_a_summary() {
         counter.canonicalize().unwrap().to_str().unwrap()
     );
     assert_eq!(first["package"], "counter");
+    assert_eq!(first["import_path"], "myservice/counter");
     assert_eq!(first["mode"], "test");
     assert_eq!(first["gomaxprocs"], 2);
     assert_eq!(first["schedule_version"], 2);
     assert!(first["go_version"].as_str().unwrap().starts_with("go1."));
-    for line in &lines {
+    for line in &lines[..6] {
         assert_eq!(identity(line), identity(first), "{line}");
     }
     for line in &lines[..5] {
@@ -245,6 +250,19 @@ fn json_prints_a_line_per_run_then_a_summary() {
     assert_eq!(summary["test_failures"], 0);
     assert_eq!(summary["interrupted"], false);
     assert_eq!(summary["signal"], Value::Null);
+    let total = &lines[6];
+    assert_eq!(
+        (
+            &total["packages"],
+            &total["with_findings"],
+            &total["findings_in"]
+        ),
+        (
+            &1.into(),
+            &1.into(),
+            &serde_json::json!(["myservice/counter"])
+        )
+    );
 
     // A clean package: exit 0. Without --json, a progress line per seed on stderr and the
     // report on stdout.
@@ -295,7 +313,7 @@ fn failing_and_panicking_tests_are_findings() {
     let output = gorepro(&[store, "--runs", "2", "--json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let lines = json_lines(&output);
-    assert_eq!(kinds(&lines), ["seed", "seed", "summary"]);
+    assert_eq!(kinds(&lines), ["seed", "seed", "summary", "total"]);
     let seed = &lines[0];
     assert_eq!(
         (&seed["outcome"], &seed["reproduced"], &seed["tests_failed"]),
@@ -322,7 +340,7 @@ fn failing_and_panicking_tests_are_findings() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let lines = json_lines(&output);
-    assert_eq!(kinds(&lines), ["seed", "summary"]);
+    assert_eq!(kinds(&lines), ["seed", "summary", "total"]);
     let seed = &lines[0];
     assert_eq!(seed["outcome"], "panic");
     assert_eq!(seed["reproduced"], false);
@@ -356,11 +374,12 @@ fn failing_and_panicking_tests_are_findings() {
         (&seed["reproduced"], &seed["tests_failed"]),
         (&true.into(), &true.into())
     );
-    let summary = lines.last().unwrap();
+    let summary = &lines[lines.len() - 2];
     assert_eq!(
         (&summary["hits"], &summary["test_failures"]),
         (&1.into(), &1.into())
     );
+    assert_eq!(lines.last().unwrap()["failing_tests"], 1);
 }
 
 /// gorepro exploring `SLOW_TEST`'s package; its stdout and stderr lines arrive on channels.
@@ -531,7 +550,7 @@ fn sigterm_keeps_the_finished_runs_and_leaves_no_process() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
     // The first seed finished; the second was cut short and is not reported.
-    assert_eq!(kinds(&lines), ["seed", "summary"], "{stderr}");
+    assert_eq!(kinds(&lines), ["seed", "summary", "total"], "{stderr}");
     assert_eq!(lines[0]["seed"], "v2:1");
     assert_eq!(lines[0]["outcome"], "clean");
     let summary = &lines[1];
@@ -542,6 +561,7 @@ fn sigterm_keeps_the_finished_runs_and_leaves_no_process() {
         (&1.into(), &50.into())
     );
     assert_eq!(identity(summary), identity(&lines[0]));
+    assert_eq!(lines[2]["interrupted"], true);
     assert!(
         stderr.contains("gorepro: SIGTERM: ending the running program"),
         "{stderr}"

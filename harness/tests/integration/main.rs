@@ -11,6 +11,8 @@
 //! - `ci_outputs`: `gorepro diagnose --junit/--sarif` files as CI systems read them.
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
+//! - `gotest_shape`: `gorepro diagnose` like `go test`: `./...`, go test's flags, the user's
+//!   environment, a file inside a module, `-race`.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 
 mod bad_input;
@@ -21,6 +23,7 @@ mod diagnose;
 mod diagnose_stream;
 mod export;
 mod fuzz;
+mod gotest_shape;
 mod recorded;
 mod report_html;
 mod snapshots;
