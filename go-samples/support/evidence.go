@@ -108,12 +108,12 @@ func (t *tracer) finish(verdict string) (dropped int64, err error) {
 	return 0, errors.Join(werr, f.Close())
 }
 
-// writeEvidence writes goroutines.txt, flushes the trace, then writes
-// verdict.json atomically and last, so that its presence means the evidence
-// is complete. Failures before verdict.json go into its note; the returned
-// error means verdict.json itself could not be written. Without a directory
-// it only stops the trace.
-func writeEvidence(dir, dump string, t *tracer, rec *verdictRecord) error {
+// writeEvidence writes goroutines.txt and instances.json (when there is a
+// snapshot), flushes the trace, then writes verdict.json atomically and last,
+// so that its presence means the evidence is complete. Failures before
+// verdict.json go into its note; the returned error means verdict.json itself
+// could not be written. Without a directory it only stops the trace.
+func writeEvidence(dir, dump string, inst *instanceSnapshot, t *tracer, rec *verdictRecord) error {
 	if dir == "" {
 		_, err := t.finish(rec.Verdict)
 		return err
@@ -123,6 +123,11 @@ func writeEvidence(dir, dump string, t *tracer, rec *verdictRecord) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, goroutinesFile), []byte(dump), 0o644); err != nil {
 		rec.Note = joinNote(rec.Note, err.Error())
+	}
+	if inst != nil {
+		if err := writeInstances(dir, inst); err != nil {
+			rec.Note = joinNote(rec.Note, err.Error())
+		}
 	}
 	dropped, err := t.finish(rec.Verdict)
 	rec.TraceDroppedBytes = dropped
