@@ -150,6 +150,8 @@ pub enum DiagnoseError {
     #[error(transparent)]
     Toolchain(#[from] ToolchainError),
     #[error(transparent)]
+    Codegen(#[from] crate::codegen::CodegenError),
+    #[error(transparent)]
     Build(BuildError),
     #[error(transparent)]
     Run(#[from] run::RunError),
@@ -669,7 +671,7 @@ pub fn prepare(
         .package_dir
         .strip_prefix(&target.module_root)
         .unwrap_or(Path::new(""));
-    let program = Program {
+    let mut program = Program {
         scenario: format!("diagnose {}", target.path.display()),
         variant: Variant::Buggy,
         module_dir: target.module_root.clone(),
@@ -680,6 +682,7 @@ pub fn prepare(
         test_binary: rewrite.mode == "test",
         extra_inputs,
     };
+    program.add_instances(&harness.toolchain.goroot()?)?;
     let artifact = build::build(&harness.toolchain, &program, &harness.config.cache_dir)
         .map_err(|e| build_error(e, &target.path))?;
     Ok((
