@@ -91,10 +91,10 @@
 //     (a full runtime.Stack dump in which leaked goroutines read
 //     "[chan send (leaked)]") when available, else runtime.Stack(all). For a
 //     proven verdict it is the very dump that proved it.
-//  2. instances.json: what each goroutine waits on and who holds which lock
-//     (see Instances below), taken right after the final dump.
-//  3. trace.Log(ctx, "gorepro", "verdict <name>"), then the trace is stopped
+//  2. trace.Log(ctx, "gorepro", "verdict <name>"), then the trace is stopped
 //     and trace.out flushed (stream) or written (flight).
+//  3. instances.json: what each goroutine waits on and who holds which lock
+//     (see Instances below), as it was right after the final dump.
 //  4. verdict.json, written to a temporary file and renamed, so its presence
 //     means the evidence is complete.
 //
@@ -131,8 +131,9 @@
 // renamed, so that every Mutex and RWMutex acquisition and release goes through
 // a fixed-size, lock-free holder registry in the runtime (about 14 ns per
 // Lock/Unlock pair). At the verdict, right after the final dump and in the same
-// quiescent state, the supervisor stops the world once more and writes
-// instances.json:
+// quiescent state, the supervisor stops the world once more to copy what the
+// runtime knows into buffers allocated at start, and once the trace is stopped
+// decodes it into instances.json:
 //
 //	{"goroutines": [{"goid": 11, "status": "leaked"}, ...],
 //	 "waits": [{"goid": 11, "reason": "sync.Mutex.Lock", "leaked": true,

@@ -115,14 +115,28 @@ const (
 
 var instStates = []string{"other", "runnable", "running", "syscall", "waiting", "leaked", "preempted", "copystack"}
 
+// rawInstances is the runtime's snapshot as it wrote it: nw wait and nh hold
+// records, the registry's overflow count, and the names of wait reason codes.
+type rawInstances struct {
+	waits, holds []uint64
+	nw, nh       int
+	overflow     uint64
+	reason       func(uint8) string
+}
+
 // instances is the snapshot for the evidence, taken right after the final dump
 // (both stop the world; in the quiescent state of a verdict nothing moves in
-// between), or nil without an evidence directory or without the overlay.
-func (s *supervisor) instances() *instanceSnapshot {
+// between), or nil without an evidence directory or without the overlay. It is
+// decoded and written after the trace stops (writeEvidence).
+func (s *supervisor) instances() *rawInstances {
 	if s.cfg.evidenceDir == "" {
 		return nil
 	}
 	return takeInstances()
+}
+
+func (r *rawInstances) decode() instanceSnapshot {
+	return decodeInstances(r.waits, r.holds, r.nw, r.nh, r.overflow, r.reason)
 }
 
 // decodeInstances turns nw wait and nh hold records into the snapshot; reason

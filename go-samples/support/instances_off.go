@@ -4,4 +4,4 @@ package support
 
 // takeInstances has nothing to read without gorepro's runtime overlay (an
 // exported scenario under plain `go run`): no instances.json.
-func takeInstances() *instanceSnapshot { return nil }
+func takeInstances() *rawInstances { return nil }

@@ -15,18 +15,23 @@ func runtimeSnapshot(waits, holds []uint64) (nw, nh int, overflow uint64)
 //go:linkname runtimeWaitReason runtime.goreproWaitReason
 func runtimeWaitReason(code uint8) string
 
-// takeInstances stops the world once (twice if the first buffers were too
-// small) and returns what every goroutine waits on and who holds which lock.
-func takeInstances() *instanceSnapshot {
-	waits := make([]uint64, 256*instWaitWords)
-	holds := make([]uint64, 256*instHoldWords)
+// The snapshot's buffers, allocated before the trace starts: taking it at the
+// verdict adds only its stop-the-world to the trace.
+var (
+	snapshotWaits = make([]uint64, 256*instWaitWords)
+	snapshotHolds = make([]uint64, 256*instHoldWords)
+)
+
+// takeInstances stops the world once (again with bigger buffers if they were
+// too small) and keeps the runtime's records for decodeInstances.
+func takeInstances() *rawInstances {
 	for {
-		nw, nh, overflow := runtimeSnapshot(waits, holds)
-		if nw*instWaitWords <= len(waits) && nh*instHoldWords <= len(holds) {
-			s := decodeInstances(waits, holds, nw, nh, overflow, runtimeWaitReason)
-			return &s
+		nw, nh, overflow := runtimeSnapshot(snapshotWaits, snapshotHolds)
+		if nw*instWaitWords <= len(snapshotWaits) && nh*instHoldWords <= len(snapshotHolds) {
+			return &rawInstances{waits: snapshotWaits, holds: snapshotHolds, nw: nw, nh: nh,
+				overflow: overflow, reason: runtimeWaitReason}
 		}
-		waits = make([]uint64, 2*max(nw*instWaitWords, len(waits)))
-		holds = make([]uint64, 2*max(nh*instHoldWords, len(holds)))
+		snapshotWaits = make([]uint64, 2*max(nw*instWaitWords, len(snapshotWaits)))
+		snapshotHolds = make([]uint64, 2*max(nh*instHoldWords, len(snapshotHolds)))
 	}
 }

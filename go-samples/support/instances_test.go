@@ -166,8 +166,8 @@ func TestWithoutTheOverlayThereIsNoInstancesFile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, instancesFile)); !os.IsNotExist(err) {
 		t.Errorf("instances.json written without a snapshot: %v", err)
 	}
-	s := decodeInstances(nil, nil, 0, 0, 0, reasonName)
-	if err := writeEvidence(dir, "", &s, &tracer{}, &rec); err != nil {
+	raw := rawInstances{reason: reasonName}
+	if err := writeEvidence(dir, "", &raw, &tracer{}, &rec); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, instancesFile))
