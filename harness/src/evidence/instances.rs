@@ -278,3 +278,175 @@ fn optional_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64
         Some(text) => parse_hex(&text).map(Some),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every object kind, as the support package writes them (`instances_test.go` pins the Go
+    /// side of the same shapes).
+    const ALL_KINDS: &str = r#"{
+ "goroutines": [{"goid": 1, "status": "running"}, {"goid": 8, "status": "leaked"},
+                {"goid": 9, "status": "waiting"}, {"goid": 14, "status": "waiting"}],
+ "waits": [
+  {"goid": 8, "reason": "select", "leaked": true, "object": "0x2000", "kind": "chan", "op": "send"},
+  {"goid": 8, "reason": "select", "leaked": true, "object": "0x3000", "kind": "chan", "op": "recv"},
+  {"goid": 9, "reason": "sync.Mutex.Lock", "leaked": false, "object": "0x4000", "kind": "rwmutex", "op": "lock"},
+  {"goid": 14, "reason": "sleep", "leaked": false}
+ ],
+ "holds": [
+  {"object": "0x4000", "kind": "rwmutex", "mode": "write", "goid": 10, "holder_alive": false,
+   "stack": [{"function": "sync.(*Once).doSlow", "file": "sync/once.go", "line": 74},
+             {"function": "main.run", "file": "example.com/m/main.go", "line": 12}]}
+ ],
+ "registry_overflow": 3,
+ "objects": [
+  {"addr": "0x2000", "kind": "chan", "cap": 1, "len": 1, "closed": false, "timer": false, "senders": [8]},
+  {"addr": "0x3000", "kind": "chan", "cap": 1, "len": 0, "closed": false, "timer": true, "receivers": [8]},
+  {"addr": "0x4000", "kind": "rwmutex", "locked": true, "sema_waiters": 1, "blocked": [9]},
+  {"addr": "0x5000", "kind": "rwmutex", "locked": true, "sema_waiters": 0, "readers": 2, "writer_pending": true, "reader_wait": 1, "blocked": [11]},
+  {"addr": "0x6000", "kind": "waitgroup", "counter": 2, "waiters": 1, "blocked": [12]},
+  {"addr": "0x7000", "kind": "cond", "wait_ticket": 1, "notify_ticket": 0, "blocked": [13]},
+  {"addr": "0x8000", "kind": "sema", "blocked": [15]},
+  {"addr": "0xffff8000", "kind": "mutex", "locked": false, "sema_waiters": 0}
+ ]
+}"#;
+
+    #[test]
+    fn every_kind_parses_into_its_state() {
+        let i = parse_instances(ALL_KINDS).unwrap();
+        assert_eq!(
+            i.goroutines.iter().map(|g| g.status).collect::<Vec<_>>(),
+            [
+                Status::Running,
+                Status::Leaked,
+                Status::Waiting,
+                Status::Waiting
+            ]
+        );
+        let select: Vec<_> = i.waits_of(8).map(|w| (w.object, w.op)).collect();
+        assert_eq!(
+            select,
+            [
+                (Some(0x2000), Some(Op::Send)),
+                (Some(0x3000), Some(Op::Recv))
+            ]
+        );
+        let sleep = i.waits_of(14).next().unwrap();
+        assert_eq!((sleep.object, sleep.kind, sleep.op), (None, None, None));
+        let hold = i.holders_of(0x4000).next().unwrap();
+        assert_eq!(
+            (hold.kind, hold.mode, hold.goid, hold.alive),
+            (Kind::RwMutex, Mode::Write, 10, false)
+        );
+        assert_eq!(
+            hold.stack[1],
+            Frame {
+                function: "main.run".into(),
+                file: "example.com/m/main.go".into(),
+                line: 12
+            }
+        );
+        assert_eq!(i.registry_overflow, 3);
+        let state = |address| &i.object(address).unwrap().state;
+        assert_eq!(
+            state(0x3000),
+            &ObjectState::Chan {
+                cap: 1,
+                len: 0,
+                closed: false,
+                timer: true,
+                senders: vec![],
+                receivers: vec![8]
+            }
+        );
+        // Seen only through a writer queued on its inner mutex: no reader counts.
+        assert_eq!(
+            state(0x4000),
+            &ObjectState::RwMutex {
+                readers: None,
+                writer_pending: None,
+                reader_wait: None,
+                locked: true,
+                sema_waiters: 1,
+                blocked: vec![9]
+            }
+        );
+        assert!(matches!(
+            state(0x5000),
+            ObjectState::RwMutex {
+                readers: Some(2),
+                writer_pending: Some(true),
+                reader_wait: Some(1),
+                ..
+            }
+        ));
+        assert_eq!(
+            state(0x6000),
+            &ObjectState::WaitGroup {
+                counter: 2,
+                waiters: 1,
+                blocked: vec![12]
+            }
+        );
+        assert_eq!(
+            state(0x7000),
+            &ObjectState::Cond {
+                wait_ticket: 1,
+                notify_ticket: 0,
+                blocked: vec![13]
+            }
+        );
+        assert_eq!(state(0x8000), &ObjectState::Sema { blocked: vec![15] });
+        assert_eq!(
+            state(0xffff_8000),
+            &ObjectState::Mutex {
+                locked: false,
+                sema_waiters: 0,
+                blocked: vec![]
+            }
+        );
+    }
+
+    /// A newer support package may add kinds, ops and fields: they read as unknown, and the
+    /// rest of the file still parses.
+    #[test]
+    fn unknown_kinds_and_fields_do_not_spoil_the_file() {
+        let json = r#"{"goroutines": [{"goid": 3, "status": "zombie"}],
+            "waits": [{"goid": 3, "reason": "x", "leaked": false, "object": "0x10",
+                       "kind": "spinlock", "op": "spin", "extra": 1}],
+            "holds": [{"object": "0x10", "kind": "spinlock", "mode": "shared", "goid": 3,
+                       "holder_alive": true, "stack": []}],
+            "registry_overflow": 0,
+            "objects": [{"addr": "0x10", "kind": "spinlock", "spins": 7}],
+            "version": 2}"#;
+        let i = parse_instances(json).unwrap();
+        assert_eq!(i.goroutines[0].status, Status::Other);
+        assert_eq!(
+            (i.waits[0].kind, i.waits[0].op),
+            (Some(Kind::Unknown), Some(Op::Unknown))
+        );
+        assert_eq!(i.holds[0].mode, Mode::Unknown);
+        assert_eq!(i.objects[0].state, ObjectState::Unknown);
+    }
+
+    #[test]
+    fn addresses_must_be_hex() {
+        for bad in ["\"4096\"", "\"0xzz\"", "4096", "\"0x1ffffffffffffffff\""] {
+            let json = format!(
+                r#"{{"goroutines": [], "waits": [], "holds": [], "registry_overflow": 0,
+                    "objects": [{{"addr": {bad}, "kind": "sema"}}]}}"#
+            );
+            assert!(parse_instances(&json).is_err(), "{bad}");
+        }
+        let err = parse_instances(
+            r#"{"goroutines": [], "holds": [], "registry_overflow": 0, "objects": [],
+                "waits": [{"goid": 1, "reason": "r", "leaked": false, "object": "12"}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("\"12\" does not start with 0x"),
+            "{err}"
+        );
+    }
+}

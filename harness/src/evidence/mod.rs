@@ -271,3 +271,37 @@ pub fn collect(
     }
     evidence
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(instances_json: Option<&str>) -> Raw<'_> {
+        Raw {
+            exit: Exit::Code(3),
+            backstop: None,
+            verdict_json: None,
+            goroutines: None,
+            instances_json,
+            stderr: "",
+            trace: Err("not recorded"),
+        }
+    }
+
+    #[test]
+    fn unreadable_instances_are_a_note_and_missing_ones_are_none() {
+        let missing = assemble(raw(None));
+        assert_eq!((missing.instances, missing.notes.len()), (None, 0));
+        let cut = assemble(raw(Some("{\"goroutines\": [{\"goid\": 1")));
+        assert_eq!(cut.instances, None);
+        assert_eq!(cut.notes.len(), 1);
+        assert!(
+            cut.notes[0].starts_with("instances.json is unreadable: "),
+            "{:?}",
+            cut.notes
+        );
+        let empty = "{\"goroutines\": [], \"waits\": [], \"holds\": [], \"registry_overflow\": 0, \
+                     \"objects\": []}";
+        assert_eq!(assemble(raw(Some(empty))).instances.unwrap().waits, vec![]);
+    }
+}

@@ -12,6 +12,7 @@
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
+//! - `instances`: `instances.json` against the dump of the same run (recorded and live).
 
 mod bad_input;
 mod catalog;
@@ -21,6 +22,7 @@ mod diagnose;
 mod diagnose_stream;
 mod export;
 mod fuzz;
+mod instances;
 mod recorded;
 mod report_html;
 mod snapshots;
