@@ -224,3 +224,41 @@ fn live_double_lock_waiter_holds_its_own_lock() {
     let (instances, dump) = parsed(&live("mutex-double-lock"));
     check_double_lock(&instances, &dump);
 }
+
+/// The WaitGroup hook and the instance overlay go into the one overlay.json of a build, with
+/// the tag that compiles the snapshot (the scenario's snapshot test runs that build).
+#[test]
+fn the_waitgroup_hook_and_the_instance_overlay_share_one_overlay() {
+    let harness = Harness::new(Config::from_env().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = harness.catalog.get("wg-add-concurrent-with-wait").unwrap();
+    assert!(scenario.sync_hook);
+    let params = scenario.params::<&str>(&[]).unwrap();
+    let program = harness.program(scenario, Variant::Buggy, &params).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let flags = program.selection_flags(dir.path()).unwrap();
+    assert!(
+        flags.contains(&format!("-tags={}", gorepro::codegen::instances::TAG)),
+        "{flags:?}"
+    );
+    let overlay: serde_json::Value =
+        serde_json::from_str(&read(dir.path(), "overlay.json")).unwrap();
+    let goroot = harness.toolchain.goroot().unwrap();
+    let mut targets: Vec<_> = overlay["Replace"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter_map(|k| Path::new(k).strip_prefix(&goroot).ok())
+        .map(|p| p.display().to_string())
+        .collect();
+    targets.sort();
+    assert_eq!(
+        targets,
+        [
+            "src/runtime/gorepro_instances.go",
+            "src/sync/gorepro_instances.go",
+            "src/sync/mutex.go",
+            "src/sync/rwmutex.go",
+            "src/sync/waitgroup.go",
+        ]
+    );
+}
