@@ -93,7 +93,9 @@
 //     proven verdict it is the very dump that proved it.
 //  2. trace.Log(ctx, "gorepro", "verdict <name>"), then the trace is stopped
 //     and trace.out flushed (stream) or written (flight).
-//  3. verdict.json, written to a temporary file and renamed, so its presence
+//  3. instances.json: what each goroutine waits on and who holds which lock
+//     (see Instances below), as it was right after the final dump.
+//  4. verdict.json, written to a temporary file and renamed, so its presence
 //     means the evidence is complete.
 //
 // verdict.json is one line, for example:
@@ -118,6 +120,55 @@
 // kind (LostMessage, LostResults, NoProgress), detail, the checking goroutine,
 // and the file and line of the Check call; they are listed whatever the
 // verdict, and make a clean verdict invariant-violated.
+//
+// # Instances
+//
+// The harness builds every program with the tag gorepro_instances and lays
+// four files over the toolchain with -overlay (GOROOT itself is never
+// written): runtime/gorepro_instances.go and sync/gorepro_instances.go (added;
+// their source is in _goroot/, a directory the go command skips), and
+// sync/mutex.go and sync/rwmutex.go with their exported locking methods
+// renamed, so that every Mutex and RWMutex acquisition and release goes through
+// a fixed-size, lock-free holder registry in the runtime (about 14 ns per
+// Lock/Unlock pair). At the verdict, right after the final dump and in the same
+// quiescent state, the supervisor stops the world once more to copy what the
+// runtime knows into buffers allocated at start, and once the trace is stopped
+// decodes it into instances.json:
+//
+//	{"goroutines": [{"goid": 11, "status": "leaked"}, ...],
+//	 "waits": [{"goid": 11, "reason": "sync.Mutex.Lock", "leaked": true,
+//	            "object": "0x357b14d72068", "kind": "mutex", "op": "lock"}, ...],
+//	 "holds": [{"object": "0x357b14d72050", "kind": "mutex", "mode": "write",
+//	            "goid": 11, "holder_alive": true, "stack": [{"function":
+//	            "main.transfer", "file": "gorepro.dev/samples/.../buggy.go",
+//	            "line": 9}, ...]}, ...],
+//	 "registry_overflow": 0,
+//	 "objects": [{"addr": "0x357b14d72068", "kind": "mutex", "locked": true,
+//	              "sema_waiters": 1, "blocked": [11]}, ...]}
+//
+// goroutines lists every live goroutine but the runtime's own (status
+// running, runnable, syscall, waiting, leaked, preempted, copystack). waits
+// has one entry per parked goroutine and, for a select, one per case; object,
+// kind (chan, mutex, rwmutex, waitgroup, cond, sema) and op (send, recv, lock,
+// rlock, wait, acquire) are absent when it waits on no object (a nil channel,
+// select {}, a sleep). holds lists the registry: a Mutex or RWMutex held for
+// write or read, by goroutine goid (0: being recorded as the world stopped),
+// whether that goroutine still exists, and up to five frames of where it was
+// acquired, innermost first, without sync and runtime frames except
+// sync.(*Once).doSlow (a Once's lock is at the Once's address + 4).
+// registry_overflow counts acquisitions the full registry could not record.
+// objects gives each waited-on object's state: a chan's cap, len, closed,
+// timer, senders and receivers; a mutex's locked bit and semaphore waiters;
+// an rwmutex's readers, writer_pending and reader_wait (absent when it was
+// seen only through a writer queued behind another writer) and its writer
+// mutex's locked and sema_waiters; a waitgroup's counter and waiters; a cond's
+// wait_ticket and notify_ticket; and for all but chan the goroutines blocked
+// on it. Addresses are hex strings, valid within one file only.
+//
+// A run that panics or dies of a fatal error reaches no verdict and has no
+// instances.json, and neither has a build without the tag (an exported
+// scenario under plain `go run`): the snapshot's runtime side exists only in
+// the overlay.
 //
 // # Invariant checks
 //

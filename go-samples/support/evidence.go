@@ -108,12 +108,13 @@ func (t *tracer) finish(verdict string) (dropped int64, err error) {
 	return 0, errors.Join(werr, f.Close())
 }
 
-// writeEvidence writes goroutines.txt, flushes the trace, then writes
-// verdict.json atomically and last, so that its presence means the evidence
-// is complete. Failures before verdict.json go into its note; the returned
-// error means verdict.json itself could not be written. Without a directory
-// it only stops the trace.
-func writeEvidence(dir, dump string, t *tracer, rec *verdictRecord) error {
+// writeEvidence writes goroutines.txt, flushes the trace, writes
+// instances.json (when there is a snapshot; decoding it after the trace keeps
+// its work out of the trace), then writes verdict.json atomically and last, so
+// that its presence means the evidence is complete. Failures before
+// verdict.json go into its note; the returned error means verdict.json itself
+// could not be written. Without a directory it only stops the trace.
+func writeEvidence(dir, dump string, inst *rawInstances, t *tracer, rec *verdictRecord) error {
 	if dir == "" {
 		_, err := t.finish(rec.Verdict)
 		return err
@@ -128,6 +129,12 @@ func writeEvidence(dir, dump string, t *tracer, rec *verdictRecord) error {
 	rec.TraceDroppedBytes = dropped
 	if err != nil {
 		rec.Note = joinNote(rec.Note, err.Error())
+	}
+	if inst != nil {
+		s := inst.decode()
+		if err := writeInstances(dir, &s); err != nil {
+			rec.Note = joinNote(rec.Note, err.Error())
+		}
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {

@@ -239,6 +239,7 @@ func (s *supervisor) finish(o outcome) {
 		o.verdict = verdictInvariant
 	}
 	dump := s.finalDump(&o)
+	inst := s.instances()
 	v := classify(dump, rootID.Load(), 0)
 	rec := verdictRecord{
 		Verdict:             o.verdict,
@@ -257,7 +258,7 @@ func (s *supervisor) finish(o outcome) {
 		Note:                o.note,
 		Violations:          broken,
 	}
-	if err := writeEvidence(s.cfg.evidenceDir, dump, s.trace, &rec); err != nil {
+	if err := writeEvidence(s.cfg.evidenceDir, dump, inst, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)
 	}
 	for _, b := range broken {

@@ -7,7 +7,11 @@
 //!
 //! A scenario whose race window lies inside package sync itself (an Add racing the Done that
 //! releases a WaitGroup's waiters) also gets the toolchain's `sync/waitgroup.go` laid over with
-//! one hook call added ([`hook_waitgroup`]); nothing else in the standard library changes.
+//! one hook call added ([`hook_waitgroup`]). Every program also gets the instance-evidence
+//! overlay of [`instances`] (runtime and sync files that record lock holders and what each
+//! blocked goroutine waits on); both go into the one overlay of the build.
+
+pub mod instances;
 
 use std::path::{Path, PathBuf};
 
@@ -216,6 +220,17 @@ pub enum CodegenError {
         path.display()
     )]
     NoReleasePoint { path: PathBuf },
+    #[error(
+        "{}: the lock-holder registry needs exactly {expected} of `{anchor}` in it, and this Go \
+         has {found} (its sync package changed shape); gorepro needs an update for this Go version",
+        path.display()
+    )]
+    Anchor {
+        path: PathBuf,
+        anchor: &'static str,
+        expected: usize,
+        found: usize,
+    },
 }
 
 #[cfg(test)]

@@ -206,6 +206,8 @@ pub enum DiagnoseError {
     #[error(transparent)]
     Toolchain(#[from] ToolchainError),
     #[error(transparent)]
+    Codegen(#[from] crate::codegen::CodegenError),
+    #[error(transparent)]
     Build(BuildError),
     #[error(transparent)]
     Run(#[from] run::RunError),
@@ -1162,7 +1164,7 @@ pub fn prepare(
         .package_dir
         .strip_prefix(&target.module_root)
         .unwrap_or(Path::new(""));
-    let program = Program {
+    let mut program = Program {
         scenario: format!("diagnose {}", target.path.display()),
         variant: Variant::Buggy,
         module_dir: target.module_root.clone(),
@@ -1175,6 +1177,7 @@ pub fn prepare(
         test_binary: rewrite.mode == "test",
         extra_inputs,
     };
+    program.add_instances(&toolchain.goroot()?)?;
     let artifact = build::build(toolchain, &program, &harness.config.cache_dir)
         .map_err(|e| build_error(e, &target.path, flags.race))?;
     Ok(Preparation::Built(Box::new((

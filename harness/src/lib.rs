@@ -140,10 +140,11 @@ impl Harness {
         params: &Params,
     ) -> Result<codegen::Program, Error> {
         let mut program = codegen::render(scenario, variant, params, self.config.samples_dir());
+        let goroot = self.toolchain.goroot()?;
         if scenario.sync_hook {
-            let goroot = self.toolchain.goroot()?;
             program.overlay.push(codegen::waitgroup_overlay(&goroot)?);
         }
+        program.add_instances(&goroot)?;
         Ok(program)
     }
 

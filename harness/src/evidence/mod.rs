@@ -8,6 +8,7 @@
 
 pub mod crash;
 pub mod dump;
+pub mod instances;
 pub mod race;
 pub mod segments;
 pub mod trace;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use crate::run::{Backstop, Exit, RunOutput};
 pub use crash::{StderrReport, parse_stderr};
 pub use dump::{Dump, Frame, Goroutine, parse_dump};
+pub use instances::{Instances, parse_instances};
 pub use trace::{Trace, TraceParser, parse_trace};
 pub use trace_reader::{ReadTrace, TraceReader};
 
@@ -98,6 +100,9 @@ pub struct Evidence {
     pub verdict: Option<Verdict>,
     /// The supervisor's final dump (`goroutines.txt`), with leak markers when available.
     pub final_dump: Option<Dump>,
+    /// What each goroutine waited on and who held which lock at the verdict
+    /// (`instances.json`); `None` without a verdict (a crash) or when unreadable (a note).
+    pub instances: Option<Instances>,
     /// Panics, fatal errors and dumps the runtime printed.
     pub stderr: StderrReport,
     pub trace: TraceEvidence,
@@ -136,6 +141,7 @@ pub struct Raw<'a> {
     pub backstop: Option<Backstop>,
     pub verdict_json: Option<&'a str>,
     pub goroutines: Option<&'a str>,
+    pub instances_json: Option<&'a str>,
     pub stderr: &'a str,
     /// `go tool trace -d=parsed` output, or why it is unavailable.
     pub trace: Result<&'a str, &'a str>,
@@ -171,11 +177,21 @@ fn assemble_with(raw: Raw<'_>, trace: TraceEvidence) -> Evidence {
                 None
             }
         });
+    let instances = raw
+        .instances_json
+        .and_then(|json| match parse_instances(json) {
+            Ok(instances) => Some(instances),
+            Err(err) => {
+                notes.push(format!("instances.json is unreadable: {err}"));
+                None
+            }
+        });
     Evidence {
         exit: raw.exit,
         backstop: raw.backstop,
         verdict,
         final_dump: raw.goroutines.map(parse_dump),
+        instances,
         stderr: parse_stderr(raw.stderr),
         trace,
         vet: Vec::new(),
@@ -231,12 +247,14 @@ pub fn collect(
         }
     };
     let goroutines = read("goroutines.txt");
+    let instances_json = read("instances.json");
     let mut evidence = assemble_with(
         Raw {
             exit: output.exit,
             backstop: output.backstop,
             verdict_json: verdict_json.as_deref(),
             goroutines: goroutines.as_deref(),
+            instances_json: instances_json.as_deref(),
             stderr: &output.stderr.text,
             trace: Err("read by the trace reader"),
         },
@@ -252,4 +270,38 @@ pub fn collect(
         ));
     }
     evidence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(instances_json: Option<&str>) -> Raw<'_> {
+        Raw {
+            exit: Exit::Code(3),
+            backstop: None,
+            verdict_json: None,
+            goroutines: None,
+            instances_json,
+            stderr: "",
+            trace: Err("not recorded"),
+        }
+    }
+
+    #[test]
+    fn unreadable_instances_are_a_note_and_missing_ones_are_none() {
+        let missing = assemble(raw(None));
+        assert_eq!((missing.instances, missing.notes.len()), (None, 0));
+        let cut = assemble(raw(Some("{\"goroutines\": [{\"goid\": 1")));
+        assert_eq!(cut.instances, None);
+        assert_eq!(cut.notes.len(), 1);
+        assert!(
+            cut.notes[0].starts_with("instances.json is unreadable: "),
+            "{:?}",
+            cut.notes
+        );
+        let empty = "{\"goroutines\": [], \"waits\": [], \"holds\": [], \"registry_overflow\": 0, \
+                     \"objects\": []}";
+        assert_eq!(assemble(raw(Some(empty))).instances.unwrap().waits, vec![]);
+    }
 }

@@ -58,9 +58,9 @@ impl Case {
 }
 
 /// The Go program `codegen` would build for this rendering.
-pub fn program(harness: &Harness, rendered: &Rendered) -> codegen::Program {
+pub fn program(harness: &Harness, rendered: &Rendered) -> Result<codegen::Program, Error> {
     let module_dir = harness.config.samples_dir();
-    codegen::Program {
+    let mut program = codegen::Program {
         scenario: "fuzz-batch".into(),
         variant: Variant::Buggy,
         package: "./fuzz/batch".into(),
@@ -72,7 +72,9 @@ pub fn program(harness: &Harness, rendered: &Rendered) -> codegen::Program {
         test_binary: false,
         extra_inputs: Vec::new(),
         module_dir,
-    }
+    };
+    program.add_instances(&harness.toolchain.goroot()?)?;
+    Ok(program)
 }
 
 /// Renders and builds `programs` into one binary (in `cache_dir`'s build cache).
@@ -83,7 +85,7 @@ pub fn build_batch(
     cache_dir: &std::path::Path,
 ) -> Result<Batch, Error> {
     let rendered = render::render_with(programs, mutation);
-    let artifact = build::build(&harness.toolchain, &program(harness, &rendered), cache_dir)?;
+    let artifact = build::build(&harness.toolchain, &program(harness, &rendered)?, cache_dir)?;
     Ok(Batch {
         programs: programs.to_vec(),
         rendered,

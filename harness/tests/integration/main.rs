@@ -14,6 +14,7 @@
 //! - `gotest_shape`: `gorepro diagnose` like `go test`: `./...`, go test's flags, the user's
 //!   environment, a file inside a module, `-race`.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
+//! - `instances`: `instances.json` against the dump of the same run (recorded and live).
 
 mod bad_input;
 mod catalog;
@@ -24,6 +25,7 @@ mod diagnose_stream;
 mod export;
 mod fuzz;
 mod gotest_shape;
+mod instances;
 mod recorded;
 mod report_html;
 mod snapshots;

@@ -57,12 +57,14 @@ fn recorded_runs_diagnose_as_the_snapshots_say() {
                 };
                 let verdict = read(&dir, "verdict.json");
                 let goroutines = read(&dir, "goroutines.txt");
+                let instances = read(&dir, "instances.json");
                 let trace = read(&dir, "trace.parsed.txt");
                 let mut evidence = assemble(Raw {
                     exit: exit_of(verdict.as_deref()),
                     backstop: None,
                     verdict_json: verdict.as_deref(),
                     goroutines: goroutines.as_deref(),
+                    instances_json: instances.as_deref(),
                     stderr: &stderr,
                     trace: trace.as_deref().ok_or("not recorded"),
                 });
@@ -98,6 +100,7 @@ fn a_missing_trace_degrades_to_the_fallback_class_with_a_note() {
         backstop: None,
         verdict_json: None,
         goroutines: None,
+        instances_json: None,
         stderr: &stderr,
         trace: Err("`go tool trace` could not read the trace: unexpected EOF"),
     });
@@ -126,6 +129,7 @@ fn an_unreadable_trace_is_no_trace() {
         backstop: None,
         verdict_json: Some(&verdict),
         goroutines: Some(&goroutines),
+        instances_json: None,
         stderr: "",
         trace: Ok("M=1 P=0 G=1 StateTransition Time=garbage\n\u{0}\u{0}"),
     });
@@ -151,6 +155,7 @@ fn crash_diagnosis(scenario: &str, stderr: &str, trace: Result<&str, &str>) -> S
         backstop: None,
         verdict_json: None,
         goroutines: None,
+        instances_json: None,
         stderr,
         trace,
     });
@@ -250,6 +255,7 @@ fn waitgroup_class_follows_the_trace_not_the_message() {
             backstop: None,
             verdict_json: None,
             goroutines: None,
+            instances_json: None,
             stderr,
             trace: Ok(trace),
         }))
@@ -272,6 +278,7 @@ fn waitgroup_class_follows_the_trace_not_the_message() {
         backstop: None,
         verdict_json: None,
         goroutines: None,
+        instances_json: None,
         stderr: &misuse,
         trace: Err("not recorded"),
     }));
@@ -304,6 +311,7 @@ fn inferences_from_the_trace_fall_back_without_it() {
                     backstop: None,
                     verdict_json: Some(&verdict),
                     goroutines: Some(&goroutines),
+                    instances_json: None,
                     stderr: "",
                     trace,
                 }))
@@ -340,6 +348,7 @@ fn a_timer_callback_could_hold_the_lock() {
                 backstop: None,
                 verdict_json: Some(&verdict),
                 goroutines: Some(&goroutines),
+                instances_json: None,
                 stderr: "",
                 trace: Ok(trace),
             }))

@@ -27,6 +27,7 @@ fn record_of(scenario: &str, package: &str) -> (RunRecord, Vec<SourceFile>) {
         backstop: None,
         verdict_json: verdict.as_deref(),
         goroutines: goroutines.as_deref(),
+        instances_json: None,
         stderr: &stderr,
         trace: trace.as_deref().ok_or("not recorded"),
     });

@@ -1,0 +1,37 @@
+//go:build gorepro_instances
+
+package support
+
+import _ "unsafe" // for go:linkname
+
+// The harness builds every program with this tag and with the runtime and sync
+// files of go-samples/support/_goroot laid over the toolchain by -overlay;
+// these two functions live there. Without that overlay this file does not
+// link, so plain builds get instances_off.go instead.
+
+//go:linkname runtimeSnapshot runtime.goreproSnapshot
+func runtimeSnapshot(waits, holds []uint64) (nw, nh int, overflow uint64)
+
+//go:linkname runtimeWaitReason runtime.goreproWaitReason
+func runtimeWaitReason(code uint8) string
+
+// The snapshot's buffers, allocated before the trace starts: taking it at the
+// verdict adds only its stop-the-world to the trace.
+var (
+	snapshotWaits = make([]uint64, 256*instWaitWords)
+	snapshotHolds = make([]uint64, 256*instHoldWords)
+)
+
+// takeInstances stops the world once (again with bigger buffers if they were
+// too small) and keeps the runtime's records for decodeInstances.
+func takeInstances() *rawInstances {
+	for {
+		nw, nh, overflow := runtimeSnapshot(snapshotWaits, snapshotHolds)
+		if nw*instWaitWords <= len(snapshotWaits) && nh*instHoldWords <= len(snapshotHolds) {
+			return &rawInstances{waits: snapshotWaits, holds: snapshotHolds, nw: nw, nh: nh,
+				overflow: overflow, reason: runtimeWaitReason}
+		}
+		snapshotWaits = make([]uint64, 2*max(nw*instWaitWords, len(snapshotWaits)))
+		snapshotHolds = make([]uint64, 2*max(nh*instHoldWords, len(snapshotHolds)))
+	}
+}
