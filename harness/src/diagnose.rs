@@ -1784,6 +1784,7 @@ pub(crate) mod tests {
             explanation: String::new(),
             notes: Vec::new(),
             details: Vec::new(),
+            wait_for: None,
             timeline: None,
             latency: None,
         };

@@ -5,8 +5,9 @@
 //!
 //! scenario ([`scenario`]: the spec) -> codegen ([`codegen`]: params into Go) -> build
 //! ([`build`]: content-addressed binary) -> run ([`run`]: supervised process) -> evidence
-//! ([`evidence`]: dumps, panics, trace) -> classify ([`classify`]: a [`Diagnosis`]) -> report
-//! ([`report`]: normalized text, JSON, terminal).
+//! ([`evidence`]: dumps, panics, trace, instances) -> graph ([`graph`]: who waits on and holds
+//! which primitive instance) -> classify ([`classify`]: a [`Diagnosis`]) -> report ([`report`]:
+//! normalized text, JSON, terminal).
 //!
 //! [`Harness::reproduce`] composes them. The spec's expectation is compared with the diagnosis
 //! at the very end; it never feeds the classifier.
@@ -30,6 +31,7 @@ pub mod evidence;
 pub mod export;
 pub mod fuzz;
 pub mod gotest;
+pub mod graph;
 pub mod interrupt;
 pub mod report;
 pub mod run;
@@ -329,6 +331,7 @@ mod tests {
             explanation: String::new(),
             notes: vec![],
             details: vec![],
+            wait_for: None,
             timeline: None,
             latency: None,
         }

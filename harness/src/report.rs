@@ -124,6 +124,12 @@ pub fn render_diagnosis(
             let _ = writeln!(out, "  - {observation}");
         }
     }
+    if let Some(wait_for) = &diagnosis.wait_for {
+        let _ = writeln!(out, "wait-for graph:");
+        for line in &wait_for.lines {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
     if let Some(timeline) = &diagnosis.timeline
         && !timeline.steps.is_empty()
     {

@@ -6,6 +6,7 @@
 //! [`rules`] whose evidence is present.
 
 mod rules;
+pub mod shapes;
 pub mod taxonomy;
 pub mod timeline;
 pub mod world;
@@ -208,6 +209,9 @@ pub struct Diagnosis {
     /// JSON record, not in the normalized report, because it varies from run to run (a
     /// crash cuts the trace at a different point each time).
     pub details: Vec<String>,
+    /// Who waits on which primitive instance and who holds it, with stable names; `None`
+    /// without instance evidence.
+    pub wait_for: Option<shapes::WaitFor>,
     /// What each goroutine did, from the trace; `None` without a readable trace. Its table of
     /// relevant steps is part of the normalized report, its times are not.
     pub timeline: Option<timeline::Timeline>,
@@ -264,9 +268,11 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
             );
         }
     }
+    let graph = crate::graph::build(evidence, &world);
     let finding = rules::decide(&rules::Facts {
         evidence,
         world: &world,
+        graph: &graph,
         outcome,
         stuck: &stuck,
         failure: failure.as_ref(),
@@ -287,6 +293,7 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
         vet: evidence.vet.clone(),
         notes,
         details,
+        wait_for: shapes::describe(&graph, &world),
         timeline,
         latency: rules::latency(evidence, &world),
     }

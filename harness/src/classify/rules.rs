@@ -14,6 +14,7 @@ use crate::evidence::{Evidence, VerdictKind};
 pub struct Facts<'a> {
     pub evidence: &'a Evidence,
     pub world: &'a World,
+    pub graph: &'a crate::graph::Graph,
     pub outcome: Outcome,
     pub stuck: &'a [StuckGroup],
     pub failure: Option<&'a Failure>,
@@ -34,6 +35,7 @@ const RULES: &[(&str, Rule)] = &[
     ("panic message", panic_message),
     ("fatal message", fatal_message),
     ("data race", data_race),
+    ("wait-for graph shape", super::shapes::finding),
     ("cond wait without loop", cond_wait_without_loop),
     ("context result send gap", ctx_result_send_gap),
     ("context cancel before or after the block", ctx_cancel_order),

@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use crate::classify::shapes::{Edge, WaitFor};
 use crate::classify::timeline::{History, State, Timeline};
 use crate::report::{RunRecord, render_diagnosis, render_timeline};
 
@@ -103,6 +104,15 @@ pub fn run_page(record: &RunRecord, story: &Story, sources: &[SourceFile]) -> St
         None => out.push_str(
             "<p id=\"no-trace\">No trace evidence: the run left no readable execution trace.</p>",
         ),
+    }
+    if let Some(wait_for) = &d.wait_for {
+        out.push_str("<h2>Wait-for graph</h2>");
+        out.push_str(&wait_for_svg(wait_for));
+        out.push_str("<ul id=\"wait-for\">");
+        for line in &wait_for.lines {
+            let _ = write!(out, "<li>{}</li>", escape(line));
+        }
+        out.push_str("</ul>");
     }
     out.push_str("<h2>Diagnosis</h2><pre id=\"diagnosis\">");
     out.push_str(&escape(&render_diagnosis(
@@ -306,6 +316,101 @@ fn swimlanes(timeline: &Timeline) -> String {
 }
 
 /// `G3 G4`, or `G3 … G200 (198)` for a big group.
+/// The wait-for graph as a picture: goroutines on the left, primitive instances on the right;
+/// a red arrow from a goroutine to what it waits on, a blue arrow from a lock to its holder.
+fn wait_for_svg(wait_for: &WaitFor) -> String {
+    let mut goroutines: Vec<&str> = Vec::new();
+    for edge in &wait_for.edges {
+        let g = match edge {
+            Edge::WaitsOn { goroutine, .. } | Edge::HeldBy { goroutine, .. } => goroutine,
+        };
+        if !goroutines.contains(&g.as_str()) {
+            goroutines.push(g);
+        }
+    }
+    let instances: Vec<&str> = wait_for
+        .instances
+        .iter()
+        .map(|i| i.label.as_str())
+        .collect();
+    let (row, left, right, box_w) = (44, 20, 380, 150);
+    let height = row * goroutines.len().max(instances.len()).max(1) + 20;
+    let y = |i: usize| 20 + i * row + 14;
+    let mut svg = format!(
+        "<svg id=\"wait-for-graph\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"wait-for graph\">\
+         <defs><marker id=\"arrow-red\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c0392b\"/></marker>\
+         <marker id=\"arrow-blue\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#2e6da4\"/></marker></defs>",
+        right + box_w + 20
+    );
+    for (i, g) in goroutines.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{left}\" y=\"{}\" width=\"{box_w}\" height=\"28\" rx=\"4\" fill=\"#eee\" stroke=\"#555\"/><text x=\"{}\" y=\"{}\" font-size=\"13\">{}</text>",
+            y(i) - 14,
+            left + 8,
+            y(i) + 5,
+            escape(g)
+        );
+    }
+    for (i, label) in instances.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{right}\" y=\"{}\" width=\"{box_w}\" height=\"28\" rx=\"14\" fill=\"#fff6d5\" stroke=\"#a67c00\"/><text x=\"{}\" y=\"{}\" font-size=\"13\">{}</text>",
+            y(i) - 14,
+            right + 10,
+            y(i) + 5,
+            escape(label)
+        );
+    }
+    let index = |names: &[&str], name: &str| names.iter().position(|n| *n == name);
+    for edge in &wait_for.edges {
+        match edge {
+            Edge::WaitsOn {
+                goroutine,
+                instance,
+                op,
+                ..
+            } => {
+                if let (Some(g), Some(i)) =
+                    (index(&goroutines, goroutine), index(&instances, instance))
+                {
+                    let _ = write!(
+                        svg,
+                        "<line x1=\"{}\" y1=\"{}\" x2=\"{right}\" y2=\"{}\" stroke=\"#c0392b\" stroke-width=\"2\" marker-end=\"url(#arrow-red)\"><title>{} {} {}</title></line>",
+                        left + box_w,
+                        y(g) - 4,
+                        y(i) - 4,
+                        escape(goroutine),
+                        op.waiting(),
+                        escape(instance)
+                    );
+                }
+            }
+            Edge::HeldBy {
+                instance,
+                goroutine,
+                ..
+            } => {
+                if let (Some(g), Some(i)) =
+                    (index(&goroutines, goroutine), index(&instances, instance))
+                {
+                    let _ = write!(
+                        svg,
+                        "<line x1=\"{right}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#2e6da4\" stroke-width=\"2\" stroke-dasharray=\"6 3\" marker-end=\"url(#arrow-blue)\"><title>{} is held by {}</title></line>",
+                        y(i) + 4,
+                        left + box_w,
+                        y(g) + 4,
+                        escape(instance),
+                        escape(goroutine)
+                    );
+                }
+            }
+        }
+    }
+    svg.push_str("</svg><p class=\"legend\">red: waits on; blue dashed: held by</p>");
+    svg
+}
+
 fn lane_label(members: &[String]) -> String {
     match members {
         [] => String::new(),

@@ -1,0 +1,477 @@
+//! Classes decided by the shape of the wait-for graph ([`crate::graph`]): which goroutine waits
+//! on which lock instance and who holds it. The shape is the same whether the run ended in a
+//! whole-program deadlock or left goroutines behind after a test returned, and goroutines
+//! outside it (a bystander that exited, a test goroutine waiting for the victims) do not change
+//! it. Also the graph in words, for the report.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::Outcome;
+use super::rules::{Facts, Finding};
+use super::world::World;
+use crate::graph::{Graph, Kind, Mode, Op, Shape};
+
+/// The wait-for graph with stable names: what the text report, `--json` and the HTML page show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitFor {
+    /// One sentence per edge, goroutines in name order: `G4 waits to lock mutex #1, held by
+    /// G2 since store/store.go:40`.
+    pub lines: Vec<String>,
+    pub instances: Vec<NamedInstance>,
+    pub edges: Vec<Edge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedInstance {
+    pub label: String,
+    pub kind: Kind,
+    pub channel: Option<crate::graph::ChannelState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "edge", rename_all = "kebab-case")]
+pub enum Edge {
+    WaitsOn {
+        goroutine: String,
+        op: Op,
+        instance: String,
+    },
+    HeldBy {
+        instance: String,
+        goroutine: String,
+        mode: Mode,
+        since: Option<String>,
+        alive: bool,
+        returned: bool,
+    },
+}
+
+/// The goroutines the shape is looked for among: every scenario goroutine still alive.
+fn alive(world: &World) -> BTreeSet<u64> {
+    world
+        .goroutines
+        .iter()
+        .filter(|g| !g.exited)
+        .map(|g| g.id)
+        .collect()
+}
+
+/// Instance labels by the order of the goroutines' stable names.
+fn labels(graph: &Graph, world: &World) -> Vec<String> {
+    graph.labels(|id| {
+        let position = world
+            .goroutines
+            .iter()
+            .position(|g| g.id == id)
+            .unwrap_or(usize::MAX);
+        (position, world.name(Some(id)))
+    })
+}
+
+/// The graph in words and as data; `None` when the run left no instance evidence.
+pub fn describe(graph: &Graph, world: &World) -> Option<WaitFor> {
+    if graph.is_empty() {
+        return None;
+    }
+    let labels = labels(graph, world);
+    let name = |id: u64| world.name(Some(id));
+    let mut goroutines: Vec<u64> = graph
+        .waits
+        .iter()
+        .map(|w| w.goroutine)
+        .chain(graph.holds.iter().map(|h| h.goroutine))
+        .filter(|id| world.get(*id).is_some())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    goroutines.sort_by_key(|id| world.goroutines.iter().position(|g| g.id == *id));
+    // One predicate per goroutine (a select's cases joined with "or"), then goroutines with
+    // the same predicate folded into one line: a pile of identical senders stays one line.
+    let mut predicates: Vec<(String, String)> = Vec::new();
+    let mut edges = Vec::new();
+    for &g in &goroutines {
+        let mut cases = Vec::new();
+        // A select's cases in label order: the runtime lists them in lock (address) order.
+        let mut waits: Vec<&crate::graph::Wait> = graph.waits_of(g).collect();
+        waits.sort_by_key(|w| label_number(&labels[w.instance]));
+        for wait in waits {
+            let label = &labels[wait.instance];
+            let holders: Vec<String> = graph
+                .holders_of(wait.instance)
+                .map(|h| holder_phrase(h, &name))
+                .collect();
+            let channel = graph.instances[wait.instance]
+                .channel
+                .map(|c| {
+                    let mut state = format!(" (cap {}, len {}", c.capacity, c.length);
+                    if c.closed {
+                        state.push_str(", closed");
+                    }
+                    if c.timer {
+                        state.push_str(", a timer's");
+                    }
+                    state + ")"
+                })
+                .unwrap_or_default();
+            let held = if holders.is_empty() {
+                String::new()
+            } else {
+                format!(", held by {}", holders.join(" and "))
+            };
+            cases.push(format!("{} {label}{channel}{held}", wait.op.waiting()));
+            edges.push(Edge::WaitsOn {
+                goroutine: name(g),
+                op: wait.op,
+                instance: label.clone(),
+            });
+        }
+        if cases.is_empty() {
+            continue;
+        }
+        let predicate = if cases.len() == 1 {
+            cases.remove(0)
+        } else {
+            let options: Vec<String> = cases
+                .iter()
+                .map(|c| c.trim_start_matches("waits ").to_string())
+                .collect();
+            format!("waits in a select {}", options.join(" or "))
+        };
+        predicates.push((name(g), predicate));
+    }
+    let mut lines = Vec::new();
+    let mut done = vec![false; predicates.len()];
+    for i in 0..predicates.len() {
+        if done[i] {
+            continue;
+        }
+        let same: Vec<usize> = (i..predicates.len())
+            .filter(|&j| !done[j] && predicates[j].1 == predicates[i].1)
+            .collect();
+        for &j in &same {
+            done[j] = true;
+        }
+        let names: Vec<&str> = same.iter().map(|&j| predicates[j].0.as_str()).collect();
+        let predicate = &predicates[i].1;
+        lines.push(if names.len() == 1 {
+            format!("{} {predicate}", names[0])
+        } else {
+            format!(
+                "{} {}",
+                super::world::name_ranges(&names, ", "),
+                predicate.replacen("waits", "wait", 1)
+            )
+        });
+    }
+    for hold in &graph.holds {
+        if world.get(hold.goroutine).is_none() {
+            continue;
+        }
+        let label = &labels[hold.instance];
+        if !graph.waits.iter().any(|w| w.instance == hold.instance) {
+            lines.push(format!("{label} is held by {}", holder_phrase(hold, &name)));
+        }
+        edges.push(Edge::HeldBy {
+            instance: label.clone(),
+            goroutine: name(hold.goroutine),
+            mode: hold.mode,
+            since: hold.since.as_ref().map(ToString::to_string),
+            alive: hold.alive,
+            returned: !hold.in_acquirer,
+        });
+    }
+    let instances = graph
+        .instances
+        .iter()
+        .zip(&labels)
+        .map(|(i, label)| NamedInstance {
+            label: label.clone(),
+            kind: i.kind,
+            channel: i.channel,
+        })
+        .collect();
+    if graph.overflow > 0 {
+        lines.push(format!(
+            "{} lock acquisitions were not recorded (the runtime's table was full): holders may be missing",
+            graph.overflow
+        ));
+    }
+    Some(WaitFor {
+        lines,
+        instances,
+        edges,
+    })
+}
+
+/// `(kind, n)` of a label `kind #n`, so that `#10` sorts after `#9`.
+fn label_number(label: &str) -> (&str, usize) {
+    let (kind, n) = label.split_once(" #").unwrap_or((label, ""));
+    (kind, n.parse().unwrap_or(0))
+}
+
+/// `G2 (write, since store/store.go:40, returned)`.
+fn holder_phrase(hold: &crate::graph::Hold, name: &impl Fn(u64) -> String) -> String {
+    let mut parts = vec![match hold.mode {
+        Mode::Read => "read".to_string(),
+        Mode::Write => "write".to_string(),
+    }];
+    if let Some(since) = &hold.since {
+        parts.push(format!("since {since}"));
+    }
+    if !hold.alive {
+        parts.push("exited".into());
+    } else if !hold.in_acquirer {
+        parts.push("returned".into());
+    }
+    format!("{} ({})", name(hold.goroutine), parts.join(", "))
+}
+
+/// The class the graph's shape decides, for a run that ended with goroutines stuck.
+pub fn finding(facts: &Facts) -> Option<Finding> {
+    if !matches!(
+        facts.outcome,
+        Outcome::Deadlock | Outcome::Leak | Outcome::Timeout
+    ) {
+        return None;
+    }
+    let graph = facts.graph;
+    let world = facts.world;
+    let shape = graph.shape(&alive(world))?;
+    let labels = labels(graph, world);
+    let name = |id: u64| world.name(Some(id));
+    let at = |id: u64| {
+        world
+            .get(id)
+            .and_then(|g| g.final_at.as_ref())
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default()
+    };
+    let since = |instance: usize, goroutine: u64| {
+        graph
+            .holders_of(instance)
+            .find(|h| h.goroutine == goroutine)
+            .and_then(|h| h.since.as_ref())
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default()
+    };
+    match shape {
+        Shape::SelfWait {
+            goroutine: g,
+            instance,
+            held,
+            wants,
+        } => {
+            let lock = &labels[instance];
+            let kind = graph.instances[instance].kind;
+            let took = since(instance, g);
+            let once = kind == Kind::Once
+                || graph.holders_of(instance).any(|h| {
+                    h.goroutine == g
+                        && h.function
+                            .as_deref()
+                            .is_some_and(|f| f.contains("(*Once).doSlow"))
+                });
+            let observation = format!(
+                "{} {} {lock}{} and holds it itself ({}, taken{took})",
+                name(g),
+                wants.waiting(),
+                at(g),
+                if held == Mode::Read { "read" } else { "write" },
+            );
+            let (class, explanation) = if once {
+                (
+                    "once.recursive-do",
+                    format!(
+                        "{} called sync.Once.Do, and the function it passed calls Do on the same Once \
+                         again{}: the inner Do waits for the outer one to finish, which waits for the \
+                         inner one. Once is not reentrant: take the work the function does out of the \
+                         Once, or use a separate Once for the inner step.",
+                        name(g),
+                        at(g)
+                    ),
+                )
+            } else if held == Mode::Read && wants == Op::Lock {
+                (
+                    "rwmutex.rlock-upgrade",
+                    format!(
+                        "{} holds a read lock on {lock}{took} and asks for its write lock{}, as if it \
+                         could upgrade. Lock waits until every reader has called RUnlock, and one of \
+                         them is the goroutine waiting: it waits for itself. Release the read lock \
+                         before Lock, then re-check the condition under the write lock.",
+                        name(g),
+                        at(g)
+                    ),
+                )
+            } else {
+                (
+                    "mutex.double-lock",
+                    format!(
+                        "{} locked {lock}{took} and, still holding it, asks for it again{}{}. Go's \
+                         mutexes are not reentrant and do not know their holder, so the second \
+                         request waits for an Unlock that only the waiting goroutine could make. Let \
+                         helpers called under the lock assume it is held (a `...Locked` variant that \
+                         never locks), and lock only at the entry points.",
+                        name(g),
+                        at(g),
+                        if wants == Op::RLock {
+                            " as a read lock"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            };
+            Some(Finding {
+                class,
+                observations: vec![observation],
+                explanation,
+            })
+        }
+        Shape::RecursiveRead {
+            reader,
+            writer,
+            instance,
+        } => {
+            let lock = &labels[instance];
+            Some(Finding {
+                class: "rwmutex.recursive-rlock",
+                observations: vec![
+                    format!(
+                        "{} waits to read-lock {lock}{} and already holds a read lock on it (taken{})",
+                        name(reader),
+                        at(reader),
+                        since(instance, reader)
+                    ),
+                    format!(
+                        "{} waits to lock {lock}{}: a pending writer, which makes new readers queue",
+                        name(writer),
+                        at(writer)
+                    ),
+                ],
+                explanation: format!(
+                    "{} holds a read lock on {lock} and asks for another. Between the two, {} asked \
+                     for the write lock: a pending writer blocks new readers, and it waits for {}'s \
+                     first read lock, which is released only after the second one is granted. Never \
+                     take a read lock while holding one on the same RWMutex: pass the state down, or \
+                     split the function into a locking wrapper and a `...Locked` body.",
+                    name(reader),
+                    name(writer),
+                    name(reader)
+                ),
+            })
+        }
+        Shape::LockCycle { steps } => {
+            let observations = steps
+                .iter()
+                .enumerate()
+                .map(|(i, (g, instance))| {
+                    let (holder, _) = steps[(i + 1) % steps.len()];
+                    format!(
+                        "{} waits to lock {}{}, held by {} (taken{})",
+                        name(*g),
+                        labels[*instance],
+                        at(*g),
+                        name(holder),
+                        since(*instance, holder)
+                    )
+                })
+                .collect();
+            let who: Vec<String> = steps.iter().map(|(g, _)| name(*g)).collect();
+            Some(Finding {
+                class: "mutex.lock-order-inversion",
+                observations,
+                explanation: format!(
+                    "{} each hold one lock and wait for one the other holds: they took the same \
+                     locks in opposite orders, and each got its first before the other asked for \
+                     it. Take locks in one global order (by account id, by address, by a fixed \
+                     hierarchy), or take them together under a single lock.",
+                    super::world::name_list(&who, " and ")
+                ),
+            })
+        }
+        Shape::HeldAcross {
+            holder,
+            lock,
+            blocked_on,
+            op,
+            waiters,
+        } => {
+            // A class exists for the send; a receive, Cond.Wait or WaitGroup.Wait under a lock is
+            // told by the graph lines and left to the other rules until it has one.
+            if op != Op::Send {
+                return None;
+            }
+            let waiting: Vec<String> = waiters.iter().map(|&g| name(g)).collect();
+            Some(Finding {
+                class: "mutex.held-across-send",
+                observations: vec![
+                    format!(
+                        "{} holds {} (taken{}) and waits to send on {}{}",
+                        name(holder),
+                        labels[lock],
+                        since(lock, holder),
+                        labels[blocked_on],
+                        at(holder)
+                    ),
+                    format!(
+                        "{} {} to lock {}",
+                        super::world::name_list(&waiting, ", "),
+                        if waiting.len() == 1 { "waits" } else { "wait" },
+                        labels[lock]
+                    ),
+                ],
+                explanation: format!(
+                    "{} sends while holding {}, and the goroutines that would take the value first \
+                     need that lock. Nothing else can make room in the channel, so neither side \
+                     moves. Do not send (or block in any way) while holding a lock: copy what you \
+                     need, unlock, then send; or give the channel enough buffer for every send made \
+                     under the lock.",
+                    name(holder),
+                    labels[lock]
+                ),
+            })
+        }
+        Shape::Abandoned {
+            instance,
+            holder,
+            holder_alive,
+            waiters,
+        } => {
+            let waiting: Vec<String> = waiters.iter().map(|&g| name(g)).collect();
+            let kind = graph.instances[instance].kind;
+            if !matches!(kind, Kind::Mutex | Kind::RwMutex) {
+                return None;
+            }
+            Some(Finding {
+                class: "mutex.unlock-skipped-on-return",
+                observations: vec![
+                    format!(
+                        "{} {} to lock {}{}",
+                        super::world::name_list(&waiting, ", "),
+                        if waiting.len() == 1 { "waits" } else { "wait" },
+                        labels[instance],
+                        waiters.first().map(|&g| at(g)).unwrap_or_default()
+                    ),
+                    format!(
+                        "{} took {}{} and {} without unlocking it",
+                        name(holder),
+                        labels[instance],
+                        since(instance, holder),
+                        if holder_alive { "returned" } else { "exited" }
+                    ),
+                ],
+                explanation: format!(
+                    "{} took the lock{} and left the function that took it without unlocking, on a \
+                     path that skips the Unlock (typically an early return on an error path). A \
+                     mutex has no owner and is not released when its holder returns or exits, so \
+                     every later Lock waits forever. Unlock with `defer mu.Unlock()` right after \
+                     the Lock, so every return path releases it.",
+                    name(holder),
+                    since(instance, holder)
+                ),
+            })
+        }
+    }
+}

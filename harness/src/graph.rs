@@ -1,0 +1,705 @@
+//! The wait-for graph: the stage between evidence and classification.
+//!
+//! Nodes are goroutines and primitive instances (a mutex, an RWMutex, a channel, a WaitGroup, a
+//! Cond, a Once, each by identity); edges say which goroutine waits on which instance (and for
+//! what: lock, read lock, send, receive, wait) and which goroutine holds which lock (read or
+//! write, since which user line, whether the holder is still alive). It is built from the
+//! instance evidence the instrumented runtime writes at the verdict (`instances.json`) and the
+//! final goroutine dump, and knows nothing of bug classes: [`Graph::shape`] names the structure
+//! that keeps the stuck goroutines stuck, and the classifier turns that into a class whatever
+//! the outcome (a whole-program deadlock or goroutines left behind after a test returned).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::classify::world::{Loc, World};
+use crate::evidence::Evidence;
+use crate::evidence::instances::{
+    Hold as RawHold, Kind as RawKind, Mode as RawMode, ObjectState, Op as RawOp,
+};
+
+/// What kind of primitive an instance is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Mutex,
+    RwMutex,
+    Channel,
+    WaitGroup,
+    Cond,
+    Once,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Mutex => "mutex",
+            Kind::RwMutex => "rwmutex",
+            Kind::Channel => "chan",
+            Kind::WaitGroup => "waitgroup",
+            Kind::Cond => "cond",
+            Kind::Once => "once",
+        }
+    }
+
+    pub fn is_lock(self) -> bool {
+        matches!(self, Kind::Mutex | Kind::RwMutex | Kind::Once)
+    }
+}
+
+/// What a goroutine waits to do with an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    Lock,
+    RLock,
+    Send,
+    Receive,
+    /// `WaitGroup.Wait` or `Cond.Wait`.
+    Wait,
+}
+
+impl Op {
+    /// `lock`, `read-lock`, `send`, `receive`, `wait`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Lock => "lock",
+            Op::RLock => "read-lock",
+            Op::Send => "send",
+            Op::Receive => "receive",
+            Op::Wait => "wait",
+        }
+    }
+
+    /// What a goroutine waiting this way does: `waits to lock`, `waits to send on`, `waits on`.
+    pub fn waiting(self) -> &'static str {
+        match self {
+            Op::Lock => "waits to lock",
+            Op::RLock => "waits to read-lock",
+            Op::Send => "waits to send on",
+            Op::Receive => "waits to receive from",
+            Op::Wait => "waits on",
+        }
+    }
+}
+
+/// Read or write hold of a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Read,
+    Write,
+}
+
+/// A channel's state at the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ChannelState {
+    pub capacity: u64,
+    pub length: u64,
+    pub closed: bool,
+    /// A timer's or ticker's channel: the runtime itself sends on it.
+    pub timer: bool,
+}
+
+/// One primitive instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Instance {
+    pub kind: Kind,
+    /// Its address in the run: identity only, never shown (it changes from run to run).
+    #[serde(skip)]
+    pub address: u64,
+    pub channel: Option<ChannelState>,
+}
+
+/// A goroutine waits on an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    pub goroutine: u64,
+    /// Index into [`Graph::instances`].
+    pub instance: usize,
+    pub op: Op,
+    /// One case of a `select`: the goroutine waits on several instances at once.
+    pub select: bool,
+}
+
+/// A goroutine holds a lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hold {
+    /// Index into [`Graph::instances`].
+    pub instance: usize,
+    pub goroutine: u64,
+    pub mode: Mode,
+    /// The user line that acquired it, and the user function there.
+    pub since: Option<Loc>,
+    pub function: Option<String>,
+    /// The holder still exists.
+    pub alive: bool,
+    /// The holder is still inside the function that acquired it (its current stack has that
+    /// frame); `false` when it returned (or exited) holding the lock.
+    pub in_acquirer: bool,
+}
+
+/// Goroutines and instances, and who waits on and holds what.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Graph {
+    pub instances: Vec<Instance>,
+    pub waits: Vec<Wait>,
+    pub holds: Vec<Hold>,
+    /// Lock acquisitions the runtime could not record (its table was full): holders may be
+    /// missing.
+    pub overflow: u64,
+}
+
+/// A goroutine's rank and how it touches an instance (`0 wait Lock`, `1 hold Write`).
+type Touch = ((usize, String), String);
+
+/// The structure that keeps goroutines stuck, most specific first. Goroutine ids and instance
+/// indices refer to the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// A goroutine waits on a lock it holds itself: a double Lock, Lock then RLock, RLock then
+    /// Lock (an upgrade), or a `Once.Do` whose function calls the same `Do`.
+    SelfWait {
+        goroutine: u64,
+        instance: usize,
+        held: Mode,
+        wants: Op,
+    },
+    /// A reader waits behind a writer that waits for that reader's own earlier read lock.
+    RecursiveRead {
+        reader: u64,
+        writer: u64,
+        instance: usize,
+    },
+    /// Each goroutine waits on a lock the next one holds, the last on one the first holds.
+    LockCycle { steps: Vec<(u64, usize)> },
+    /// A goroutine holding a lock waits on a channel, Cond or WaitGroup, while other goroutines
+    /// wait for the lock it holds.
+    HeldAcross {
+        holder: u64,
+        lock: usize,
+        blocked_on: usize,
+        op: Op,
+        waiters: Vec<u64>,
+    },
+    /// Goroutines wait on a lock whose holder returned (or exited) without unlocking it.
+    Abandoned {
+        instance: usize,
+        holder: u64,
+        holder_alive: bool,
+        waiters: Vec<u64>,
+    },
+}
+
+/// The graph of a run, from its instance evidence (`instances.json`) and the final dump. Only
+/// what concerns the scenario's goroutines is kept: their waits, the holders of what they wait
+/// on, and the locks they hold that they took in user code.
+pub fn build(evidence: &Evidence, world: &World) -> Graph {
+    let Some(found) = &evidence.instances else {
+        return Graph::default();
+    };
+    let user_code = &world.user_code;
+    let mut graph = Graph {
+        overflow: found.registry_overflow,
+        ..Graph::default()
+    };
+    let mut index: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut instance = |graph: &mut Graph, address: u64, kind: Kind| -> usize {
+        *index.entry(address).or_insert_with(|| {
+            let channel = found.object(address).and_then(|o| match o.state {
+                ObjectState::Chan {
+                    cap,
+                    len,
+                    closed,
+                    timer,
+                    ..
+                } => Some(ChannelState {
+                    capacity: cap,
+                    length: len,
+                    closed,
+                    timer,
+                }),
+                _ => None,
+            });
+            graph.instances.push(Instance {
+                kind,
+                address,
+                channel,
+            });
+            graph.instances.len() - 1
+        })
+    };
+    // A Once is a mutex inside it whose holder is in `Once.doSlow`; a writer queued behind
+    // another writer waits on an RWMutex's inner mutex, at the RWMutex's address.
+    let kind_at = |address: u64, reported: RawKind| -> Option<Kind> {
+        let holders: Vec<&RawHold> = found.holders_of(address).collect();
+        if holders.iter().any(|h| {
+            h.stack
+                .iter()
+                .any(|f| f.function.contains("(*Once).doSlow"))
+        }) {
+            return Some(Kind::Once);
+        }
+        if holders.iter().any(|h| h.kind == RawKind::RwMutex) {
+            return Some(Kind::RwMutex);
+        }
+        Some(match reported {
+            RawKind::Chan => Kind::Channel,
+            RawKind::Mutex => Kind::Mutex,
+            RawKind::RwMutex => Kind::RwMutex,
+            RawKind::WaitGroup => Kind::WaitGroup,
+            RawKind::Cond => Kind::Cond,
+            RawKind::Sema | RawKind::Unknown => return None,
+        })
+    };
+    let scenario = |goid: u64| world.get(goid).is_some();
+    let mut waited: BTreeSet<u64> = BTreeSet::new();
+    let mut selects: BTreeMap<u64, usize> = BTreeMap::new();
+    for wait in &found.waits {
+        if wait.object.is_some() && scenario(wait.goid) {
+            *selects.entry(wait.goid).or_default() += 1;
+        }
+    }
+    for wait in found.waits.iter().filter(|w| scenario(w.goid)) {
+        let (Some(address), Some(raw_kind), Some(raw_op)) = (wait.object, wait.kind, wait.op)
+        else {
+            continue;
+        };
+        let Some(kind) = kind_at(address, raw_kind) else {
+            continue;
+        };
+        let op = match raw_op {
+            RawOp::Send => Op::Send,
+            RawOp::Recv => Op::Receive,
+            RawOp::Lock => Op::Lock,
+            RawOp::RLock => Op::RLock,
+            RawOp::Wait => Op::Wait,
+            RawOp::Acquire | RawOp::Unknown => continue,
+        };
+        let i = instance(&mut graph, address, kind);
+        waited.insert(address);
+        graph.waits.push(Wait {
+            goroutine: wait.goid,
+            instance: i,
+            op,
+            select: selects.get(&wait.goid).copied().unwrap_or(0) > 1,
+        });
+    }
+    let dump = crate::classify::world::final_dump(evidence);
+    for hold in &found.holds {
+        let acquired = hold
+            .stack
+            .iter()
+            .find(|f| user_code.user_loc(&f.function, &f.file, f.line).is_some());
+        let relevant = waited.contains(&hold.object) || (scenario(hold.goid) && acquired.is_some());
+        if !relevant || hold.goid == 0 {
+            continue;
+        }
+        let Some(kind) = kind_at(hold.object, hold.kind) else {
+            continue;
+        };
+        let mode = match hold.mode {
+            RawMode::Read => Mode::Read,
+            RawMode::Write | RawMode::Unknown => Mode::Write,
+        };
+        // Still inside the function that took the lock: that frame is on its current stack.
+        let in_acquirer = hold.alive
+            && acquired.is_some_and(|a| {
+                dump.and_then(|d| d.goroutines.iter().find(|g| g.id == hold.goid))
+                    .is_some_and(|g| g.frames.iter().any(|f| f.function == a.function))
+            });
+        let i = instance(&mut graph, hold.object, kind);
+        graph.holds.push(Hold {
+            instance: i,
+            goroutine: hold.goid,
+            mode,
+            since: acquired.and_then(|f| user_code.user_loc(&f.function, &f.file, f.line)),
+            function: hold
+                .stack
+                .iter()
+                .find(|f| f.function.contains("(*Once).doSlow"))
+                .or(acquired)
+                .map(|f| f.function.clone()),
+            alive: hold.alive,
+            in_acquirer,
+        });
+    }
+    graph
+}
+
+impl Graph {
+    pub fn is_empty(&self) -> bool {
+        self.waits.is_empty() && self.holds.is_empty()
+    }
+
+    pub fn waits_of(&self, goroutine: u64) -> impl Iterator<Item = &Wait> {
+        self.waits.iter().filter(move |w| w.goroutine == goroutine)
+    }
+
+    pub fn holders_of(&self, instance: usize) -> impl Iterator<Item = &Hold> {
+        self.holds.iter().filter(move |h| h.instance == instance)
+    }
+
+    /// The lock a goroutine waits for, when that is all it waits on.
+    fn lock_wait(&self, goroutine: u64) -> Option<&Wait> {
+        let mut waits = self.waits_of(goroutine);
+        let wait = waits.next()?;
+        (waits.next().is_none() && matches!(wait.op, Op::Lock | Op::RLock)).then_some(wait)
+    }
+
+    /// The structure among the `stuck` goroutines, if the graph shows one. Goroutines outside
+    /// `stuck` (a bystander, a test goroutine waiting for the victims) only count as holders.
+    pub fn shape(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        self.self_wait(stuck)
+            .or_else(|| self.recursive_read(stuck))
+            .or_else(|| self.lock_cycle(stuck))
+            .or_else(|| self.held_across(stuck))
+            .or_else(|| self.abandoned(stuck))
+    }
+
+    fn self_wait(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        stuck.iter().find_map(|&g| {
+            let wait = self.lock_wait(g)?;
+            let hold = self.holders_of(wait.instance).find(|h| h.goroutine == g)?;
+            // Two read locks only block each other behind a writer: that is `RecursiveRead`.
+            if hold.mode == Mode::Read && wait.op == Op::RLock {
+                return None;
+            }
+            Some(Shape::SelfWait {
+                goroutine: g,
+                instance: wait.instance,
+                held: hold.mode,
+                wants: wait.op,
+            })
+        })
+    }
+
+    fn recursive_read(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        stuck.iter().find_map(|&reader| {
+            let wait = self.lock_wait(reader).filter(|w| w.op == Op::RLock)?;
+            self.holders_of(wait.instance)
+                .find(|h| h.goroutine == reader && h.mode == Mode::Read)?;
+            let writer = self
+                .waits
+                .iter()
+                .find(|w| w.instance == wait.instance && w.op == Op::Lock && w.goroutine != reader)?
+                .goroutine;
+            Some(Shape::RecursiveRead {
+                reader,
+                writer,
+                instance: wait.instance,
+            })
+        })
+    }
+
+    /// Follows "waits on a lock held by" from each stuck goroutine; a walk that comes back to
+    /// where it started is a cycle (reported from its smallest goroutine id, so the same
+    /// cycle is always told the same way).
+    fn lock_cycle(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        let next = |g: u64| -> Option<(usize, u64)> {
+            let wait = self.lock_wait(g)?;
+            let holder = self
+                .holders_of(wait.instance)
+                .find(|h| h.goroutine != g && h.alive)?;
+            Some((wait.instance, holder.goroutine))
+        };
+        let mut cycles: Vec<Vec<(u64, usize)>> = Vec::new();
+        for &start in stuck {
+            let mut steps = Vec::new();
+            let mut seen = BTreeSet::new();
+            let mut g = start;
+            while seen.insert(g) {
+                let Some((instance, holder)) = next(g) else {
+                    break;
+                };
+                steps.push((g, instance));
+                if holder == start && steps.len() >= 2 {
+                    cycles.push(steps);
+                    break;
+                }
+                g = holder;
+            }
+        }
+        cycles
+            .into_iter()
+            .min_by_key(|steps| steps.iter().map(|(g, _)| *g).min())
+            .map(|steps| {
+                let first = steps
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, (g, _))| *g)
+                    .map_or(0, |(i, _)| i);
+                let mut steps = steps;
+                steps.rotate_left(first);
+                Shape::LockCycle { steps }
+            })
+    }
+
+    fn held_across(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        // A holder blocked on something that is not a lock, holding a lock others wait for.
+        self.holds
+            .iter()
+            .filter(|h| h.alive && h.in_acquirer && stuck.contains(&h.goroutine))
+            .find_map(|hold| {
+                let blocked = self
+                    .waits_of(hold.goroutine)
+                    .find(|w| !matches!(w.op, Op::Lock | Op::RLock))?;
+                let waiters: Vec<u64> = self
+                    .waits
+                    .iter()
+                    .filter(|w| w.instance == hold.instance && w.goroutine != hold.goroutine)
+                    .map(|w| w.goroutine)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                (!waiters.is_empty()).then_some(Shape::HeldAcross {
+                    holder: hold.goroutine,
+                    lock: hold.instance,
+                    blocked_on: blocked.instance,
+                    op: blocked.op,
+                    waiters,
+                })
+            })
+    }
+
+    fn abandoned(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        self.holds
+            .iter()
+            .filter(|h| !h.alive || !h.in_acquirer)
+            .find_map(|hold| {
+                let waiters: Vec<u64> = self
+                    .waits
+                    .iter()
+                    .filter(|w| {
+                        w.instance == hold.instance
+                            && w.goroutine != hold.goroutine
+                            && stuck.contains(&w.goroutine)
+                    })
+                    .map(|w| w.goroutine)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                (!waiters.is_empty()).then_some(Shape::Abandoned {
+                    instance: hold.instance,
+                    holder: hold.goroutine,
+                    holder_alive: hold.alive,
+                    waiters,
+                })
+            })
+    }
+
+    /// Stable instance names: numbered per kind in an order that depends only on the graph's
+    /// structure, never on addresses: by who touches the instance (the goroutines waiting on or
+    /// holding it, by `rank`, their stable names' order, and how), then by kind and channel
+    /// state. `mutex #1`, `chan #2`.
+    pub fn labels(&self, rank: impl Fn(u64) -> (usize, String)) -> Vec<String> {
+        let mut touches: BTreeMap<usize, Vec<Touch>> = BTreeMap::new();
+        for w in &self.waits {
+            touches
+                .entry(w.instance)
+                .or_default()
+                .push((rank(w.goroutine), format!("0 wait {:?}", w.op)));
+        }
+        for h in &self.holds {
+            touches
+                .entry(h.instance)
+                .or_default()
+                .push((rank(h.goroutine), format!("1 hold {:?}", h.mode)));
+        }
+        for list in touches.values_mut() {
+            list.sort();
+        }
+        let key = |i: usize| {
+            let instance = &self.instances[i];
+            let channel = instance
+                .channel
+                .map(|c| (c.capacity, c.length, c.closed, c.timer));
+            (touches.get(&i).cloned(), instance.kind, channel)
+        };
+        let mut order: Vec<usize> = (0..self.instances.len()).collect();
+        order.sort_by_key(|&i| key(i));
+        let mut labels = vec![String::new(); self.instances.len()];
+        let mut counters: BTreeMap<Kind, usize> = BTreeMap::new();
+        for i in order {
+            let kind = self.instances[i].kind;
+            let n = counters.entry(kind).or_default();
+            *n += 1;
+            labels[i] = format!("{} #{n}", kind.as_str());
+        }
+        labels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(kind: Kind, address: u64) -> Instance {
+        Instance {
+            kind,
+            address,
+            channel: None,
+        }
+    }
+
+    fn wait(goroutine: u64, instance: usize, op: Op) -> Wait {
+        Wait {
+            goroutine,
+            instance,
+            op,
+            select: false,
+        }
+    }
+
+    fn hold(instance: usize, goroutine: u64, mode: Mode) -> Hold {
+        Hold {
+            instance,
+            goroutine,
+            mode,
+            since: None,
+            function: None,
+            alive: true,
+            in_acquirer: true,
+        }
+    }
+
+    fn stuck(ids: &[u64]) -> BTreeSet<u64> {
+        ids.iter().copied().collect()
+    }
+
+    #[test]
+    fn a_goroutine_waiting_for_its_own_lock() {
+        let graph = Graph {
+            instances: vec![lock(Kind::RwMutex, 0x10)],
+            waits: vec![wait(7, 0, Op::RLock)],
+            holds: vec![hold(0, 7, Mode::Write)],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[7])),
+            Some(Shape::SelfWait {
+                goroutine: 7,
+                instance: 0,
+                held: Mode::Write,
+                wants: Op::RLock
+            })
+        );
+    }
+
+    #[test]
+    fn two_waiters_on_one_lock_are_no_cycle() {
+        // The holder returned without unlocking; two goroutines queue on the same mutex.
+        let mut returned = hold(0, 3, Mode::Write);
+        returned.in_acquirer = false;
+        let graph = Graph {
+            instances: vec![lock(Kind::Mutex, 0x10)],
+            waits: vec![wait(5, 0, Op::Lock), wait(6, 0, Op::Lock)],
+            holds: vec![returned],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[5, 6])),
+            Some(Shape::Abandoned {
+                instance: 0,
+                holder: 3,
+                holder_alive: true,
+                waiters: vec![5, 6]
+            })
+        );
+    }
+
+    #[test]
+    fn ab_ba_is_a_cycle_told_from_its_smallest_goroutine() {
+        let graph = Graph {
+            instances: vec![lock(Kind::Mutex, 0x10), lock(Kind::Mutex, 0x20)],
+            waits: vec![
+                wait(9, 0, Op::Lock),
+                wait(4, 1, Op::Lock),
+                wait(12, 0, Op::Lock),
+            ],
+            holds: vec![hold(0, 4, Mode::Write), hold(1, 9, Mode::Write)],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[4, 9, 12])),
+            Some(Shape::LockCycle {
+                steps: vec![(4, 1), (9, 0)]
+            })
+        );
+    }
+
+    #[test]
+    fn reader_behind_a_writer_that_waits_for_it() {
+        let graph = Graph {
+            instances: vec![lock(Kind::RwMutex, 0x10)],
+            waits: vec![wait(5, 0, Op::RLock), wait(6, 0, Op::Lock)],
+            holds: vec![hold(0, 5, Mode::Read)],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[5, 6])),
+            Some(Shape::RecursiveRead {
+                reader: 5,
+                writer: 6,
+                instance: 0
+            })
+        );
+    }
+
+    #[test]
+    fn a_holder_blocked_on_a_channel_while_others_want_its_lock() {
+        let graph = Graph {
+            instances: vec![
+                lock(Kind::Mutex, 0x10),
+                Instance {
+                    kind: Kind::Channel,
+                    address: 0x30,
+                    channel: Some(ChannelState {
+                        capacity: 1,
+                        length: 1,
+                        closed: false,
+                        timer: false,
+                    }),
+                },
+            ],
+            waits: vec![
+                wait(5, 1, Op::Send),
+                wait(6, 0, Op::Lock),
+                wait(1, 1, Op::Wait),
+            ],
+            holds: vec![hold(0, 5, Mode::Write)],
+            overflow: 0,
+        };
+        // The test goroutine (1) waiting elsewhere does not change the story.
+        assert_eq!(
+            graph.shape(&stuck(&[1, 5, 6])),
+            Some(Shape::HeldAcross {
+                holder: 5,
+                lock: 0,
+                blocked_on: 1,
+                op: Op::Send,
+                waiters: vec![6]
+            })
+        );
+    }
+
+    #[test]
+    fn labels_follow_the_goroutines_order_not_addresses() {
+        let graph = Graph {
+            instances: vec![lock(Kind::Mutex, 0x20), lock(Kind::Mutex, 0x10)],
+            waits: vec![wait(9, 0, Op::Lock), wait(4, 1, Op::Lock)],
+            holds: vec![],
+            overflow: 0,
+        };
+        // Goroutine 9 is named G1, goroutine 4 is G2.
+        let rank = |g: u64| {
+            if g == 9 {
+                (1, "G1".into())
+            } else {
+                (2, "G2".into())
+            }
+        };
+        assert_eq!(graph.labels(rank), ["mutex #1", "mutex #2"]);
+    }
+}
