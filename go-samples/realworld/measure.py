@@ -26,8 +26,9 @@ ROOT = HERE.parent.parent
 
 
 def diagnose(gorepro, case_dir, test, runs, gomaxprocs):
+    """The exploring runs (`kind: seed` JSON lines) and their bug hits."""
     command = [
-        str(gorepro), "diagnose", str(case_dir), "--test", f"^{test}$",
+        str(gorepro), "diagnose", str(case_dir), "-run", f"^{test}$",
         "--runs", str(runs), "--gomaxprocs", str(gomaxprocs), "--json",
     ]
     started = time.monotonic()
@@ -35,7 +36,10 @@ def diagnose(gorepro, case_dir, test, runs, gomaxprocs):
     # Exit status 0: no run reproduced a bug; 1: one did; anything else is an error.
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
-    return json.loads(done.stdout), time.monotonic() - started
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    seeds = [line for line in lines if line["kind"] == "seed"]
+    report = {"runs": seeds, "hits": sum(run["reproduced"] for run in seeds)}
+    return report, time.monotonic() - started
 
 
 def classes(report):
