@@ -35,6 +35,7 @@ use crate::classify::world::{SAMPLES_MODULE_PATH, UserCode};
 use crate::classify::{self, Diagnosis, Outcome};
 use crate::codegen::Program;
 use crate::scenario::Variant;
+use crate::shard::Shard;
 use crate::toolchain::ToolchainError;
 use crate::{Harness, evidence, interrupt, run, vet};
 
@@ -99,6 +100,8 @@ pub struct DiagnoseRequest {
     /// Replay exactly this seed.
     pub seed: Option<Seed>,
     pub gomaxprocs: u32,
+    /// Explore only this shard's seeds: seed `v2:s` is item `s - 1` ([`Shard::takes`]).
+    pub shard: Option<Shard>,
 }
 
 /// `gorepro diagnose` cannot do what was asked. The Go program's behaviour is never one.
@@ -205,7 +208,7 @@ pub struct Prepared {
 
 /// What every line of a report names: lines of several gorepro processes whose explorations
 /// are equal ran seeds of the same build under the same settings, so their runs can be merged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exploration {
     /// The package directory or the file, canonical.
     pub path: String,
@@ -241,6 +244,11 @@ pub struct SeedRun {
     pub tests_exit_status: Option<i32>,
     /// The normalized diagnosis, hashed: runs with equal signatures were diagnosed the same.
     pub signature: String,
+    /// The normalized diagnosis as the report prints it (what `signature` hashes), so lines
+    /// merged from several processes can still show it.
+    pub normalized: String,
+    /// The command that replays this seed.
+    pub command: String,
     /// Start to exit of the program.
     #[serde(rename = "wall_ms", serialize_with = "as_millis")]
     pub wall: Duration,
@@ -299,8 +307,12 @@ pub struct DiagnoseReport {
     pub sites: usize,
     pub build_time: Duration,
     pub notes: Vec<String>,
-    /// The seeds the exploration set out to run.
+    /// The seeds the exploration set out to run (this shard's, when sharded).
     pub planned: usize,
+    /// The seeds of the whole exploration, every shard's together.
+    pub planned_all: usize,
+    /// The share of the seeds this process explored.
+    pub shard: Option<Shard>,
     /// The exploring runs that finished, in seed order (replay checks are not among them).
     pub runs: Vec<SeedRun>,
     /// Runs that reproduced a bug.
@@ -351,9 +363,9 @@ pub struct Replay {
 }
 
 /// Times a reproducing seed is replayed before its replay command is offered.
-const REPLAY_CHECKS: usize = 2;
+pub(crate) const REPLAY_CHECKS: usize = 2;
 /// Reproducing seeds tried, in seed order, for one whose every replay matches.
-const REPLAY_CANDIDATES: usize = 3;
+pub(crate) const REPLAY_CANDIDATES: usize = 3;
 
 impl SeedRun {
     /// The run without the parts only a featured run's report reads (the timeline, the stuck
@@ -365,6 +377,8 @@ impl SeedRun {
         diagnosis.observations.clear();
         diagnosis.details.clear();
         diagnosis.explanation.clear();
+        self.normalized.clear();
+        self.command.clear();
         for test in &mut self.failed_tests {
             test.log.clear();
         }
@@ -393,7 +407,7 @@ impl DiagnoseReport {
 
 /// The outcomes and classes of `runs` with their counts, most runs first (then by outcome
 /// and class, so the order is stable).
-fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
+pub(crate) fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
     let mut counts: Vec<ClassCount> = Vec::new();
     for run in runs {
         let (outcome, class) = (run.diagnosis.outcome, run.diagnosis.class);
@@ -419,7 +433,7 @@ fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
 }
 
 /// The failing tests of `runs`, in the order they first failed, each counted once per run.
-fn count_failed_tests(runs: &[SeedRun]) -> Vec<TestCount> {
+pub(crate) fn count_failed_tests(runs: &[SeedRun]) -> Vec<TestCount> {
     let mut counts: Vec<TestCount> = Vec::new();
     for run in runs {
         let mut names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
@@ -480,10 +494,9 @@ fn parse_tests_exit_status(stderr: &str) -> Option<i32> {
 /// The class the classifier gives a panic it ties to no concurrency class.
 const UNATTRIBUTED_PANIC: &str = "runtime.panic";
 
-/// A short hash of the normalized diagnosis.
-fn signature(diagnosis: &Diagnosis) -> String {
-    let text = crate::report::render_diagnose_diagnosis(diagnosis);
-    blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
+/// A short hash of the normalized diagnosis's text.
+fn signature(normalized: &str) -> String {
+    blake3::hash(normalized.as_bytes()).to_hex()[..16].to_string()
 }
 
 /// Finds the module and package of `path`.
@@ -813,13 +826,16 @@ pub fn run_seed(
     // test, not a reproduction.
     let test_panicked =
         tests && diagnosis.outcome == Outcome::Panic && diagnosis.class == Some(UNATTRIBUTED_PANIC);
+    let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
     Ok(SeedRun {
         seed,
         reproduced: diagnosis.outcome != Outcome::Clean && !test_panicked,
         tests_failed: !failed_tests.is_empty() || tests_exit_status.is_some() || test_panicked,
         failed_tests,
         tests_exit_status,
-        signature: signature(&diagnosis),
+        signature: signature(&normalized),
+        normalized,
+        command: replay_command(harness, request, &prepared.target.path, seed),
         block_to_verdict: diagnosis.latency,
         wall: output.wall,
         evidence_dir: output.evidence_dir.display().to_string(),
@@ -918,6 +934,7 @@ pub fn diagnose(
     let seeds: Vec<Seed> = match request.seed {
         Some(seed) => vec![seed],
         None => (1..=u64::from(request.runs.max(1)))
+            .filter(|value| request.shard.is_none_or(|shard| shard.takes(value - 1)))
             .map(|value| Seed {
                 version: SCHEDULE_VERSION,
                 value,
@@ -925,6 +942,10 @@ pub fn diagnose(
             .collect(),
     };
     let planned = seeds.len();
+    let planned_all = match request.seed {
+        Some(_) => 1,
+        None => request.runs.max(1) as usize,
+    };
     let mut interrupted = None;
     let mut runs: Vec<SeedRun> = Vec::new();
     for seed in seeds {
@@ -1029,6 +1050,8 @@ pub fn diagnose(
         build_time,
         notes: prepared.notes,
         planned,
+        planned_all,
+        shard: request.shard,
         hits: runs.iter().filter(|r| r.reproduced).count(),
         first_reproducing,
         replay,
@@ -1136,6 +1159,7 @@ pub(crate) mod tests {
             timeline: None,
             latency: None,
         };
+        let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
         SeedRun {
             seed: Seed {
                 version: SCHEDULE_VERSION,
@@ -1151,7 +1175,9 @@ pub(crate) mod tests {
                 })
                 .collect(),
             tests_exit_status: (!tests.is_empty()).then_some(1),
-            signature: signature(&diagnosis),
+            signature: signature(&normalized),
+            command: format!("gorepro diagnose /src --seed v2:{value} --gomaxprocs 2"),
+            normalized,
             wall: Duration::from_millis(41),
             block_to_verdict: None,
             evidence_dir: "/evidence".into(),

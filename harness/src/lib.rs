@@ -30,9 +30,11 @@ pub mod evidence;
 pub mod export;
 pub mod fuzz;
 pub mod interrupt;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod toolchain;
 pub mod vet;
 
@@ -63,6 +65,8 @@ pub enum Error {
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Diagnose(#[from] diagnose::DiagnoseError),
+    #[error(transparent)]
+    Merge(#[from] merge::MergeError),
     #[error("cannot handle SIGINT and SIGTERM")]
     Signals {
         #[source]

@@ -8,9 +8,12 @@
 //!   bug or a test failed (a failing test is a finding of its own, even when no concurrency bug
 //!   showed); 130 (SIGINT) or 143 (SIGTERM) when a signal stopped it, after the report of the
 //!   runs that finished.
-//! - every command: 2 for usage or harness errors.
+//! - `merge`: as the merged commands: 1 when a merged `run` had a mismatch or a divergence, or
+//!   a merged `diagnose` a reproduced bug or a failing test; else 0.
+//! - every command: 2 for usage or harness errors (for `merge`, lines that do not merge: a
+//!   shard missing, a line twice, lines of different runs).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -19,8 +22,10 @@ use nix::sys::signal::Signal;
 use gorepro::classify::taxonomy;
 use gorepro::diagnose::{DiagnoseError, Progress};
 use gorepro::interrupt;
-use gorepro::report::{self, SummaryRow};
+use gorepro::merge::{self, RunItem, RunSummary};
+use gorepro::report::{self, RunPlace};
 use gorepro::scenario::Variant;
+use gorepro::shard::{self, Shard};
 use gorepro::{Config, Error, Harness, RunOptions};
 
 #[derive(Parser)]
@@ -31,9 +36,26 @@ use gorepro::{Config, Error, Harness, RunOptions};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: TopCommand,
 }
 
+#[derive(Subcommand)]
+enum TopCommand {
+    #[command(flatten)]
+    Harness(Command),
+    /// Combine the --json lines of `run` or `diagnose` processes (one per --shard, or several
+    /// explorations) into the report one process would have printed.
+    Merge {
+        /// JSON lines files (`-` reads standard input).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// The summary lines (as `run --json` and `diagnose --json` end) instead of the reports.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The commands that need Go and the catalog.
 #[derive(Subcommand)]
 enum Command {
     /// List the catalog, grouped by family, with the bug-class ids.
@@ -77,6 +99,10 @@ enum Command {
         /// Also write the results as SARIF 2.1.0 to FILE (a result per bug class found).
         #[arg(long, value_name = "FILE")]
         sarif: Option<std::path::PathBuf>,
+        /// Explore only shard K of N of the seeds (seed v2:s is item s-1, as in nextest's
+        /// --partition count:K/N); `gorepro merge` combines the shards' --json lines.
+        #[arg(long, value_name = "K/N", conflicts_with = "seed")]
+        shard: Option<Shard>,
     },
     /// Reproduce scenarios and diagnose them.
     Run {
@@ -98,9 +124,14 @@ enum Command {
         /// Set a parameter: NAME=VALUE (repeatable; one scenario only).
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
-        /// One JSON object per run on stdout.
+        /// One JSON object per run on stdout, then a summary line.
         #[arg(long)]
         json: bool,
+        /// Run only shard K of N of the runs (scenario, variant, GOMAXPROCS, repeat, in this
+        /// order; as nextest's --partition count:K/N); `gorepro merge` combines the shards'
+        /// --json lines.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
     },
     /// Reproduce scenarios and write an HTML page per run (swimlane timeline, diagnosis,
     /// explanation, source) plus an index page, all self-contained.
@@ -161,7 +192,11 @@ impl From<bool> for Status {
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
-    match execute(cli.command) {
+    let result = match cli.command {
+        TopCommand::Merge { files, json } => merge_command(&files, json),
+        TopCommand::Harness(command) => execute(command),
+    };
+    match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Findings) => ExitCode::from(1),
         Ok(Status::Interrupted(signal)) => ExitCode::from(interrupt::exit_status(signal as i32)),
@@ -201,6 +236,26 @@ fn write_file(path: &std::path::Path, contents: String) -> Result<(), Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// `gorepro merge`: needs no Go, so no harness.
+fn merge_command(files: &[std::path::PathBuf], json: bool) -> Result<Status, Error> {
+    let merged = merge::merge_files(files)?;
+    for exploration in &merged.explorations {
+        if json {
+            report::print_diagnose_summary(exploration);
+        } else {
+            report::print_diagnose(exploration);
+        }
+    }
+    for summary in &merged.runs {
+        if json {
+            report::print_run_summary_line(summary);
+        } else {
+            report::print_run_summary(summary);
+        }
+    }
+    Ok((!merged.has_findings()).into())
 }
 
 /// Runs a command.
@@ -258,6 +313,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             json,
             junit,
             sarif,
+            shard,
         } => {
             let request = gorepro::diagnose::DiagnoseRequest {
                 path,
@@ -265,11 +321,12 @@ fn execute(command: Command) -> Result<Status, Error> {
                 runs,
                 seed: seed.as_deref().map(str::parse).transpose()?,
                 gomaxprocs,
+                shard,
             };
             interrupt::install().map_err(|source| Error::Signals { source })?;
             let result = gorepro::diagnose::diagnose(&harness, &request, |event| match event {
                 Progress::Starting { command } => report::print_starting(command),
-                _ if json => report::print_diagnose_line(&event),
+                _ if json => report::print_diagnose_line(&event, shard),
                 _ => report::print_diagnose_progress(&event),
             })?;
             if json {
@@ -403,6 +460,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             gomaxprocs,
             params,
             json,
+            shard,
         } => {
             let scenarios: Vec<_> = if all {
                 harness.catalog.scenarios.iter().collect()
@@ -422,71 +480,82 @@ fn execute(command: Command) -> Result<Status, Error> {
                 None => Variant::ALL.to_vec(),
             };
             let detailed = scenarios.len() == 1 && repeat == 1;
-            let mut all_ok = true;
-            let mut rows = Vec::new();
+            // The unsplit order of the runs; a shard takes every N-th.
+            let mut items = Vec::new();
             for scenario in scenarios {
                 let params = scenario.params(&params)?;
                 for &variant in &variants {
-                    let mut matched = 0;
-                    let mut diagnoses: BTreeMap<String, usize> = BTreeMap::new();
-                    let mut latencies = Vec::new();
-                    let mut runs = 0;
                     for &procs in &gomaxprocs {
                         for index in 0..repeat {
-                            let options = RunOptions {
-                                gomaxprocs: procs,
-                                label: format!("cli{index}"),
-                            };
-                            if !json {
-                                report::print_starting(
-                                    &harness.replay_command(scenario, variant, &params, &options),
-                                );
-                            }
-                            let record = harness.reproduce(scenario, variant, &params, &options)?;
-                            runs += 1;
-                            matched += usize::from(record.matches);
-                            *diagnoses
-                                .entry(report::render_diagnosis(
-                                    &record.scenario,
-                                    variant,
-                                    &params,
-                                    &record.diagnosis,
-                                ))
-                                .or_default() += 1;
-                            latencies.extend(record.timings.verdict.map(|l| l.block_to_verdict));
-                            if json {
-                                report::print_json(&record);
-                            } else {
-                                report::print_human(&record, detailed);
-                            }
-                        }
-                    }
-                    all_ok &= matched == runs && diagnoses.len() == 1;
-                    latencies.sort();
-                    rows.push(SummaryRow {
-                        scenario: scenario.id.clone(),
-                        variant,
-                        runs,
-                        matched,
-                        distinct_diagnoses: diagnoses.len(),
-                        median_latency: latencies.get(latencies.len() / 2).copied(),
-                    });
-                    if diagnoses.len() > 1 && !json {
-                        println!(
-                            "DIVERGED {} ({variant}): {} distinct normalized diagnoses:",
-                            scenario.id,
-                            diagnoses.len()
-                        );
-                        for (text, count) in &diagnoses {
-                            println!("--- {count} run(s):\n{text}");
+                            items.push((scenario, variant, params.clone(), procs, index));
                         }
                     }
                 }
             }
-            if !json && (rows.len() > 1 || repeat > 1) {
-                report::print_summary(&rows);
+            let plan = shard::plan_key(
+                &harness.toolchain.version.to_string(),
+                items
+                    .iter()
+                    .map(|(scenario, variant, params, procs, index)| {
+                        format!("{} {variant} {:?} {procs} {index}", scenario.id, params.0)
+                    }),
+            );
+            let mut runs = Vec::new();
+            let mut texts = HashMap::new();
+            for (item, (scenario, variant, params, procs, index)) in items.iter().enumerate() {
+                if !shard.unwrap_or(Shard::WHOLE).takes(item as u64) {
+                    continue;
+                }
+                let options = RunOptions {
+                    gomaxprocs: *procs,
+                    label: format!("cli{index}"),
+                };
+                if !json {
+                    report::print_starting(
+                        &harness.replay_command(scenario, *variant, params, &options),
+                    );
+                }
+                let record = harness.reproduce(scenario, *variant, params, &options)?;
+                let normalized =
+                    report::render_diagnosis(&record.scenario, *variant, params, &record.diagnosis);
+                let signature = merge::signature(&normalized);
+                if json {
+                    report::print_run_line(
+                        &record,
+                        &RunPlace {
+                            shard,
+                            plan: &plan,
+                            item,
+                            items: items.len(),
+                            repeat: *index,
+                            signature: &signature,
+                            normalized: &normalized,
+                        },
+                    );
+                } else {
+                    report::print_human(&record, detailed);
+                }
+                runs.push(RunItem {
+                    item,
+                    scenario: record.scenario.clone(),
+                    variant: *variant,
+                    gomaxprocs: *procs,
+                    repeat: *index,
+                    matches: record.matches,
+                    mismatches: record.mismatches.clone(),
+                    signature: signature.clone(),
+                    block_to_verdict: record.timings.verdict.map(|l| l.block_to_verdict),
+                    replay: record.replay.clone(),
+                });
+                texts.entry(signature).or_insert(normalized);
             }
-            Ok(all_ok.into())
+            let summary = RunSummary::of(&plan, items.len(), shard, &runs, &texts);
+            if json {
+                report::print_run_summary_line(&summary);
+            } else if summary.rows.len() > 1 || repeat > 1 || !summary.divergences.is_empty() {
+                report::print_run_summary(&summary);
+            }
+            Ok(summary.ok().into())
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::diagnose::{
     TestCount, as_millis,
 };
 use crate::scenario::{Params, Variant};
+use crate::shard::Shard;
 
 /// The featured diagnosis without the scenario header of [`super::render_diagnosis`].
 pub fn render_diagnose_diagnosis(diagnosis: &crate::Diagnosis) -> String {
@@ -106,6 +107,8 @@ struct RunLine<'a> {
     kind: &'static str,
     #[serde(flatten)]
     exploration: &'a Exploration,
+    /// The share of the seeds this process explored (`null`: all of them).
+    shard: Option<Shard>,
     seed: Seed,
     /// `null` on a `seed` line.
     replay: Option<ReplayCheck>,
@@ -121,11 +124,13 @@ struct SummaryLine<'a> {
     kind: &'static str,
     #[serde(flatten)]
     exploration: &'a Exploration,
+    shard: Option<Shard>,
     sites: usize,
     #[serde(serialize_with = "as_millis")]
     build_ms: std::time::Duration,
     notes: &'a [String],
     planned: usize,
+    planned_all: usize,
     runs: usize,
     hits: usize,
     first_reproducing: Option<Seed>,
@@ -138,8 +143,8 @@ struct SummaryLine<'a> {
     signal: Option<&'static str>,
 }
 
-/// The JSON line of a finished run; `None` for the line before a run starts.
-pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
+/// The JSON line of a finished run of `shard`; `None` for the line before a run starts.
+pub fn render_diagnose_line(event: &Progress<'_>, shard: Option<Shard>) -> Option<String> {
     let line = match *event {
         Progress::Starting { .. } => return None,
         Progress::Explored {
@@ -147,6 +152,7 @@ pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
         } => RunLine {
             kind: "seed",
             exploration,
+            shard,
             seed: run.seed,
             replay: None,
             outcome: run.diagnosis.outcome,
@@ -160,6 +166,7 @@ pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
         } => RunLine {
             kind: "replay",
             exploration,
+            shard,
             seed: run.seed,
             replay: Some(check),
             outcome: run.diagnosis.outcome,
@@ -175,10 +182,12 @@ pub fn render_diagnose_summary(report: &DiagnoseReport) -> String {
     to_json(&SummaryLine {
         kind: "summary",
         exploration: &report.exploration,
+        shard: report.shard,
         sites: report.sites,
         build_ms: report.build_time,
         notes: &report.notes,
         planned: report.planned,
+        planned_all: report.planned_all,
         runs: report.runs.len(),
         hits: report.hits,
         first_reproducing: report.first_reproducing,
@@ -205,8 +214,8 @@ fn print_flushed(line: &str) {
     let _ = std::io::stdout().flush();
 }
 
-pub fn print_diagnose_line(event: &Progress<'_>) {
-    if let Some(line) = render_diagnose_line(event) {
+pub fn print_diagnose_line(event: &Progress<'_>, shard: Option<Shard>) {
+    if let Some(line) = render_diagnose_line(event, shard) {
         print_flushed(&line);
     }
 }
@@ -230,6 +239,25 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
         exploration.gomaxprocs
     );
     let runs = report.runs.len();
+    if let Some(shard) = report.shard {
+        let first: Vec<String> = (0..3)
+            .map(|i| shard.index + i * shard.count)
+            .filter(|&value| value as usize <= report.planned_all)
+            .map(|value| format!("v{}:{value}", exploration.schedule_version))
+            .collect();
+        let more = if report.planned > first.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "shard {shard}: {} of the {} seeds ({}{more}); `gorepro merge` combines the shards' --json lines",
+            report.planned,
+            report.planned_all,
+            first.join(", "),
+        );
+    }
     if let Some(signal) = report.interrupted {
         let _ = writeln!(
             out,
@@ -301,7 +329,7 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
     }
     if let Some(run) = report.featured() {
         let _ = writeln!(out, "diagnosis (seed {}):", run.seed);
-        for line in render_diagnose_diagnosis(&run.diagnosis).lines() {
+        for line in run.normalized.lines() {
             let _ = writeln!(out, "  {line}");
         }
         for test in &run.failed_tests {
@@ -435,15 +463,18 @@ mod tests {
     fn json_lines_carry_kind_identity_and_seed() {
         let exploration = exploration();
         let run = sample_run(3, Outcome::Clean, None, &["TestA"]);
-        let line = render_diagnose_line(&Progress::Replayed {
-            exploration: &exploration,
-            run: &run,
-            check: ReplayCheck {
-                check: 2,
-                of: 2,
-                same: true,
+        let line = render_diagnose_line(
+            &Progress::Replayed {
+                exploration: &exploration,
+                run: &run,
+                check: ReplayCheck {
+                    check: 2,
+                    of: 2,
+                    same: true,
+                },
             },
-        })
+            Some(Shard { index: 2, count: 4 }),
+        )
         .unwrap();
         assert!(!line.contains('\n'), "{line}");
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -456,5 +487,11 @@ mod tests {
         assert_eq!(value["failed_tests"][0]["name"], "TestA");
         assert_eq!(value["tests_exit_status"], 1);
         assert_eq!(value["diagnosis"]["outcome"], "clean");
+        assert_eq!(value["shard"], "2/4");
+        assert_eq!(value["normalized"], run.normalized.as_str());
+        assert_eq!(
+            value["command"],
+            "gorepro diagnose /src --seed v2:3 --gomaxprocs 2"
+        );
     }
 }

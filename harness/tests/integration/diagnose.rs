@@ -23,6 +23,7 @@ fn request(path: &Path, test: Option<&str>, runs: u32) -> DiagnoseRequest {
         runs,
         seed: None,
         gomaxprocs: 2,
+        shard: None,
     }
 }
 
