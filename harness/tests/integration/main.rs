@@ -12,6 +12,7 @@
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
+//! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
 
 mod bad_input;
 mod catalog;
@@ -23,6 +24,7 @@ mod export;
 mod fuzz;
 mod recorded;
 mod report_html;
+mod shard;
 mod snapshots;
 mod trace_reader;
 mod vet;
