@@ -8,6 +8,8 @@
 //!   bug or a test failed (a failing test is a finding of its own, even when no concurrency bug
 //!   showed); 130 (SIGINT) or 143 (SIGTERM) when a signal stopped it, after the report of the
 //!   runs that finished.
+//! - `fuzz`: 0 when every program ended where the model says, 1 when one did not; 130 or 143
+//!   after a signal.
 //! - `merge`: as the merged commands: 1 when a merged `run` had a mismatch or a divergence, or
 //!   a merged `diagnose` a reproduced bug or a failing test; else 0.
 //! - every command: 2 for usage or harness errors (for `merge`, lines that do not merge: a
@@ -21,6 +23,7 @@ use nix::sys::signal::Signal;
 
 use gorepro::classify::taxonomy;
 use gorepro::diagnose::{DiagnoseError, Progress};
+use gorepro::fuzz::campaign::{self, Campaign, FuzzReport};
 use gorepro::interrupt;
 use gorepro::merge::{self, RunItem, RunSummary};
 use gorepro::report::{self, RunPlace};
@@ -130,6 +133,32 @@ enum Command {
         /// Run only shard K of N of the runs (scenario, variant, GOMAXPROCS, repeat, in this
         /// order; as nextest's --partition count:K/N); `gorepro merge` combines the shards'
         /// --json lines.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+    },
+    /// Tier-2 fuzzing: generated programs checked against the model, in batches drawn from a
+    /// seed (batch B of seed S is the same programs on every machine).
+    Fuzz {
+        /// The campaign's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Batches in the campaign.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        batches: u32,
+        /// Programs per batch (one build each).
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
+        programs: u32,
+        /// Run each program under a schedule the model picks and expect exactly its end state.
+        #[arg(long)]
+        forced: bool,
+        /// Programs run at the same time.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+        workers: u32,
+        /// A JSON line per batch on stdout, then a summary line.
+        #[arg(long)]
+        json: bool,
+        /// Check only shard K of N of the batches (batch b is item b, as in nextest's
+        /// --partition count:K/N); `gorepro merge` combines the shards' --json lines.
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
     },
@@ -255,6 +284,13 @@ fn merge_command(files: &[std::path::PathBuf], json: bool) -> Result<Status, Err
             report::print_run_summary(summary);
         }
     }
+    for campaign in &merged.fuzz {
+        if json {
+            report::print_fuzz_summary(campaign);
+        } else {
+            report::print_fuzz(campaign);
+        }
+    }
     Ok((!merged.has_findings()).into())
 }
 
@@ -344,6 +380,59 @@ fn execute(command: Command) -> Result<Status, Error> {
                 write_file(&path, log + "\n")?;
             }
             Ok(match result.interrupted {
+                Some(signal) => Status::Interrupted(signal),
+                None => (!result.has_findings()).into(),
+            })
+        }
+        Command::Fuzz {
+            seed,
+            batches,
+            programs,
+            forced,
+            workers,
+            json,
+            shard,
+        } => {
+            let campaign = Campaign {
+                go_version: harness.toolchain.version.to_string(),
+                seed,
+                batches,
+                programs: programs as usize,
+                forced,
+            };
+            let mine: Vec<u32> = (0..batches)
+                .filter(|&b| shard.unwrap_or(Shard::WHOLE).takes(u64::from(b)))
+                .collect();
+            interrupt::install().map_err(|source| Error::Signals { source })?;
+            let started = std::time::Instant::now();
+            let mut checked = Vec::new();
+            let interrupted = campaign::run(
+                &harness,
+                &campaign,
+                workers as usize,
+                mine.clone(),
+                |result| {
+                    if json {
+                        report::print_fuzz_line(&campaign, shard, &result);
+                    }
+                    report::print_fuzz_progress(&result, checked.len() + 1, mine.len());
+                    checked.push(result);
+                },
+            )?;
+            let result = FuzzReport {
+                campaign,
+                shard,
+                planned: mine.len(),
+                batches: checked,
+                interrupted,
+            };
+            if json {
+                report::print_fuzz_summary(&result);
+            } else {
+                report::print_fuzz(&result);
+            }
+            report::print_fuzz_throughput(&result, started.elapsed());
+            Ok(match interrupted {
                 Some(signal) => Status::Interrupted(signal),
                 None => (!result.has_findings()).into(),
             })

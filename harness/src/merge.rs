@@ -12,6 +12,8 @@
 //!   `gorepro run` itself closes with, so a merged summary and an unsplit one are one
 //!   computation over the same items, and the determinism check (repeats of a variant agree)
 //!   compares the normalized diagnoses' signatures across shards.
+//! - `fuzz-batch` lines are grouped by their campaign (seed, batches, programs per batch,
+//!   forced, Go version); every batch must be there exactly once.
 //!
 //! Where each replay check runs: every shard checks the replays of its own first reproducing
 //! seeds, as one process does with all of them (up to three, stopping at the first whose
@@ -30,6 +32,7 @@ use crate::diagnose::{
     self, DiagnoseReport, Exploration, FailedTest, REPLAY_CANDIDATES, REPLAY_CHECKS, Replay, Seed,
     SeedRun,
 };
+use crate::fuzz::campaign::{BatchResult, Campaign, FuzzReport};
 use crate::report::SummaryRow;
 use crate::scenario::Variant;
 use crate::shard::Shard;
@@ -79,6 +82,7 @@ fn list(items: &[impl std::fmt::Display]) -> String {
 pub struct Merged {
     pub explorations: Vec<DiagnoseReport>,
     pub runs: Vec<RunSummary>,
+    pub fuzz: Vec<FuzzReport>,
 }
 
 impl Merged {
@@ -87,6 +91,7 @@ impl Merged {
     pub fn has_findings(&self) -> bool {
         self.explorations.iter().any(DiagnoseReport::has_findings)
             || self.runs.iter().any(|summary| !summary.ok())
+            || self.fuzz.iter().any(FuzzReport::has_findings)
     }
 }
 
@@ -115,7 +120,7 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, MergeError> {
             .iter()
             .map(|(name, text)| (name.as_str(), text.as_str())),
     )?;
-    if merged.explorations.is_empty() && merged.runs.is_empty() {
+    if merged.explorations.is_empty() && merged.runs.is_empty() && merged.fuzz.is_empty() {
         return Err(MergeError::Empty {
             files: paths.to_vec(),
         });
@@ -129,6 +134,7 @@ pub fn merge<'a>(
 ) -> Result<Merged, MergeError> {
     let mut explorations: Vec<ExplorationLines> = Vec::new();
     let mut plans: Vec<PlanLines> = Vec::new();
+    let mut campaigns: Vec<CampaignLines> = Vec::new();
     for (name, text) in inputs {
         for (number, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -158,8 +164,22 @@ pub fn merge<'a>(
                     };
                     plans[index].add(line, at)?;
                 }
-                // A shard's own summary; the merged one is computed from the run lines.
-                Line::RunSummary {} => {}
+                Line::FuzzBatch(line) => {
+                    let index = match campaigns.iter().position(|c| c.campaign == line.campaign) {
+                        Some(index) => index,
+                        None => {
+                            campaigns.push(CampaignLines {
+                                campaign: line.campaign.clone(),
+                                splits: BTreeSet::new(),
+                                batches: BTreeMap::new(),
+                            });
+                            campaigns.len() - 1
+                        }
+                    };
+                    campaigns[index].add(line, at)?;
+                }
+                // A shard's own summary; the merged one is computed from the other lines.
+                Line::RunSummary {} | Line::FuzzSummary {} => {}
             }
         }
     }
@@ -172,6 +192,10 @@ pub fn merge<'a>(
             .into_iter()
             .map(PlanLines::summary)
             .collect::<Result<_, _>>()?,
+        fuzz: campaigns
+            .into_iter()
+            .map(CampaignLines::report)
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -183,6 +207,94 @@ enum Line {
     Summary(SummaryLine),
     Run(RunLine),
     RunSummary {},
+    FuzzBatch(FuzzBatchLine),
+    FuzzSummary {},
+}
+
+/// A `fuzz-batch` line.
+#[derive(Deserialize)]
+struct FuzzBatchLine {
+    #[serde(flatten)]
+    campaign: Campaign,
+    shard: Option<Shard>,
+    #[serde(flatten)]
+    result: BatchResult,
+}
+
+/// Every `fuzz-batch` line of one campaign.
+struct CampaignLines {
+    campaign: Campaign,
+    splits: BTreeSet<Option<u32>>,
+    batches: BTreeMap<u32, (BatchResult, String)>,
+}
+
+impl CampaignLines {
+    fn what(&self) -> String {
+        format!(
+            "fuzz campaign seed {} ({} batches of {} programs{}, {})",
+            self.campaign.seed,
+            self.campaign.batches,
+            self.campaign.programs,
+            if self.campaign.forced { ", forced" } else { "" },
+            self.campaign.go_version
+        )
+    }
+
+    fn add(&mut self, line: FuzzBatchLine, at: String) -> Result<(), MergeError> {
+        let shard = shard_or_whole(line.shard);
+        self.splits.insert(line.shard.map(|s| s.count));
+        let batch = line.result.batch;
+        if batch >= self.campaign.batches || !shard.takes(u64::from(batch)) {
+            return Err(MergeError::Inconsistent {
+                what: self.what(),
+                message: format!("{at}: batch {batch} is not one of shard {shard}'s"),
+            });
+        }
+        if let Some((_, first)) = self.batches.get(&batch) {
+            return Err(MergeError::Duplicate {
+                what: format!("batch {batch}"),
+                first: first.clone(),
+                second: at,
+            });
+        }
+        self.batches.insert(batch, (line.result, at));
+        Ok(())
+    }
+
+    fn report(self) -> Result<FuzzReport, MergeError> {
+        if self.splits.len() > 1 {
+            return Err(MergeError::Inconsistent {
+                what: self.what(),
+                message: "lines of different splits: merge the shards of one campaign".into(),
+            });
+        }
+        let count = self.splits.first().copied().flatten().unwrap_or(1);
+        let missing: BTreeSet<Shard> = (0..self.campaign.batches)
+            .filter(|batch| !self.batches.contains_key(batch))
+            .map(|batch| Shard {
+                index: batch % count + 1,
+                count,
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(MergeError::Missing {
+                what: self.what(),
+                shards: missing.into_iter().collect(),
+                detail: format!(
+                    " ({} of {} batches checked)",
+                    self.batches.len(),
+                    self.campaign.batches
+                ),
+            });
+        }
+        Ok(FuzzReport {
+            planned: self.campaign.batches as usize,
+            campaign: self.campaign,
+            shard: None,
+            batches: self.batches.into_values().map(|(b, _)| b).collect(),
+            interrupted: None,
+        })
+    }
 }
 
 /// A `seed` or `replay` line: the fields of [`SeedRun`] a report reads.

@@ -7,10 +7,15 @@ pub mod ci;
 pub mod html;
 
 mod diagnose;
+mod fuzz;
 pub use diagnose::{
     print_diagnose, print_diagnose_line, print_diagnose_progress, print_diagnose_summary,
     render_diagnose, render_diagnose_diagnosis, render_diagnose_line, render_diagnose_progress,
     render_diagnose_summary,
+};
+pub use fuzz::{
+    print_fuzz, print_fuzz_line, print_fuzz_progress, print_fuzz_summary, print_fuzz_throughput,
+    render_fuzz, render_fuzz_line, render_fuzz_progress, render_fuzz_summary,
 };
 
 use std::fmt::Write as _;

@@ -252,3 +252,63 @@ fn run_all_repeat_4_in_4_shards_merges_into_the_unsplit_summary() {
         "{merged_text}"
     );
 }
+
+#[test]
+fn fuzz_campaign_in_2_shards_merges_into_the_unsplit_report() {
+    let base = [
+        "fuzz",
+        "--seed",
+        "5",
+        "--batches",
+        "4",
+        "--programs",
+        "24",
+        "--forced",
+    ];
+    let unsplit_text = stdout_of(&base, 0);
+    let unsplit = json_lines(&stdout_of(&[&base[..], &["--json"]].concat(), 0));
+    let shards: Vec<String> = (1..=2)
+        .map(|k| {
+            stdout_of(
+                &[&base[..], &["--json", "--shard", &format!("{k}/2")]].concat(),
+                0,
+            )
+        })
+        .collect();
+    // Batch b is the same Go source whichever process drew it, after whichever batches.
+    let sources = |lines: &[Value]| -> BTreeMap<u64, String> {
+        lines
+            .iter()
+            .filter(|l| l["kind"] == "fuzz-batch")
+            .map(|l| {
+                (
+                    l["batch"].as_u64().unwrap(),
+                    l["source"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let whole = sources(&unsplit);
+    assert_eq!(whole.len(), 4);
+    let mut split = BTreeMap::new();
+    for (k, lines) in shards.iter().enumerate() {
+        for (batch, source) in sources(&json_lines(lines)) {
+            assert_eq!(batch % 2, k as u64, "batch {batch} on shard {}", k + 1);
+            split.insert(batch, source);
+        }
+    }
+    assert_eq!(split, whole);
+
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_shards(dir.path(), "fuzz", &shards);
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let merged_text = stdout_of(&[&["merge"], &files[..]].concat(), 0);
+    assert_eq!(merged_text, unsplit_text);
+    assert!(
+        merged_text.contains("agree with the model, 0 do not"),
+        "{merged_text}"
+    );
+    let merged = json_lines(&stdout_of(&[&["merge", "--json"], &files[..]].concat(), 0));
+    assert_eq!(merged.len(), 1);
+    assert_eq!(&merged[0], unsplit.last().unwrap());
+}
