@@ -37,12 +37,6 @@ pub struct Batch {
 /// The supervisor's deadline for a fuzz run (the catalog's default is 10 s).
 const FUZZ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The supervisor's poll interval for a fuzz run, in µs (the default is 1000). Most fuzz
-/// programs are done within microseconds and wait for the next poll to be called clean; a
-/// verdict still needs the leak profile's proof or the unchanged settle window, so polling
-/// sooner decides no differently, only earlier.
-const FUZZ_POLL_US: &str = "250";
-
 static BATCHES: AtomicUsize = AtomicUsize::new(0);
 
 /// One program's run: what the model allows and what the classifier saw.
@@ -140,7 +134,7 @@ pub fn run_one(
     worker: usize,
     schedule: Option<&Schedule>,
 ) -> Result<(Diagnosis, PathBuf, CaseTimings), Error> {
-    let mut env = vec![("GOREPRO_POLL_US".to_string(), FUZZ_POLL_US.to_string())];
+    let mut env = Vec::new();
     if let Some(schedule) = schedule {
         env.push(("GOREPRO_SCHEDULE".into(), schedule.env_value()));
         env.push(("GOREPRO_GATE_TIMEOUT_MS".into(), "1000".into()));
@@ -317,7 +311,7 @@ pub fn explain(harness: &Harness, batch: &Batch, case: &Case) -> String {
         out.push_str(&format!(
             "replay:    cd {samples} && printf '{{\"Replace\":{{\"{target}\":\"{file}\"}}}}' > /tmp/fuzz-overlay.json \
              && {experiment}{go} build -overlay /tmp/fuzz-overlay.json -o /tmp/fuzz-case ./fuzz/batch \
-             && GOTRACEBACK=all GOMAXPROCS={procs} GOREPRO_TRACE=off GOREPRO_POLL_US={FUZZ_POLL_US}{schedule} /tmp/fuzz-case p0\n",
+             && GOTRACEBACK=all GOMAXPROCS={procs} GOREPRO_TRACE=off{schedule} /tmp/fuzz-case p0\n",
             samples = harness.config.samples_dir().display(),
             target = target.display(),
             file = file.display(),
