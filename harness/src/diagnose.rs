@@ -274,8 +274,9 @@ pub const MAX_TEST_LOG_LINES: usize = 20;
 pub enum Progress<'a> {
     /// A run is about to start; its replay command, so a run that never ends can be replayed.
     Starting { command: &'a str },
-    /// An exploring run finished. `planned` is the number of seeds to explore, `None` when the
-    /// seed was given (`--seed`).
+    /// An exploring run finished. `planned` is the number of seeds of the exploration (every
+    /// shard's: a seed's number is its place among them), `None` when the seed was given
+    /// (`--seed`).
     Explored {
         exploration: &'a Exploration,
         run: &'a SeedRun,
@@ -972,7 +973,7 @@ pub fn diagnose(
         on_progress(Progress::Explored {
             exploration: &exploration,
             run: &run,
-            planned: request.seed.is_none().then_some(planned),
+            planned: request.seed.is_none().then_some(planned_all),
         });
         // The JSON line has the whole diagnosis; the report needs it only for runs it may
         // feature, so a long exploration keeps a summary of the others.
