@@ -495,11 +495,6 @@ fn parse_tests_exit_status(stderr: &str) -> Option<i32> {
 /// The class the classifier gives a panic it ties to no concurrency class.
 const UNATTRIBUTED_PANIC: &str = "runtime.panic";
 
-/// A short hash of the normalized diagnosis's text.
-fn signature(normalized: &str) -> String {
-    blake3::hash(normalized.as_bytes()).to_hex()[..16].to_string()
-}
-
 /// Finds the module and package of `path`.
 pub fn locate(path: &Path, cache_dir: &Path) -> Result<Target, DiagnoseError> {
     if !path.exists() {
@@ -834,7 +829,7 @@ pub fn run_seed(
         tests_failed: !failed_tests.is_empty() || tests_exit_status.is_some() || test_panicked,
         failed_tests,
         tests_exit_status,
-        signature: signature(&normalized),
+        signature: crate::merge::signature(&normalized),
         normalized,
         command: replay_command(harness, request, &prepared.target.path, seed),
         block_to_verdict: diagnosis.latency,
@@ -1176,7 +1171,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             tests_exit_status: (!tests.is_empty()).then_some(1),
-            signature: signature(&normalized),
+            signature: crate::merge::signature(&normalized),
             command: format!("gorepro diagnose /src --seed v2:{value} --gomaxprocs 2"),
             normalized,
             wall: Duration::from_millis(41),

@@ -95,7 +95,8 @@ impl Merged {
     }
 }
 
-/// The hash of a normalized diagnosis that `run` and `diagnose` lines carry as `signature`.
+/// The hash of a normalized diagnosis that `run` and `diagnose` lines carry as `signature`:
+/// equal signatures, same diagnosis.
 pub fn signature(normalized: &str) -> String {
     blake3::hash(normalized.as_bytes()).to_hex()[..16].to_string()
 }
