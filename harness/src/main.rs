@@ -8,8 +8,8 @@
 //!   bug or a test failed (a failing test is a finding of its own, even when no concurrency bug
 //!   showed); 130 (SIGINT) or 143 (SIGTERM) when a signal stopped it, after the report of the
 //!   runs that finished.
-//! - `fuzz`: 0 when every program ended where the model says, 1 when one did not; 130 or 143
-//!   after a signal.
+//! - `fuzz`: 0 when every program ended where the model says (tier 1: every point diagnosed
+//!   as its spec's rule says), 1 when one did not; 130 or 143 after a signal.
 //! - `merge`: as the merged commands: 1 when a merged `run` had a mismatch or a divergence, or
 //!   a merged `diagnose` a reproduced bug or a failing test; else 0.
 //! - every command: 2 for usage or harness errors (for `merge`, lines that do not merge: a
@@ -24,6 +24,7 @@ use nix::sys::signal::Signal;
 use gorepro::classify::taxonomy;
 use gorepro::diagnose::{DiagnoseError, Progress};
 use gorepro::fuzz::campaign::{self, Campaign, FuzzReport};
+use gorepro::fuzz::points::{self, PointCampaign, PointReport};
 use gorepro::interrupt;
 use gorepro::merge::{self, RunItem, RunSummary};
 use gorepro::report::{self, RunPlace};
@@ -136,12 +137,21 @@ enum Command {
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
     },
-    /// Tier-2 fuzzing: generated programs checked against the model, in batches drawn from a
-    /// seed (batch B of seed S is the same programs on every machine).
+    /// Fuzzing against oracles. Tier 2 (default): generated programs checked against the
+    /// model, in batches drawn from a seed (batch B of seed S is the same programs on every
+    /// machine). Tier 1: the catalog's parameterised scenarios at points drawn from the seed,
+    /// checked against their spec's rule.
     Fuzz {
+        /// 1: catalog parameters against the spec's rule; 2: generated programs against the
+        /// model.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+        tier: u8,
         /// The campaign's seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Tier 1: points drawn per parameterised scenario.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        points: u32,
         /// Batches in the campaign.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         batches: u32,
@@ -157,8 +167,9 @@ enum Command {
         /// A JSON line per batch on stdout, then a summary line.
         #[arg(long)]
         json: bool,
-        /// Check only shard K of N of the batches (batch b is item b, as in nextest's
-        /// --partition count:K/N); `gorepro merge` combines the shards' --json lines.
+        /// Check only shard K of N of the batches (batch b is item b) or, for tier 1, of the
+        /// points (in catalog order), as in nextest's --partition count:K/N; `gorepro merge`
+        /// combines the shards' --json lines.
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
     },
@@ -291,6 +302,13 @@ fn merge_command(files: &[std::path::PathBuf], json: bool) -> Result<Status, Err
             report::print_fuzz(campaign);
         }
     }
+    for campaign in &merged.points {
+        if json {
+            report::print_point_summary(campaign);
+        } else {
+            report::print_points(campaign);
+        }
+    }
     Ok((!merged.has_findings()).into())
 }
 
@@ -385,6 +403,50 @@ fn execute(command: Command) -> Result<Status, Error> {
             })
         }
         Command::Fuzz {
+            tier: 1,
+            seed,
+            points,
+            json,
+            shard,
+            ..
+        } => {
+            let campaign = PointCampaign {
+                go_version: harness.toolchain.version.to_string(),
+                seed,
+                points,
+            };
+            let items = points::items(&harness.catalog, &campaign).len();
+            let mine: Vec<usize> = (0..items)
+                .filter(|&i| shard.unwrap_or(Shard::WHOLE).takes(i as u64))
+                .collect();
+            interrupt::install().map_err(|source| Error::Signals { source })?;
+            let mut results = Vec::new();
+            let interrupted = points::run(&harness, &campaign, &mine, |result| {
+                if json {
+                    report::print_point_line(&campaign, shard, items, &result);
+                }
+                report::print_point_progress(&result, items);
+                results.push(result);
+            })?;
+            let result = PointReport {
+                campaign,
+                shard,
+                items,
+                planned: mine.len(),
+                results,
+                interrupted,
+            };
+            if json {
+                report::print_point_summary(&result);
+            } else {
+                report::print_points(&result);
+            }
+            Ok(match interrupted {
+                Some(signal) => Status::Interrupted(signal),
+                None => (result.failures() == 0).into(),
+            })
+        }
+        Command::Fuzz {
             seed,
             batches,
             programs,
@@ -392,6 +454,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             workers,
             json,
             shard,
+            ..
         } => {
             let campaign = Campaign {
                 go_version: harness.toolchain.version.to_string(),

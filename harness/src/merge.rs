@@ -13,7 +13,8 @@
 //!   computation over the same items, and the determinism check (repeats of a variant agree)
 //!   compares the normalized diagnoses' signatures across shards.
 //! - `fuzz-batch` lines are grouped by their campaign (seed, batches, programs per batch,
-//!   forced, Go version); every batch must be there exactly once.
+//!   forced, Go version), `fuzz-point` lines (tier 1) by theirs (seed, points per scenario, Go
+//!   version); every batch or point must be there exactly once.
 //!
 //! Where each replay check runs: every shard checks the replays of its own first reproducing
 //! seeds, as one process does with all of them (up to three, stopping at the first whose
@@ -33,6 +34,7 @@ use crate::diagnose::{
     SeedRun,
 };
 use crate::fuzz::campaign::{BatchResult, Campaign, FuzzReport};
+use crate::fuzz::points::{PointCampaign, PointReport, PointResult};
 use crate::report::SummaryRow;
 use crate::scenario::Variant;
 use crate::shard::Shard;
@@ -83,6 +85,7 @@ pub struct Merged {
     pub explorations: Vec<DiagnoseReport>,
     pub runs: Vec<RunSummary>,
     pub fuzz: Vec<FuzzReport>,
+    pub points: Vec<PointReport>,
 }
 
 impl Merged {
@@ -92,6 +95,7 @@ impl Merged {
         self.explorations.iter().any(DiagnoseReport::has_findings)
             || self.runs.iter().any(|summary| !summary.ok())
             || self.fuzz.iter().any(FuzzReport::has_findings)
+            || self.points.iter().any(|p| p.failures() > 0)
     }
 }
 
@@ -121,7 +125,11 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<Merged, MergeError> {
             .iter()
             .map(|(name, text)| (name.as_str(), text.as_str())),
     )?;
-    if merged.explorations.is_empty() && merged.runs.is_empty() && merged.fuzz.is_empty() {
+    if merged.explorations.is_empty()
+        && merged.runs.is_empty()
+        && merged.fuzz.is_empty()
+        && merged.points.is_empty()
+    {
         return Err(MergeError::Empty {
             files: paths.to_vec(),
         });
@@ -136,6 +144,7 @@ pub fn merge<'a>(
     let mut explorations: Vec<ExplorationLines> = Vec::new();
     let mut plans: Vec<PlanLines> = Vec::new();
     let mut campaigns: Vec<CampaignLines> = Vec::new();
+    let mut point_campaigns: Vec<PointLines> = Vec::new();
     for (name, text) in inputs {
         for (number, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -179,8 +188,26 @@ pub fn merge<'a>(
                     };
                     campaigns[index].add(line, at)?;
                 }
+                Line::FuzzPoint(line) => {
+                    let index = match point_campaigns
+                        .iter()
+                        .position(|c| c.campaign == line.campaign)
+                    {
+                        Some(index) => index,
+                        None => {
+                            point_campaigns.push(PointLines {
+                                campaign: line.campaign.clone(),
+                                items: line.items,
+                                splits: BTreeSet::new(),
+                                results: BTreeMap::new(),
+                            });
+                            point_campaigns.len() - 1
+                        }
+                    };
+                    point_campaigns[index].add(line, at)?;
+                }
                 // A shard's own summary; the merged one is computed from the other lines.
-                Line::RunSummary {} | Line::FuzzSummary {} => {}
+                Line::RunSummary {} | Line::FuzzSummary {} | Line::FuzzPointSummary {} => {}
             }
         }
     }
@@ -197,6 +224,10 @@ pub fn merge<'a>(
             .into_iter()
             .map(CampaignLines::report)
             .collect::<Result<_, _>>()?,
+        points: point_campaigns
+            .into_iter()
+            .map(PointLines::report)
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -210,6 +241,92 @@ enum Line {
     RunSummary {},
     FuzzBatch(FuzzBatchLine),
     FuzzSummary {},
+    FuzzPoint(FuzzPointLine),
+    FuzzPointSummary {},
+}
+
+/// A `fuzz-point` line (tier 1).
+#[derive(Deserialize)]
+struct FuzzPointLine {
+    #[serde(flatten)]
+    campaign: PointCampaign,
+    shard: Option<Shard>,
+    items: usize,
+    #[serde(flatten)]
+    result: PointResult,
+}
+
+/// Every `fuzz-point` line of one tier-1 campaign.
+struct PointLines {
+    campaign: PointCampaign,
+    items: usize,
+    splits: BTreeSet<Option<u32>>,
+    results: BTreeMap<usize, (PointResult, String)>,
+}
+
+impl PointLines {
+    fn what(&self) -> String {
+        format!(
+            "fuzz tier 1 seed {} ({} points per scenario, {})",
+            self.campaign.seed, self.campaign.points, self.campaign.go_version
+        )
+    }
+
+    fn add(&mut self, line: FuzzPointLine, at: String) -> Result<(), MergeError> {
+        let shard = shard_or_whole(line.shard);
+        self.splits.insert(line.shard.map(|s| s.count));
+        let item = line.result.item;
+        if line.items != self.items || item >= self.items || !shard.takes(item as u64) {
+            return Err(MergeError::Inconsistent {
+                what: self.what(),
+                message: format!(
+                    "{at}: point {item} of {} is not one of shard {shard}'s",
+                    line.items
+                ),
+            });
+        }
+        if let Some((_, first)) = self.results.get(&item) {
+            return Err(MergeError::Duplicate {
+                what: format!("point {item}"),
+                first: first.clone(),
+                second: at,
+            });
+        }
+        self.results.insert(item, (line.result, at));
+        Ok(())
+    }
+
+    fn report(self) -> Result<PointReport, MergeError> {
+        if self.splits.len() > 1 {
+            return Err(MergeError::Inconsistent {
+                what: self.what(),
+                message: "lines of different splits: merge the shards of one campaign".into(),
+            });
+        }
+        let count = self.splits.first().copied().flatten().unwrap_or(1);
+        let missing: BTreeSet<Shard> = (0..self.items)
+            .filter(|item| !self.results.contains_key(item))
+            .map(|item| Shard {
+                index: (item as u32) % count + 1,
+                count,
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(MergeError::Missing {
+                what: self.what(),
+                shards: missing.into_iter().collect(),
+                detail: format!(" ({} of {} points run)", self.results.len(), self.items),
+            });
+        }
+        Ok(PointReport {
+            campaign: self.campaign,
+            shard: None,
+            items: self.items,
+            planned: self.items,
+            results: self.results.into_values().map(|(r, _)| r).collect(),
+            interrupted: None,
+        })
+    }
 }
 
 /// A `fuzz-batch` line.

@@ -15,7 +15,9 @@ pub use diagnose::{
 };
 pub use fuzz::{
     print_fuzz, print_fuzz_line, print_fuzz_progress, print_fuzz_summary, print_fuzz_throughput,
-    render_fuzz, render_fuzz_line, render_fuzz_progress, render_fuzz_summary,
+    print_point_line, print_point_progress, print_point_summary, print_points, render_fuzz,
+    render_fuzz_line, render_fuzz_progress, render_fuzz_summary, render_point_line,
+    render_point_summary, render_points,
 };
 
 use std::fmt::Write as _;

@@ -17,6 +17,7 @@ pub mod batch;
 pub mod campaign;
 pub mod lang;
 pub mod model;
+pub mod points;
 pub mod render;
 pub mod rule;
 

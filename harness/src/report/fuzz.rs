@@ -1,6 +1,6 @@
-//! What `gorepro fuzz` prints: a progress line per batch on stderr, or with `--json` a JSON line
-//! per batch on stdout; at the end the report (no times in it, so a merged report is the same
-//! text), or with `--json` a summary line.
+//! What `gorepro fuzz` prints: a progress line per batch (tier 2) or point (tier 1) on stderr,
+//! and with `--json` a JSON line for each on stdout; at the end the report (no times in it, so a
+//! merged report is the same text), or with `--json` a summary line.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::fuzz::campaign::{BatchResult, Campaign, FuzzReport};
+use crate::fuzz::points::{PointCampaign, PointReport, PointResult};
 use crate::shard::Shard;
 
 /// `batch 3 (2/4): 256 checked, 256 agree; build 0.61 s, check 1.93 s`.
@@ -161,4 +162,155 @@ pub fn print_fuzz_throughput(report: &FuzzReport, wall: Duration) {
         wall.as_secs_f64(),
         report.checked() as f64 / wall.as_secs_f64().max(1e-9)
     );
+}
+
+/// The JSON line of a tier-1 point: `kind` `fuzz-point`, the campaign, the shard, the point.
+pub fn render_point_line(
+    campaign: &PointCampaign,
+    shard: Option<Shard>,
+    items: usize,
+    result: &PointResult,
+) -> String {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        #[serde(flatten)]
+        campaign: &'a PointCampaign,
+        shard: Option<Shard>,
+        items: usize,
+        #[serde(flatten)]
+        result: &'a PointResult,
+    }
+    super::to_json_line(&Line {
+        kind: "fuzz-point",
+        campaign,
+        shard,
+        items,
+        result,
+    })
+}
+
+pub fn print_point_line(
+    campaign: &PointCampaign,
+    shard: Option<Shard>,
+    items: usize,
+    result: &PointResult,
+) {
+    println!("{}", render_point_line(campaign, shard, items, result));
+    let _ = std::io::stdout().flush();
+}
+
+/// `point 3/48: wg-reuse (buggy) rounds=3: ok`, on stderr as a point finishes.
+pub fn print_point_progress(result: &PointResult, items: usize) {
+    eprintln!(
+        "point {}/{items}: {}  {}",
+        result.item + 1,
+        point_label(result),
+        if result.matches { "ok" } else { "FAIL" }
+    );
+}
+
+fn point_label(result: &PointResult) -> String {
+    let params: Vec<String> = result
+        .params
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    format!(
+        "{} ({}) {}",
+        result.scenario,
+        result.variant,
+        params.join(" ")
+    )
+}
+
+/// The last line of `gorepro fuzz --tier 1 --json` (and of a merge of its lines).
+pub fn render_point_summary(report: &PointReport) -> String {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        #[serde(flatten)]
+        campaign: &'a PointCampaign,
+        shard: Option<Shard>,
+        items: usize,
+        planned: usize,
+        checked: usize,
+        failures: usize,
+        interrupted: bool,
+        signal: Option<&'static str>,
+    }
+    super::to_json_line(&Line {
+        kind: "fuzz-point-summary",
+        campaign: &report.campaign,
+        shard: report.shard,
+        items: report.items,
+        planned: report.planned,
+        checked: report.results.len(),
+        failures: report.failures(),
+        interrupted: report.interrupted.is_some(),
+        signal: report.interrupted.map(|s| s.as_str()),
+    })
+}
+
+pub fn print_point_summary(report: &PointReport) {
+    println!("{}", render_point_summary(report));
+}
+
+/// The tier-1 report for people: one line per point, then each mismatch with its evidence
+/// and replay command. No times in it.
+pub fn render_points(report: &PointReport) -> String {
+    let mut out = String::new();
+    let campaign = &report.campaign;
+    let _ = writeln!(
+        out,
+        "fuzz campaign seed {} (tier 1, {} points of each parameterised scenario, {} runs, {})",
+        campaign.seed, campaign.points, report.items, campaign.go_version
+    );
+    if let Some(shard) = report.shard {
+        let _ = writeln!(
+            out,
+            "shard {shard}: {} of the {} points; `gorepro merge` combines the shards' --json lines",
+            report.planned, report.items
+        );
+    }
+    if let Some(signal) = report.interrupted {
+        let _ = writeln!(
+            out,
+            "interrupted by {} after {} of {} points: this report covers the points that finished",
+            signal.as_str(),
+            report.results.len(),
+            report.planned
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} points checked: {} diagnose as their spec's rule says at that point, {} do not",
+        report.results.len(),
+        report.results.len() - report.failures(),
+        report.failures()
+    );
+    for result in &report.results {
+        let _ = writeln!(
+            out,
+            "  {:<48} {:<40} {}",
+            point_label(result),
+            result.observed,
+            if result.matches { "ok" } else { "FAIL" }
+        );
+    }
+    for result in report.results.iter().filter(|r| !r.matches) {
+        let _ = writeln!(
+            out,
+            "FAIL {}: {}",
+            point_label(result),
+            result.mismatches.join("; ")
+        );
+        let _ = writeln!(out, "     evidence files: {}", result.evidence_dir);
+        let _ = writeln!(out, "     replay: {}", result.replay);
+    }
+    out
+}
+
+pub fn print_points(report: &PointReport) {
+    print!("{}", render_points(report));
 }

@@ -316,3 +316,47 @@ fn fuzz_campaign_in_2_shards_merges_into_the_unsplit_report() {
     assert_eq!(merged.len(), 1);
     assert_eq!(&merged[0], unsplit.last().unwrap());
 }
+
+#[test]
+fn fuzz_tier1_points_in_2_shards_merge_into_the_unsplit_report() {
+    let base = ["fuzz", "--tier", "1", "--seed", "3", "--points", "1"];
+    let unsplit_text = stdout_of(&base, 0);
+    let unsplit = json_lines(&stdout_of(&[&base[..], &["--json"]].concat(), 0));
+    let shards: Vec<String> = (1..=2)
+        .map(|k| {
+            stdout_of(
+                &[&base[..], &["--json", "--shard", &format!("{k}/2")]].concat(),
+                0,
+            )
+        })
+        .collect();
+    // A point is the same scenario, variant and parameters whichever shard runs it.
+    let points = |lines: &[Value]| -> BTreeMap<u64, Value> {
+        lines
+            .iter()
+            .filter(|l| l["kind"] == "fuzz-point")
+            .map(|l| {
+                let point = serde_json::json!([l["scenario"], l["variant"], l["params"]]);
+                (l["item"].as_u64().unwrap(), point)
+            })
+            .collect()
+    };
+    let whole = points(&unsplit);
+    assert!(whole.len() > 10, "{} points", whole.len());
+    let mut split = BTreeMap::new();
+    for (k, lines) in shards.iter().enumerate() {
+        for (item, point) in points(&json_lines(lines)) {
+            assert_eq!(item % 2, k as u64, "point {item} on shard {}", k + 1);
+            split.insert(item, point);
+        }
+    }
+    assert_eq!(split, whole);
+
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_shards(dir.path(), "points", &shards);
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let merged_text = stdout_of(&[&["merge"], &files[..]].concat(), 0);
+    assert_eq!(merged_text, unsplit_text);
+    let merged = json_lines(&stdout_of(&[&["merge", "--json"], &files[..]].concat(), 0));
+    assert_eq!(&merged[0], unsplit.last().unwrap());
+}
