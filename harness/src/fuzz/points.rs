@@ -119,9 +119,11 @@ pub fn run(
             return Ok(Some(signal));
         }
         let point = &all[item];
+        // Its own evidence dir: the tier-1 test and other shards may run the same scenario
+        // variant at the same time.
         let options = RunOptions {
             gomaxprocs: 2,
-            label: "tier1".into(),
+            label: format!("point{item}"),
         };
         let record = harness.reproduce(point.scenario, point.variant, &point.params, &options)?;
         if let Some(signal) = interrupt::received() {
