@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CI job. Runs on a fresh clone: installs what the project needs, then
 #   1. formatting and lints (Rust and Go),
-#   2. the README's test command (`cargo test`) on the machine's Go,
+#   2. the README's test command (`cargo test`) on the machine's Go, and that the suite
+#      partitions cleanly under `cargo nextest run --partition count:K/2` (installs nextest),
 #   3. the snapshot suite again on Go 1.27,
 #   4. the main job (`gorepro run --all`) as a determinism gate: repeats on 1 and 2 cores,
 #      then again with the other core kept busy,
@@ -46,6 +47,9 @@ cargo clippy --all-targets --locked -- -D warnings
 
 section "tests (README: cargo test) on $(go version)"
 cargo test --locked
+
+section "nextest partitions: count:1/2 and count:2/2 together list every test once"
+bash ci/nextest-partitions.sh 2
 
 section "snapshot suite on $("$GO127" version)"
 GOREPRO_GO="$GO127" cargo test --locked --test integration -- snapshots

@@ -44,6 +44,7 @@ use crate::classify::{self, Diagnosis, Outcome};
 use crate::codegen::Program;
 use crate::gotest::{FlagError, TestFlags};
 use crate::scenario::Variant;
+use crate::shard::Shard;
 use crate::toolchain::{Toolchain, ToolchainError};
 use crate::{Harness, evidence, interrupt, run, vet};
 
@@ -113,6 +114,8 @@ pub struct DiagnoseRequest {
     pub gomaxprocs: u32,
     /// The user's environment: builds and tests run in it, with only what gorepro must set.
     pub env: Vec<(OsString, OsString)>,
+    /// Explore only this shard's seeds: seed `v2:s` is item `s - 1` ([`Shard::takes`]).
+    pub shard: Option<Shard>,
 }
 
 impl DiagnoseRequest {
@@ -127,6 +130,7 @@ impl DiagnoseRequest {
             seed: None,
             gomaxprocs: 2,
             env: std::env::vars_os().collect(),
+            shard: None,
         }
     }
 }
@@ -281,7 +285,7 @@ pub struct Prepared {
 
 /// What every line of a report names: lines of several gorepro processes whose explorations
 /// are equal ran seeds of the same build under the same settings, so their runs can be merged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exploration {
     /// The package directory or the file, canonical.
     pub path: String,
@@ -321,6 +325,11 @@ pub struct SeedRun {
     pub tests_exit_status: Option<i32>,
     /// The normalized diagnosis, hashed: runs with equal signatures were diagnosed the same.
     pub signature: String,
+    /// The normalized diagnosis as the report prints it (what `signature` hashes), so lines
+    /// merged from several processes can still show it.
+    pub normalized: String,
+    /// The command that replays this seed.
+    pub command: String,
     /// Start to exit of the program.
     #[serde(rename = "wall_ms", serialize_with = "as_millis")]
     pub wall: Duration,
@@ -360,8 +369,9 @@ pub enum Progress<'a> {
     Finished { report: &'a DiagnoseReport },
     /// A run is about to start; its replay command, so a run that never ends can be replayed.
     Starting { command: &'a str },
-    /// An exploring run finished. `planned` is the number of seeds to explore, `None` when the
-    /// seed was given (`--seed`).
+    /// An exploring run finished. `planned` is the number of seeds of the exploration (every
+    /// shard's: a seed's number is its place among them), `None` when the seed was given
+    /// (`--seed`).
     Explored {
         exploration: &'a Exploration,
         run: &'a SeedRun,
@@ -393,8 +403,12 @@ pub struct DiagnoseReport {
     pub sites: usize,
     pub build_time: Duration,
     pub notes: Vec<String>,
-    /// The seeds the exploration set out to run.
+    /// The seeds the exploration set out to run (this shard's, when sharded).
     pub planned: usize,
+    /// The seeds of the whole exploration, every shard's together.
+    pub planned_all: usize,
+    /// The share of the seeds this process explored.
+    pub shard: Option<Shard>,
     /// The exploring runs that finished, in seed order (replay checks are not among them).
     pub runs: Vec<SeedRun>,
     /// Runs that reproduced a bug.
@@ -527,9 +541,9 @@ pub struct Replay {
 }
 
 /// Times a reproducing seed is replayed before its replay command is offered.
-const REPLAY_CHECKS: usize = 2;
+pub(crate) const REPLAY_CHECKS: usize = 2;
 /// Reproducing seeds tried, in seed order, for one whose every replay matches.
-const REPLAY_CANDIDATES: usize = 3;
+pub(crate) const REPLAY_CANDIDATES: usize = 3;
 
 impl SeedRun {
     /// The run without the parts only a featured run's report reads (the timeline, the stuck
@@ -545,6 +559,8 @@ impl SeedRun {
             test.log.clear();
         }
         self.test_output = None;
+        self.normalized.clear();
+        self.command.clear();
         self
     }
 }
@@ -570,7 +586,7 @@ impl DiagnoseReport {
 
 /// The outcomes and classes of `runs` with their counts, most runs first (then by outcome
 /// and class, so the order is stable).
-fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
+pub(crate) fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
     let mut counts: Vec<ClassCount> = Vec::new();
     for run in runs {
         let (outcome, class) = (run.diagnosis.outcome, run.diagnosis.class);
@@ -596,7 +612,7 @@ fn count_classes(runs: &[SeedRun]) -> Vec<ClassCount> {
 }
 
 /// The failing tests of `runs`, in the order they first failed, each counted once per run.
-fn count_failed_tests(runs: &[SeedRun]) -> Vec<TestCount> {
+pub(crate) fn count_failed_tests(runs: &[SeedRun]) -> Vec<TestCount> {
     let mut counts: Vec<TestCount> = Vec::new();
     for run in runs {
         let mut names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
@@ -656,12 +672,6 @@ fn parse_tests_exit_status(stderr: &str) -> Option<i32> {
 
 /// The class the classifier gives a panic it ties to no concurrency class.
 const UNATTRIBUTED_PANIC: &str = "runtime.panic";
-
-/// A short hash of the normalized diagnosis.
-fn signature(diagnosis: &Diagnosis) -> String {
-    let text = crate::report::render_diagnose_diagnosis(diagnosis);
-    blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
-}
 
 /// The packages `request.patterns` name, in order, each once: `go list` resolves package
 /// patterns in the user's module (with the request's build tags); `.go` files form one package.
@@ -1355,13 +1365,16 @@ pub fn run_seed(
     // test, not a reproduction.
     let test_panicked =
         tests && diagnosis.outcome == Outcome::Panic && diagnosis.class == Some(UNATTRIBUTED_PANIC);
+    let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
     Ok(SeedRun {
         seed,
         reproduced: diagnosis.outcome != Outcome::Clean && !test_panicked,
         tests_failed: !failed_tests.is_empty() || tests_exit_status.is_some() || test_panicked,
         failed_tests,
         tests_exit_status,
-        signature: signature(&diagnosis),
+        signature: crate::merge::signature(&normalized),
+        normalized,
+        command: replay_command(harness, request, &prepared.target, seed),
         block_to_verdict: diagnosis.latency,
         wall: output.wall,
         evidence_dir: output.evidence_dir.display().to_string(),
@@ -1558,6 +1571,7 @@ fn diagnose_package(
     let seeds: Vec<Seed> = match request.seed {
         Some(seed) => vec![seed],
         None => (1..=u64::from(request.runs.max(1)))
+            .filter(|value| request.shard.is_none_or(|shard| shard.takes(value - 1)))
             .map(|value| Seed {
                 version: SCHEDULE_VERSION,
                 value,
@@ -1565,6 +1579,10 @@ fn diagnose_package(
             .collect(),
     };
     let planned = seeds.len();
+    let planned_all = match request.seed {
+        Some(_) => 1,
+        None => request.runs.max(1) as usize,
+    };
     let mut interrupted = None;
     let mut runs: Vec<SeedRun> = Vec::new();
     for seed in seeds {
@@ -1602,7 +1620,7 @@ fn diagnose_package(
         on_progress(Progress::Explored {
             exploration: &exploration,
             run: &run,
-            planned: request.seed.is_none().then_some(planned),
+            planned: request.seed.is_none().then_some(planned_all),
         });
         // The JSON line has the whole diagnosis; the report needs it only for runs it may
         // feature, so a long exploration keeps a summary of the others.
@@ -1680,6 +1698,8 @@ fn diagnose_package(
         build_time,
         notes: prepared.notes,
         planned,
+        planned_all,
+        shard: request.shard,
         hits: runs.iter().filter(|r| r.reproduced).count(),
         first_reproducing,
         replay,
@@ -1788,6 +1808,7 @@ pub(crate) mod tests {
             timeline: None,
             latency: None,
         };
+        let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
         SeedRun {
             seed: Seed {
                 version: SCHEDULE_VERSION,
@@ -1803,7 +1824,9 @@ pub(crate) mod tests {
                 })
                 .collect(),
             tests_exit_status: (!tests.is_empty()).then_some(1),
-            signature: signature(&diagnosis),
+            signature: crate::merge::signature(&normalized),
+            normalized,
+            command: format!("gorepro diagnose /src --seed v2:{value} --gomaxprocs 2"),
             wall: Duration::from_millis(41),
             block_to_verdict: None,
             evidence_dir: "/evidence".into(),

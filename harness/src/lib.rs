@@ -33,9 +33,11 @@ pub mod fuzz;
 pub mod gotest;
 pub mod graph;
 pub mod interrupt;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod toolchain;
 pub mod vet;
 
@@ -66,6 +68,8 @@ pub enum Error {
     Export(#[from] export::ExportError),
     #[error(transparent)]
     Diagnose(#[from] diagnose::DiagnoseError),
+    #[error(transparent)]
+    Merge(#[from] merge::MergeError),
     #[error("cannot handle SIGINT and SIGTERM")]
     Signals {
         #[source]

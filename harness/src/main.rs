@@ -9,9 +9,14 @@
 //!   failing test is a finding of its own, even when no concurrency bug showed); 2 when a
 //!   package could not be diagnosed (after the others' reports); 130 (SIGINT) or 143 (SIGTERM)
 //!   when a signal stopped it, after the report of the runs that finished.
-//! - every command: 2 for usage or harness errors.
+//! - `fuzz`: 0 when every program ended where the model says (tier 1: every point diagnosed
+//!   as its spec's rule says), 1 when one did not; 130 or 143 after a signal.
+//! - `merge`: as the merged commands: 1 when a merged `run` had a mismatch or a divergence, or
+//!   a merged `diagnose` a reproduced bug or a failing test; else 0.
+//! - every command: 2 for usage or harness errors (for `merge`, lines that do not merge: a
+//!   shard missing, a line twice, lines of different runs).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -19,10 +24,14 @@ use nix::sys::signal::Signal;
 
 use gorepro::classify::taxonomy;
 use gorepro::diagnose::{DiagnoseError, Progress};
+use gorepro::fuzz::campaign::{self, Campaign, FuzzReport};
+use gorepro::fuzz::points::{self, PointCampaign, PointReport};
 use gorepro::gotest::TestFlags;
 use gorepro::interrupt;
-use gorepro::report::{self, SummaryRow};
+use gorepro::merge::{self, RunItem, RunSummary};
+use gorepro::report::{self, RunPlace};
 use gorepro::scenario::Variant;
+use gorepro::shard::{self, Shard};
 use gorepro::{Config, Error, Harness, RunOptions};
 
 #[derive(Parser)]
@@ -33,9 +42,26 @@ use gorepro::{Config, Error, Harness, RunOptions};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: TopCommand,
 }
 
+#[derive(Subcommand)]
+enum TopCommand {
+    #[command(flatten)]
+    Harness(Command),
+    /// Combine the --json lines of `run` or `diagnose` processes (one per --shard, or several
+    /// explorations) into the report one process would have printed.
+    Merge {
+        /// JSON lines files (`-` reads standard input).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// The summary lines (as `run --json` and `diagnose --json` end) instead of the reports.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The commands that need Go and the catalog.
 #[derive(Subcommand)]
 enum Command {
     /// List the catalog, grouped by family, with the bug-class ids.
@@ -87,6 +113,10 @@ enum Command {
         /// go test's flags (gorepro moves them here from wherever they were written).
         #[arg(last = true, hide = true)]
         go_test_flags: Vec<String>,
+        /// Explore only shard K of N of the seeds (seed v2:s is item s-1, as in nextest's
+        /// --partition count:K/N); `gorepro merge` combines the shards' --json lines.
+        #[arg(long, value_name = "K/N", conflicts_with = "seed")]
+        shard: Option<Shard>,
     },
     /// Reproduce scenarios and diagnose them.
     Run {
@@ -108,9 +138,50 @@ enum Command {
         /// Set a parameter: NAME=VALUE (repeatable; one scenario only).
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
-        /// One JSON object per run on stdout.
+        /// One JSON object per run on stdout, then a summary line.
         #[arg(long)]
         json: bool,
+        /// Run only shard K of N of the runs (scenario, variant, GOMAXPROCS, repeat, in this
+        /// order; as nextest's --partition count:K/N); `gorepro merge` combines the shards'
+        /// --json lines.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+    },
+    /// Fuzzing against oracles. Tier 2 (default): generated programs checked against the
+    /// model, in batches drawn from a seed (batch B of seed S is the same programs on every
+    /// machine). Tier 1: the catalog's parameterised scenarios at points drawn from the seed,
+    /// checked against their spec's rule.
+    Fuzz {
+        /// 1: catalog parameters against the spec's rule; 2: generated programs against the
+        /// model.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+        tier: u8,
+        /// The campaign's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Tier 1: points drawn per parameterised scenario.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        points: u32,
+        /// Batches in the campaign.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        batches: u32,
+        /// Programs per batch (one build each).
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
+        programs: u32,
+        /// Run each program under a schedule the model picks and expect exactly its end state.
+        #[arg(long)]
+        forced: bool,
+        /// Programs run at the same time.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+        workers: u32,
+        /// A JSON line per batch on stdout, then a summary line.
+        #[arg(long)]
+        json: bool,
+        /// Check only shard K of N of the batches (batch b is item b) or, for tier 1, of the
+        /// points (in catalog order), as in nextest's --partition count:K/N; `gorepro merge`
+        /// combines the shards' --json lines.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
     },
     /// Reproduce scenarios and write an HTML page per run (swimlane timeline, diagnosis,
     /// explanation, source) plus an index page, all self-contained.
@@ -190,7 +261,11 @@ impl From<bool> for Status {
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse_from(gorepro::gotest::go_test_flags_last(std::env::args_os()));
-    match execute(cli.command) {
+    let result = match cli.command {
+        TopCommand::Merge { files, json } => merge_command(&files, json),
+        TopCommand::Harness(command) => execute(command),
+    };
+    match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Findings) => ExitCode::from(1),
         Ok(Status::Interrupted(signal)) => ExitCode::from(interrupt::exit_status(signal as i32)),
@@ -231,6 +306,49 @@ fn write_file(path: &std::path::Path, contents: String) -> Result<(), Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// `gorepro merge`: needs no Go, so no harness.
+fn merge_command(files: &[std::path::PathBuf], json: bool) -> Result<Status, Error> {
+    let merged = merge::merge_files(files)?;
+    for exploration in &merged.explorations {
+        report::print_diagnose_report(exploration, json);
+    }
+    if !merged.explorations.is_empty() {
+        // The closing line one `diagnose` process prints over its packages.
+        let diagnosed = gorepro::diagnose::Diagnosed {
+            packages: merged
+                .explorations
+                .iter()
+                .cloned()
+                .map(gorepro::diagnose::PackageResult::Explored)
+                .collect(),
+            interrupted: None,
+        };
+        report::print_diagnose_total(&diagnosed, json);
+    }
+    for summary in &merged.runs {
+        if json {
+            report::print_run_summary_line(summary);
+        } else {
+            report::print_run_summary(summary);
+        }
+    }
+    for campaign in &merged.fuzz {
+        if json {
+            report::print_fuzz_summary(campaign);
+        } else {
+            report::print_fuzz(campaign);
+        }
+    }
+    for campaign in &merged.points {
+        if json {
+            report::print_point_summary(campaign);
+        } else {
+            report::print_points(campaign);
+        }
+    }
+    Ok((!merged.has_findings()).into())
 }
 
 /// Runs a command.
@@ -289,6 +407,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             junit,
             sarif,
             go_test_flags,
+            shard,
         } => {
             if let Some(regex) = test {
                 return Err(Error::Usage(format!(
@@ -307,11 +426,12 @@ fn execute(command: Command) -> Result<Status, Error> {
                 seed: seed.as_deref().map(str::parse).transpose()?,
                 gomaxprocs,
                 env: std::env::vars_os().collect(),
+                shard,
             };
             interrupt::install().map_err(|source| Error::Signals { source })?;
             let result = gorepro::diagnose::diagnose(&harness, &request, |event| match event {
                 Progress::Starting { command } => report::print_starting(command),
-                _ => report::print_diagnose_event(&event, json),
+                _ => report::print_diagnose_event(&event, json, shard),
             })?;
             report::print_diagnose_total(&result, json);
             let reports: Vec<&gorepro::diagnose::DiagnoseReport> = result.explored().collect();
@@ -326,6 +446,104 @@ fn execute(command: Command) -> Result<Status, Error> {
             Ok(match result.interrupted {
                 Some(signal) => Status::Interrupted(signal),
                 None if result.failed() > 0 => Status::Failed,
+                None => (!result.has_findings()).into(),
+            })
+        }
+        Command::Fuzz {
+            tier: 1,
+            seed,
+            points,
+            json,
+            shard,
+            ..
+        } => {
+            let campaign = PointCampaign {
+                go_version: harness.toolchain.version.to_string(),
+                seed,
+                points,
+            };
+            let items = points::items(&harness.catalog, &campaign).len();
+            let mine: Vec<usize> = (0..items)
+                .filter(|&i| shard.unwrap_or(Shard::WHOLE).takes(i as u64))
+                .collect();
+            interrupt::install().map_err(|source| Error::Signals { source })?;
+            let mut results = Vec::new();
+            let interrupted = points::run(&harness, &campaign, &mine, |result| {
+                if json {
+                    report::print_point_line(&campaign, shard, items, &result);
+                }
+                report::print_point_progress(&result, items);
+                results.push(result);
+            })?;
+            let result = PointReport {
+                campaign,
+                shard,
+                items,
+                planned: mine.len(),
+                results,
+                interrupted,
+            };
+            if json {
+                report::print_point_summary(&result);
+            } else {
+                report::print_points(&result);
+            }
+            Ok(match interrupted {
+                Some(signal) => Status::Interrupted(signal),
+                None => (result.failures() == 0).into(),
+            })
+        }
+        Command::Fuzz {
+            seed,
+            batches,
+            programs,
+            forced,
+            workers,
+            json,
+            shard,
+            ..
+        } => {
+            let campaign = Campaign {
+                go_version: harness.toolchain.version.to_string(),
+                seed,
+                batches,
+                programs: programs as usize,
+                forced,
+            };
+            let mine: Vec<u32> = (0..batches)
+                .filter(|&b| shard.unwrap_or(Shard::WHOLE).takes(u64::from(b)))
+                .collect();
+            interrupt::install().map_err(|source| Error::Signals { source })?;
+            let started = std::time::Instant::now();
+            let mut checked = Vec::new();
+            let interrupted = campaign::run(
+                &harness,
+                &campaign,
+                workers as usize,
+                mine.clone(),
+                |result| {
+                    if json {
+                        report::print_fuzz_line(&campaign, shard, &result);
+                    }
+                    report::print_fuzz_progress(&result, checked.len() + 1, mine.len());
+                    checked.push(result);
+                },
+            )?;
+            let result = FuzzReport {
+                campaign,
+                shard,
+                planned: mine.len(),
+                batches: checked,
+                interrupted,
+            };
+            if json {
+                report::print_fuzz_summary(&result);
+            } else {
+                report::print_fuzz(&result);
+            }
+            report::print_fuzz_throughput(&result, started.elapsed());
+            Ok(match interrupted {
+                Some(signal) => Status::Interrupted(signal),
                 None => (!result.has_findings()).into(),
             })
         }
@@ -441,6 +659,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             gomaxprocs,
             params,
             json,
+            shard,
         } => {
             let scenarios: Vec<_> = if all {
                 harness.catalog.scenarios.iter().collect()
@@ -460,71 +679,82 @@ fn execute(command: Command) -> Result<Status, Error> {
                 None => Variant::ALL.to_vec(),
             };
             let detailed = scenarios.len() == 1 && repeat == 1;
-            let mut all_ok = true;
-            let mut rows = Vec::new();
+            // The unsplit order of the runs; a shard takes every N-th.
+            let mut items = Vec::new();
             for scenario in scenarios {
                 let params = scenario.params(&params)?;
                 for &variant in &variants {
-                    let mut matched = 0;
-                    let mut diagnoses: BTreeMap<String, usize> = BTreeMap::new();
-                    let mut latencies = Vec::new();
-                    let mut runs = 0;
                     for &procs in &gomaxprocs {
                         for index in 0..repeat {
-                            let options = RunOptions {
-                                gomaxprocs: procs,
-                                label: format!("cli{index}"),
-                            };
-                            if !json {
-                                report::print_starting(
-                                    &harness.replay_command(scenario, variant, &params, &options),
-                                );
-                            }
-                            let record = harness.reproduce(scenario, variant, &params, &options)?;
-                            runs += 1;
-                            matched += usize::from(record.matches);
-                            *diagnoses
-                                .entry(report::render_diagnosis(
-                                    &record.scenario,
-                                    variant,
-                                    &params,
-                                    &record.diagnosis,
-                                ))
-                                .or_default() += 1;
-                            latencies.extend(record.timings.verdict.map(|l| l.block_to_verdict));
-                            if json {
-                                report::print_json(&record);
-                            } else {
-                                report::print_human(&record, detailed);
-                            }
-                        }
-                    }
-                    all_ok &= matched == runs && diagnoses.len() == 1;
-                    latencies.sort();
-                    rows.push(SummaryRow {
-                        scenario: scenario.id.clone(),
-                        variant,
-                        runs,
-                        matched,
-                        distinct_diagnoses: diagnoses.len(),
-                        median_latency: latencies.get(latencies.len() / 2).copied(),
-                    });
-                    if diagnoses.len() > 1 && !json {
-                        println!(
-                            "DIVERGED {} ({variant}): {} distinct normalized diagnoses:",
-                            scenario.id,
-                            diagnoses.len()
-                        );
-                        for (text, count) in &diagnoses {
-                            println!("--- {count} run(s):\n{text}");
+                            items.push((scenario, variant, params.clone(), procs, index));
                         }
                     }
                 }
             }
-            if !json && (rows.len() > 1 || repeat > 1) {
-                report::print_summary(&rows);
+            let plan = shard::plan_key(
+                &harness.toolchain.version.to_string(),
+                items
+                    .iter()
+                    .map(|(scenario, variant, params, procs, index)| {
+                        format!("{} {variant} {:?} {procs} {index}", scenario.id, params.0)
+                    }),
+            );
+            let mut runs = Vec::new();
+            let mut texts = HashMap::new();
+            for (item, (scenario, variant, params, procs, index)) in items.iter().enumerate() {
+                if !shard.unwrap_or(Shard::WHOLE).takes(item as u64) {
+                    continue;
+                }
+                let options = RunOptions {
+                    gomaxprocs: *procs,
+                    label: format!("cli{index}"),
+                };
+                if !json {
+                    report::print_starting(
+                        &harness.replay_command(scenario, *variant, params, &options),
+                    );
+                }
+                let record = harness.reproduce(scenario, *variant, params, &options)?;
+                let normalized =
+                    report::render_diagnosis(&record.scenario, *variant, params, &record.diagnosis);
+                let signature = merge::signature(&normalized);
+                if json {
+                    report::print_run_line(
+                        &record,
+                        &RunPlace {
+                            shard,
+                            plan: &plan,
+                            item,
+                            items: items.len(),
+                            repeat: *index,
+                            signature: &signature,
+                            normalized: &normalized,
+                        },
+                    );
+                } else {
+                    report::print_human(&record, detailed);
+                }
+                runs.push(RunItem {
+                    item,
+                    scenario: record.scenario.clone(),
+                    variant: *variant,
+                    gomaxprocs: *procs,
+                    repeat: *index,
+                    matches: record.matches,
+                    mismatches: record.mismatches.clone(),
+                    signature: signature.clone(),
+                    block_to_verdict: record.timings.verdict.map(|l| l.block_to_verdict),
+                    replay: record.replay.clone(),
+                });
+                texts.entry(signature).or_insert(normalized);
             }
-            Ok(all_ok.into())
+            let summary = RunSummary::of(&plan, items.len(), shard, &runs, &texts);
+            if json {
+                report::print_run_summary_line(&summary);
+            } else if summary.rows.len() > 1 || repeat > 1 || !summary.divergences.is_empty() {
+                report::print_run_summary(&summary);
+            }
+            Ok(summary.ok().into())
         }
     }
 }

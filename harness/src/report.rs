@@ -7,10 +7,17 @@ pub mod ci;
 pub mod html;
 
 mod diagnose;
+mod fuzz;
 pub use diagnose::{
-    print_diagnose_event, print_diagnose_total, render_diagnose, render_diagnose_diagnosis,
-    render_diagnose_line, render_diagnose_progress, render_diagnose_summary, render_diagnose_total,
-    render_skipped,
+    print_diagnose_event, print_diagnose_report, print_diagnose_total, render_diagnose,
+    render_diagnose_diagnosis, render_diagnose_line, render_diagnose_progress,
+    render_diagnose_summary, render_diagnose_total, render_skipped,
+};
+pub use fuzz::{
+    print_fuzz, print_fuzz_line, print_fuzz_progress, print_fuzz_summary, print_fuzz_throughput,
+    print_point_line, print_point_progress, print_point_summary, print_points, render_fuzz,
+    render_fuzz_line, render_fuzz_progress, render_fuzz_summary, render_point_line,
+    render_point_summary, render_points,
 };
 
 use std::fmt::Write as _;
@@ -21,7 +28,9 @@ use serde::Serialize;
 use crate::classify::timeline::{Cell, StepKind, Timeline};
 use crate::classify::world::name_list;
 use crate::classify::{Diagnosis, Latency, Outcome};
+use crate::merge::RunSummary;
 use crate::scenario::{Params, Variant};
+use crate::shard::Shard;
 
 /// One reproduced run: what was expected, what was diagnosed, and how long it took.
 #[derive(Debug, Clone, Serialize)]
@@ -291,27 +300,93 @@ pub fn print_human(record: &RunRecord, full: bool) {
     }
 }
 
-/// One JSON object per line.
-pub fn print_json(record: &RunRecord) {
-    match serde_json::to_string(record) {
-        Ok(json) => println!("{json}"),
-        Err(err) => eprintln!(
-            "gorepro: cannot encode the record of {}: {err}",
-            record.scenario
-        ),
-    }
+/// Where a run of `gorepro run` belongs: what its JSON line adds to the [`RunRecord`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPlace<'a> {
+    /// The share of the items this process ran (`null`: all of them).
+    pub shard: Option<Shard>,
+    /// The identity of the unsplit list of items ([`crate::shard::plan_key`]).
+    pub plan: &'a str,
+    /// The run's place in that list, from 0.
+    pub item: usize,
+    /// Items in the list, every shard's together.
+    pub items: usize,
+    /// Which repeat of the variant under this GOMAXPROCS, from 0.
+    pub repeat: u32,
+    /// The hash of `normalized`: equal signatures, same diagnosis.
+    pub signature: &'a str,
+    /// The normalized diagnosis ([`render_diagnosis`]), what snapshots hold.
+    pub normalized: &'a str,
 }
 
-/// The closing summary of `run --repeat`: per variant, how many runs matched and how many
-/// distinct normalized diagnoses were seen.
-pub fn print_summary(rows: &[SummaryRow]) {
-    println!();
-    println!(
+/// The JSON line of a run: `kind` `run`, its place, then the record.
+pub fn render_run_line(record: &RunRecord, place: &RunPlace<'_>) -> String {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        #[serde(flatten)]
+        place: &'a RunPlace<'a>,
+        #[serde(flatten)]
+        record: &'a RunRecord,
+    }
+    to_json_line(&Line {
+        kind: "run",
+        place,
+        record,
+    })
+}
+
+/// One JSON object per line.
+pub fn print_run_line(record: &RunRecord, place: &RunPlace<'_>) {
+    println!("{}", render_run_line(record, place));
+}
+
+fn to_json_line(value: &impl Serialize) -> String {
+    // Plain data with string keys: encoding cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        serde_json::json!({ "kind": "error", "error": e.to_string() }).to_string()
+    })
+}
+
+/// The closing summary of `gorepro run` (and of `gorepro merge` of its lines): the variants
+/// whose repeats disagreed with each normalized diagnosis, the runs that did not meet their
+/// spec, and per variant how many runs matched and how many distinct normalized diagnoses
+/// were seen.
+pub fn render_run_summary(summary: &RunSummary) -> String {
+    let mut out = String::new();
+    for divergence in &summary.divergences {
+        let _ = writeln!(
+            out,
+            "DIVERGED {} ({}): {} distinct normalized diagnoses:",
+            divergence.scenario,
+            divergence.variant,
+            divergence.diagnoses.len()
+        );
+        for (text, _, count) in &divergence.diagnoses {
+            let _ = writeln!(out, "--- {count} run(s):\n{text}");
+        }
+    }
+    for run in &summary.mismatched {
+        let _ = writeln!(
+            out,
+            "FAIL {} ({}, GOMAXPROCS={}, repeat {}): {}",
+            run.scenario,
+            run.variant,
+            run.gomaxprocs,
+            run.repeat + 1,
+            run.mismatches.join("; ")
+        );
+        let _ = writeln!(out, "     replay: {}", run.replay);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "{:<28} {:<6} {:>9} {:>9} {:>13}",
         "scenario", "variant", "matched", "distinct", "verdict p50"
     );
-    for row in rows {
-        println!(
+    for row in &summary.rows {
+        let _ = writeln!(
+            out,
             "{:<28} {:<6} {:>5}/{:<3} {:>9} {:>13}",
             row.scenario,
             row.variant,
@@ -323,9 +398,132 @@ pub fn print_summary(rows: &[SummaryRow]) {
                 .unwrap_or_else(|| "-".into()),
         );
     }
+    out
 }
 
-#[derive(Debug, Clone)]
+pub fn print_run_summary(summary: &RunSummary) {
+    print!("{}", render_run_summary(summary));
+}
+
+/// The last line of `gorepro run --json` (and `gorepro merge --json` of its lines).
+pub fn render_run_summary_line(summary: &RunSummary) -> String {
+    #[derive(Serialize)]
+    struct Signature<'a> {
+        signature: &'a str,
+        runs: usize,
+    }
+    #[derive(Serialize)]
+    struct Row<'a> {
+        scenario: &'a str,
+        variant: Variant,
+        runs: usize,
+        matched: usize,
+        distinct: usize,
+        signatures: Vec<Signature<'a>>,
+        verdict_p50_ms: Option<f64>,
+    }
+    #[derive(Serialize)]
+    struct Diverged<'a> {
+        scenario: &'a str,
+        variant: Variant,
+        diagnoses: Vec<DivergedDiagnosis<'a>>,
+    }
+    #[derive(Serialize)]
+    struct DivergedDiagnosis<'a> {
+        signature: &'a str,
+        runs: usize,
+        normalized: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Mismatched<'a> {
+        item: usize,
+        scenario: &'a str,
+        variant: Variant,
+        gomaxprocs: u32,
+        repeat: u32,
+        mismatches: &'a [String],
+        replay: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        shard: Option<Shard>,
+        plan: &'a str,
+        items: usize,
+        runs: usize,
+        ok: bool,
+        rows: Vec<Row<'a>>,
+        divergences: Vec<Diverged<'a>>,
+        mismatched: Vec<Mismatched<'a>>,
+    }
+    to_json_line(&Line {
+        kind: "run-summary",
+        shard: summary.shard,
+        plan: &summary.plan,
+        items: summary.items,
+        runs: summary.runs,
+        ok: summary.ok(),
+        rows: summary
+            .rows
+            .iter()
+            .zip(&summary.signatures)
+            .map(|(row, signatures)| Row {
+                scenario: &row.scenario,
+                variant: row.variant,
+                runs: row.runs,
+                matched: row.matched,
+                distinct: row.distinct_diagnoses,
+                signatures: signatures
+                    .iter()
+                    .map(|(signature, runs)| Signature {
+                        signature,
+                        runs: *runs,
+                    })
+                    .collect(),
+                verdict_p50_ms: row
+                    .median_latency
+                    .map(|d| (d.as_secs_f64() * 1e6).round() / 1e3),
+            })
+            .collect(),
+        divergences: summary
+            .divergences
+            .iter()
+            .map(|d| Diverged {
+                scenario: &d.scenario,
+                variant: d.variant,
+                diagnoses: d
+                    .diagnoses
+                    .iter()
+                    .map(|(normalized, signature, runs)| DivergedDiagnosis {
+                        signature,
+                        runs: *runs,
+                        normalized,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        mismatched: summary
+            .mismatched
+            .iter()
+            .map(|r| Mismatched {
+                item: r.item,
+                scenario: &r.scenario,
+                variant: r.variant,
+                gomaxprocs: r.gomaxprocs,
+                repeat: r.repeat,
+                mismatches: &r.mismatches,
+                replay: &r.replay,
+            })
+            .collect(),
+    })
+}
+
+pub fn print_run_summary_line(summary: &RunSummary) {
+    println!("{}", render_run_summary_line(summary));
+}
+
+/// One scenario variant's line of the closing summary of `gorepro run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryRow {
     pub scenario: String,
     pub variant: Variant,

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use super::EndState;
 use super::lang::Program;
@@ -27,6 +28,8 @@ pub struct Batch {
     pub binary: PathBuf,
     /// Whether the binary was already in the build cache.
     pub cached: bool,
+    /// Rendering the programs and building (or finding) the binary.
+    pub build_time: Duration,
     /// Distinguishes the evidence dirs of batches checked at the same time in one process.
     pub id: usize,
 }
@@ -48,6 +51,34 @@ pub struct Case {
     pub evidence_dir: PathBuf,
     /// The forced schedule the run followed, if any; `expected` is then its one end state.
     pub schedule: Option<Schedule>,
+    pub timings: CaseTimings,
+}
+
+/// Where one case's time went (the fuzz bench adds them up).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CaseTimings {
+    /// Model checking the program.
+    pub model: Duration,
+    /// The program's process, start to exit.
+    pub process: Duration,
+    /// Of `process`: from the supervisor's start to its verdict (`verdict.json`).
+    pub to_verdict: Duration,
+    /// The rest of running it: wiping the evidence dir, spawning, reaping, saving the output.
+    pub run_overhead: Duration,
+    /// Reading and parsing the evidence files.
+    pub evidence: Duration,
+    pub classify: Duration,
+}
+
+impl std::ops::AddAssign for CaseTimings {
+    fn add_assign(&mut self, other: CaseTimings) {
+        self.model += other.model;
+        self.process += other.process;
+        self.to_verdict += other.to_verdict;
+        self.run_overhead += other.run_overhead;
+        self.evidence += other.evidence;
+        self.classify += other.classify;
+    }
 }
 
 impl Case {
@@ -84,6 +115,7 @@ pub fn build_batch(
     mutation: Mutation,
     cache_dir: &std::path::Path,
 ) -> Result<Batch, Error> {
+    let started = Instant::now();
     let rendered = render::render_with(programs, mutation);
     let artifact = build::build(&harness.toolchain, &program(harness, &rendered)?, cache_dir)?;
     Ok(Batch {
@@ -91,11 +123,13 @@ pub fn build_batch(
         rendered,
         binary: artifact.binary,
         cached: artifact.cached,
+        build_time: started.elapsed(),
         id: BATCHES.fetch_add(1, Ordering::Relaxed),
     })
 }
 
-/// Runs program `index` of the batch and classifies it.
+/// Runs program `index` of the batch and classifies it; the timings leave `model` to the
+/// caller.
 pub fn run_one(
     harness: &Harness,
     batch: &Batch,
@@ -103,7 +137,7 @@ pub fn run_one(
     gomaxprocs: u32,
     worker: usize,
     schedule: Option<&Schedule>,
-) -> Result<(Diagnosis, PathBuf), Error> {
+) -> Result<(Diagnosis, PathBuf, CaseTimings), Error> {
     let mut env = Vec::new();
     if let Some(schedule) = schedule {
         env.push(("GOREPRO_SCHEDULE".into(), schedule.env_value()));
@@ -120,6 +154,7 @@ pub fn run_one(
     config.backstop_after = config.backstop_after.min(FUZZ_DEADLINE / 2);
     // The oracle needs end states, not orders of events: no trace, no trace reader.
     config.trace = crate::config::TraceMode::Off;
+    let started = Instant::now();
     let output = run::run(
         &run::RunRequest {
             binary: batch.binary.clone(),
@@ -131,11 +166,22 @@ pub fn run_one(
         },
         &config,
     )?;
+    let ran = started.elapsed();
     let evidence = evidence::collect(&harness.trace_reader, &config, &output);
-    Ok((
-        classify::classify(&evidence, &UserCode::samples()),
-        output.evidence_dir,
-    ))
+    let collected = started.elapsed();
+    let diagnosis = classify::classify(&evidence, &UserCode::samples());
+    let timings = CaseTimings {
+        model: Duration::ZERO,
+        process: output.wall,
+        to_verdict: evidence
+            .verdict
+            .as_ref()
+            .map_or(Duration::ZERO, |v| Duration::from_nanos(v.verdict_after_ns)),
+        run_overhead: ran.saturating_sub(output.wall),
+        evidence: collected - ran,
+        classify: started.elapsed() - collected,
+    };
+    Ok((diagnosis, output.evidence_dir, timings))
 }
 
 /// Model-checks and runs every program of the batch on `workers` threads, alternating
@@ -162,6 +208,7 @@ pub fn check(
                         break;
                     };
                     let gomaxprocs = 1 + (index % 2) as u32;
+                    let modelled = Instant::now();
                     let analysis = model::analyze(program);
                     let schedule = match forced {
                         Some(seed) => match model::forced_schedule(program, seed ^ index as u64) {
@@ -179,9 +226,10 @@ pub fn check(
                             .map(|t| EndState::expected(t, lines))
                             .collect(),
                     };
+                    let model_time = modelled.elapsed();
                     let result =
                         run_one(harness, batch, index, gomaxprocs, worker, schedule.as_ref()).map(
-                            |(mut diagnosis, evidence_dir)| {
+                            |(mut diagnosis, evidence_dir, timings)| {
                                 corrupt(&mut diagnosis);
                                 Case {
                                     index,
@@ -192,6 +240,10 @@ pub fn check(
                                     diagnosis,
                                     evidence_dir,
                                     schedule,
+                                    timings: CaseTimings {
+                                        model: model_time,
+                                        ..timings
+                                    },
                                 }
                             },
                         );

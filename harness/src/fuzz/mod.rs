@@ -5,7 +5,8 @@
 //!   [`crate::Harness::reproduce`] at drawn parameter points.
 //! - [`lang`] (tier 2): a small language of concurrent programs and its generators;
 //!   [`model`] computes every terminal state a program can reach; [`render`] writes programs as
-//!   Go; [`batch`] builds many programs into one binary and runs them.
+//!   Go; [`batch`] builds many programs into one binary and runs them; [`campaign`] draws
+//!   batches from a seed (the same batch on every machine) for `gorepro fuzz`.
 //!
 //! Both tiers compare an [`EndState`]: the outcome, the panic or fatal error and where it was
 //! raised, and the stuck goroutines by wait reason and source line. It is read off the
@@ -13,8 +14,10 @@
 //! (renderer, runtime, parsers, classifier) or in the model shows up as a disagreement.
 
 pub mod batch;
+pub mod campaign;
 pub mod lang;
 pub mod model;
+pub mod points;
 pub mod render;
 pub mod rule;
 

@@ -16,6 +16,7 @@ use crate::diagnose::{
     SeedRun, SkipReason, Skipped, TestCount, as_millis,
 };
 use crate::scenario::{Params, Variant};
+use crate::shard::Shard;
 
 /// The featured diagnosis without the scenario header of [`super::render_diagnosis`].
 pub fn render_diagnose_diagnosis(diagnosis: &crate::Diagnosis) -> String {
@@ -115,6 +116,8 @@ struct RunLine<'a> {
     kind: &'static str,
     #[serde(flatten)]
     exploration: &'a Exploration,
+    /// The share of the seeds this process explored (`null`: all of them).
+    shard: Option<Shard>,
     seed: Seed,
     /// `null` on a `seed` line.
     replay: Option<ReplayCheck>,
@@ -130,11 +133,13 @@ struct SummaryLine<'a> {
     kind: &'static str,
     #[serde(flatten)]
     exploration: &'a Exploration,
+    shard: Option<Shard>,
     sites: usize,
     #[serde(serialize_with = "as_millis")]
     build_ms: std::time::Duration,
     notes: &'a [String],
     planned: usize,
+    planned_all: usize,
     runs: usize,
     hits: usize,
     first_reproducing: Option<Seed>,
@@ -147,8 +152,8 @@ struct SummaryLine<'a> {
     signal: Option<&'static str>,
 }
 
-/// The JSON line of a finished run; `None` for the line before a run starts.
-pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
+/// The JSON line of a finished run of `shard`; `None` for the line before a run starts.
+pub fn render_diagnose_line(event: &Progress<'_>, shard: Option<Shard>) -> Option<String> {
     let line = match *event {
         Progress::Starting { .. } | Progress::Preparing { .. } => return None,
         Progress::Skipped { skipped } => {
@@ -171,6 +176,7 @@ pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
         } => RunLine {
             kind: "seed",
             exploration,
+            shard,
             seed: run.seed,
             replay: None,
             outcome: run.diagnosis.outcome,
@@ -184,6 +190,7 @@ pub fn render_diagnose_line(event: &Progress<'_>) -> Option<String> {
         } => RunLine {
             kind: "replay",
             exploration,
+            shard,
             seed: run.seed,
             replay: Some(check),
             outcome: run.diagnosis.outcome,
@@ -235,10 +242,12 @@ pub fn render_diagnose_summary(report: &DiagnoseReport) -> String {
     to_json(&SummaryLine {
         kind: "summary",
         exploration: &report.exploration,
+        shard: report.shard,
         sites: report.sites,
         build_ms: report.build_time,
         notes: &report.notes,
         planned: report.planned,
+        planned_all: report.planned_all,
         runs: report.runs.len(),
         hits: report.hits,
         first_reproducing: report.first_reproducing,
@@ -269,7 +278,7 @@ fn print_flushed(line: &str) {
 /// [`super::print_starting`]): progress on stderr and, as each package ends, its report, its
 /// `?` line or its error; with `json`, JSON lines on stdout instead of the progress and the
 /// reports. Under `-v`, each run's test output goes to stderr first.
-pub fn print_diagnose_event(event: &Progress<'_>, json: bool) {
+pub fn print_diagnose_event(event: &Progress<'_>, json: bool, shard: Option<Shard>) {
     if let Progress::Explored { run, .. } | Progress::Replayed { run, .. } = event
         && let Some(output) = &run.test_output
     {
@@ -279,7 +288,7 @@ pub fn print_diagnose_event(event: &Progress<'_>, json: bool) {
         super::print_error(*error);
     }
     if json {
-        if let Some(line) = render_diagnose_line(event) {
+        if let Some(line) = render_diagnose_line(event, shard) {
             print_flushed(&line);
         }
         return;
@@ -387,6 +396,16 @@ pub fn print_diagnose_total(diagnosed: &Diagnosed, json: bool) {
     print_flushed(&render_diagnose_total(diagnosed, json));
 }
 
+/// Prints one exploration's end as `gorepro merge` rebuilt it: its report, or with `json` its
+/// summary line.
+pub fn print_diagnose_report(report: &DiagnoseReport, json: bool) {
+    if json {
+        print_flushed(&render_diagnose_summary(report));
+    } else {
+        print_flushed(render_diagnose(report).trim_end());
+    }
+}
+
 /// The report for people.
 pub fn render_diagnose(report: &DiagnoseReport) -> String {
     let mut out = String::new();
@@ -409,6 +428,25 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
         exploration.test_flags.join(" ")
     );
     let runs = report.runs.len();
+    if let Some(shard) = report.shard {
+        let first: Vec<String> = (0..3)
+            .map(|i| shard.index + i * shard.count)
+            .filter(|&value| value as usize <= report.planned_all)
+            .map(|value| format!("v{}:{value}", exploration.schedule_version))
+            .collect();
+        let more = if report.planned > first.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "shard {shard}: {} of the {} seeds ({}{more}); `gorepro merge` combines the shards' --json lines",
+            report.planned,
+            report.planned_all,
+            first.join(", "),
+        );
+    }
     if let Some(signal) = report.interrupted {
         let _ = writeln!(
             out,
@@ -480,7 +518,7 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
     }
     if let Some(run) = report.featured() {
         let _ = writeln!(out, "diagnosis (seed {}):", run.seed);
-        for line in render_diagnose_diagnosis(&run.diagnosis).lines() {
+        for line in run.normalized.lines() {
             let _ = writeln!(out, "  {line}");
         }
         for test in &run.failed_tests {
@@ -612,15 +650,18 @@ mod tests {
     fn json_lines_carry_kind_identity_and_seed() {
         let exploration = exploration();
         let run = sample_run(3, Outcome::Clean, None, &["TestA"]);
-        let line = render_diagnose_line(&Progress::Replayed {
-            exploration: &exploration,
-            run: &run,
-            check: ReplayCheck {
-                check: 2,
-                of: 2,
-                same: true,
+        let line = render_diagnose_line(
+            &Progress::Replayed {
+                exploration: &exploration,
+                run: &run,
+                check: ReplayCheck {
+                    check: 2,
+                    of: 2,
+                    same: true,
+                },
             },
-        })
+            Some(Shard { index: 2, count: 4 }),
+        )
         .unwrap();
         assert!(!line.contains('\n'), "{line}");
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -633,5 +674,11 @@ mod tests {
         assert_eq!(value["failed_tests"][0]["name"], "TestA");
         assert_eq!(value["tests_exit_status"], 1);
         assert_eq!(value["diagnosis"]["outcome"], "clean");
+        assert_eq!(value["shard"], "2/4");
+        assert_eq!(value["normalized"], run.normalized.as_str());
+        assert_eq!(
+            value["command"],
+            "gorepro diagnose /src --seed v2:3 --gomaxprocs 2"
+        );
     }
 }

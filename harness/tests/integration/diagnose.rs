@@ -127,7 +127,7 @@ fn main_package_test_package_and_single_file_leave_the_tree_unchanged() {
         featured_summary(&report),
         (
             Outcome::Deadlock,
-            Some("mutex.lock-never-released"),
+            Some("mutex.double-lock"),
             vec!["[sync.Mutex.Lock] worker/pool.go:27 worker.(*Pool).flush".into()]
         )
     );

@@ -15,6 +15,7 @@
 //!   environment, a file inside a module, `-race`.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
+//! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
 
 mod bad_input;
 mod catalog;
@@ -28,6 +29,7 @@ mod gotest_shape;
 mod instances;
 mod recorded;
 mod report_html;
+mod shard;
 mod snapshots;
 mod trace_reader;
 mod vet;

@@ -52,7 +52,15 @@ fn vet_findings_appear_in_the_diagnosis() {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let record: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // A line per run, then the summary line.
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[1]["kind"], "run-summary");
+    let record = &lines[0];
+    assert_eq!(record["kind"], "run");
     assert_eq!(
         record["diagnosis"]["vet"],
         serde_json::json!([{
