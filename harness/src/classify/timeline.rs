@@ -401,6 +401,11 @@ fn changes(world: &World, id: u64, rel: &impl Fn(u64) -> u64) -> Vec<Change> {
             GoState::Running => (State::Running, String::new(), None),
             GoState::Syscall => (State::Syscall, String::new(), None),
             GoState::Waiting | GoState::Undetermined => match block_reason(t) {
+                // A lock or channel inside a support gate is the harness's wait, not the
+                // program's: whether it blocks at all depends on timing.
+                Some(_) if in_support(world, &t.transition_stack) => {
+                    (State::Waiting, t.reason.clone(), None)
+                }
                 Some(reason) => (
                     State::Blocked,
                     reason,
@@ -482,6 +487,14 @@ pub fn block_reason(t: &Transition) -> Option<String> {
         _ => return None,
     };
     Some(reason.to_string())
+}
+
+/// The stack is in the support package below its innermost user frame.
+fn in_support(world: &World, stack: &[TraceFrame]) -> bool {
+    stack
+        .iter()
+        .take_while(|f| !world.user_code.is_user_function(&f.function))
+        .any(|f| super::world::is_support_function(&f.function))
 }
 
 /// The operation that woke a goroutine, from the waker's stack.

@@ -23,7 +23,7 @@ pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
 const SUPPORT_SUBPACKAGES: &str = "gorepro.dev/samples/support/";
 
 /// A function of the support package or one of its packages.
-fn is_support_function(function: &str) -> bool {
+pub(crate) fn is_support_function(function: &str) -> bool {
     function.starts_with(SUPPORT_PACKAGE) || function.starts_with(SUPPORT_SUBPACKAGES)
 }
 /// The support function every scenario's root goroutine starts in.
