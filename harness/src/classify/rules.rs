@@ -341,6 +341,24 @@ fn range_not_closed(facts: &Facts) -> Option<Finding> {
                 .find(|w| w.from == GoState::Waiting)?;
             wake.actor.and_then(|a| world.get(a)).filter(|p| p.exited)
         });
+        // Or the other interleaving of the same hand-off: the producer blocked sending first
+        // and this goroutine's receive at that line took the value and woke it.
+        let producer = producer.or_else(|| {
+            world.goroutines.iter().filter(|p| p.exited).find(|p| {
+                let history = world.history(p.id);
+                history.iter().enumerate().any(|(i, t)| {
+                    t.to == GoState::Waiting
+                        && t.reason == "chan send"
+                        && history[i + 1..]
+                            .iter()
+                            .find(|w| w.from == GoState::Waiting)
+                            .is_some_and(|w| {
+                                w.actor == Some(g.id)
+                                    && user_loc(world, &w.stack).as_ref() == Some(at)
+                            })
+                })
+            })
+        });
         let Some(producer) = producer else { continue };
         return Some(Finding {
             class: "chan.range-not-closed",
