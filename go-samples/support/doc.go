@@ -20,9 +20,10 @@
 // chan receive, chan send (nil chan), chan receive (nil chan), select,
 // select (no cases), sync.Mutex.Lock, sync.RWMutex.RLock, sync.RWMutex.Lock,
 // sync.Cond.Wait, sync.WaitGroup.Wait or semacquire (suffixes such as
-// " (leaked)", ", 1 minutes" or ", locked to thread" are ignored). Any other
-// state is live. The run is quiescent when every scenario goroutine is
-// blocked.
+// " (leaked)", ", 1 minutes" or ", locked to thread" are ignored), and it
+// does not wait in this package (a gate or a hold, which look at the others
+// with runtime.Stack). Any other state is live. The run is quiescent when
+// every scenario goroutine is blocked.
 //
 // A test binary (what `gorepro diagnose` builds from a user's package) calls
 // MainTests(m) from a generated TestMain instead: the root runs m.Run, whose
