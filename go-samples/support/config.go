@@ -13,7 +13,7 @@ type config struct {
 	trace       string        // GOREPRO_TRACE: "stream" (default), "flight" or "off"
 	traceWindow int64         // GOREPRO_TRACE_WINDOW_MB: bytes of trace kept on disk, default 32 MiB
 	poll        time.Duration // GOREPRO_POLL_US, default 1000 µs
-	settle      time.Duration // GOREPRO_SETTLE_MS, default 20 ms
+	unproven    time.Duration // GOREPRO_SETTLE_UNPROVEN_MS, default 1000 ms
 	leakGrace   time.Duration // GOREPRO_LEAK_GRACE_MS, default 100 ms
 	deadline    time.Duration // GOREPRO_DEADLINE_MS, default 10000 ms
 	gateTimeout time.Duration // GOREPRO_GATE_TIMEOUT_MS, default 5000 ms
@@ -24,7 +24,7 @@ func defaultConfig() config {
 		trace:       "stream",
 		traceWindow: 32 << 20,
 		poll:        time.Millisecond,
-		settle:      20 * time.Millisecond,
+		unproven:    time.Second,
 		leakGrace:   100 * time.Millisecond,
 		deadline:    10 * time.Second,
 		gateTimeout: 5 * time.Second,
@@ -35,6 +35,11 @@ func defaultConfig() config {
 func loadConfig(getenv func(string) string) (config, error) {
 	c := defaultConfig()
 	c.evidenceDir = getenv("GOREPRO_EVIDENCE_DIR")
+	// The old 20 ms window called timer-driven programs stuck; a setting made
+	// for it would now mean something else, so it is refused, not ignored.
+	if s := getenv("GOREPRO_SETTLE_MS"); s != "" {
+		return c, fmt.Errorf("GOREPRO_SETTLE_MS=%q: replaced by GOREPRO_SETTLE_UNPROVEN_MS (only unproven states wait)", s)
+	}
 	switch t := getenv("GOREPRO_TRACE"); t {
 	case "":
 	case "stream", "flight", "off":
@@ -49,7 +54,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		dst  *time.Duration
 	}{
 		{"GOREPRO_POLL_US", time.Microsecond, 1, &c.poll},
-		{"GOREPRO_SETTLE_MS", time.Millisecond, 0, &c.settle},
+		{"GOREPRO_SETTLE_UNPROVEN_MS", time.Millisecond, 0, &c.unproven},
 		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, &c.leakGrace},
 		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, &c.deadline},
 		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, &c.gateTimeout},

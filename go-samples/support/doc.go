@@ -39,9 +39,12 @@
 //
 //   - root returned, no scenario goroutine left: clean, exit 0.
 //   - root not returned and quiescent: deadlock, exit 3.
-//   - root returned and the rest quiescent: leak, exit 4. If some are still
-//     live, they get GOREPRO_LEAK_GRACE_MS from the first poll that saw the
-//     root returned to finish or block; after that: leak, exit 4.
+//   - root returned and the rest quiescent and proven stuck: leak, exit 4.
+//     Otherwise, as goleak does, whatever is left GOREPRO_LEAK_GRACE_MS after
+//     the first poll that saw the root returned has leaked, in whatever
+//     state (sleeping, running, blocked): leak, exit 4, decided from the
+//     final dump itself, so goroutines.txt holds every one it counted (clean
+//     if they finished in the meantime).
 //   - nothing after GOREPRO_DEADLINE_MS: timeout, exit 5.
 //   - a gate waited longer than GOREPRO_GATE_TIMEOUT_MS: gate-timeout,
 //     exit 6, naming the gate.
@@ -56,8 +59,15 @@
 // supervisor takes the goroutine-leak profile (pprof "goroutineleak", which
 // is nil on go1.26 unless built with GOEXPERIMENT=goroutineleakprofile). If
 // it marks every blocked scenario goroutine " (leaked)", the verdict is
-// immediate and proven. Otherwise the verdict comes, unproven, once the same
-// state has lasted GOREPRO_SETTLE_MS; any change starts over.
+// immediate and proven. Otherwise something still reaches them, a global or
+// a timer (a ticker, a poll loop, a timeout) that may wake them: the
+// deadlock verdict comes, unproven, only once the same state has lasted
+// GOREPRO_SETTLE_UNPROVEN_MS (1 s: a short window called ticker-driven
+// pools and testify's Eventually stuck). A poll that sees a goroutine live
+// ends the state only if the next poll does too: a timer that wakes a
+// goroutine which goes back to the same wait in between (a heartbeat beside
+// a real deadlock) is no change. Any other change starts over. Once the root
+// has returned, its leftovers are judged at the grace instead.
 //
 // A panic is not recovered: the runtime's "panic:" report with the
 // GOTRACEBACK=all dump on stderr and exit status 2 are the evidence. The
@@ -70,7 +80,8 @@
 //	GOREPRO_TRACE            stream (default) | flight | off
 //	GOREPRO_TRACE_WINDOW_MB  trace kept on disk in stream mode, default 32
 //	GOREPRO_POLL_US          supervisor and gate poll interval, default 1000
-//	GOREPRO_SETTLE_MS        default 20
+//	GOREPRO_SETTLE_UNPROVEN_MS  default 1000 (GOREPRO_SETTLE_MS, its 20 ms
+//	                            predecessor, is refused)
 //	GOREPRO_LEAK_GRACE_MS    default 100
 //	GOREPRO_DEADLINE_MS      default 10000
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
@@ -99,7 +110,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":"","violations":[],"trace_dropped_bytes":0}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be

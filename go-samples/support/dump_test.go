@@ -120,12 +120,14 @@ func TestClassify(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_MS": "0"}
+	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_UNPROVEN_MS": "0"}
 	c, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.settle != 0 || c.deadline != defaultConfig().deadline {
+	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.unproven != 0 ||
+		c.deadline != defaultConfig().deadline {
 		t.Fatalf("loadConfig = %+v, %v", c, err)
 	}
-	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "x", "GOREPRO_TRACE": "yes"} {
+	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "x", "GOREPRO_TRACE": "yes",
+		"GOREPRO_SETTLE_MS": "20"} {
 		if _, err := loadConfig(func(key string) string {
 			if key == k {
 				return v

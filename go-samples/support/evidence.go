@@ -23,7 +23,7 @@ type verdictRecord struct {
 	QuiescentAfterNs    int64       `json:"quiescent_after_ns"`
 	VerdictAfterNs      int64       `json:"verdict_after_ns"`
 	PollIntervalUs      int64       `json:"poll_interval_us"`
-	SettleMs            int64       `json:"settle_ms"`
+	SettleUnprovenMs    int64       `json:"settle_unproven_ms"`
 	Gate                string      `json:"gate"`
 	Note                string      `json:"note"`
 	Violations          []violation `json:"violations"`

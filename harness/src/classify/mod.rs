@@ -343,13 +343,18 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
         let Some(state) = &g.final_state else {
             continue;
         };
-        if g.exited {
+        // A leak is what the final dump still held at the grace, even if it exited while the
+        // evidence was being written (the trace runs on a little longer than the dump).
+        if g.exited && outcome != Outcome::Leak {
             continue;
         }
         let primitive = Primitive::of_wait_reason(state);
         // A goroutine that timers keep waking is caught in whatever state the dump found it;
-        // report the loop instead, at the place it keeps blocking.
-        if outcome == Outcome::Leak && rules::timer_wakes(world, g.id) >= 2 {
+        // report the loop instead, at the place it keeps blocking. Beside a deadlock (one
+        // the leak profile could not prove, since the loop's timer reaches it) such a loop
+        // is what kept running, not what got stuck.
+        let timer_loop = outcome == Outcome::Leak || outcome == Outcome::Deadlock && !g.leaked;
+        if timer_loop && rules::timer_wakes(world, g.id) >= 2 {
             groups.push(StuckGroup {
                 goroutines: vec![g.name.clone()],
                 wait: "timer loop".into(),
@@ -509,5 +514,52 @@ fn default_explanation(outcome: Outcome, evidence: &Evidence) -> String {
             evidence.exit
         ),
         _ => "The evidence shows the outcome but not a known bug class.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Raw, assemble};
+
+    const RECORDED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/recorded/go1.26/ticker_leak-buggy/"
+    );
+
+    fn ticker_leak(trace: &str) -> Diagnosis {
+        let read = |name: &str| std::fs::read_to_string(format!("{RECORDED}{name}")).unwrap();
+        let (verdict, goroutines) = (read("verdict.json"), read("goroutines.txt"));
+        classify(&assemble(Raw {
+            exit: Exit::Code(4),
+            backstop: None,
+            verdict_json: Some(&verdict),
+            goroutines: Some(&goroutines),
+            stderr: "",
+            trace: Ok(trace),
+        }))
+    }
+
+    #[test]
+    fn a_leftover_that_exits_while_the_evidence_is_written_is_still_listed() {
+        let trace = std::fs::read_to_string(format!("{RECORDED}trace.parsed.txt")).unwrap();
+        let (head, last_sync) = trace.rsplit_once("M=-1 P=-1 G=-1 Sync").unwrap();
+        // The leftover (goroutine 11 in the final dump) exits after the dump, before the trace
+        // stops.
+        let exited = format!(
+            "{head}M=5383 P=0 G=11 StateTransition Time=3353140839000 GoID=11 Running->NotExist \
+             Reason=\"\"\n\nM=-1 P=-1 G=-1 Sync{last_sync}"
+        );
+        let stuck = |d: &Diagnosis| -> Vec<(Vec<String>, String)> {
+            d.stuck
+                .iter()
+                .map(|g| (g.goroutines.clone(), g.wait.clone()))
+                .collect()
+        };
+        let expected = vec![(vec!["G2".to_string()], "timer loop".to_string())];
+        assert_eq!(stuck(&ticker_leak(&trace)), expected);
+        let diagnosis = ticker_leak(&exited);
+        assert_eq!(diagnosis.outcome, Outcome::Leak);
+        assert_eq!(stuck(&diagnosis), expected);
     }
 }
