@@ -17,6 +17,7 @@ type config struct {
 	leakGrace   time.Duration // GOREPRO_LEAK_GRACE_MS, default 100 ms
 	deadline    time.Duration // GOREPRO_DEADLINE_MS, default 10000 ms
 	gateTimeout time.Duration // GOREPRO_GATE_TIMEOUT_MS, default 5000 ms
+	seed        uint64        // GOREPRO_PERTURB_SEED, Yield's seed; default 0: no holds
 }
 
 func defaultConfig() config {
@@ -46,6 +47,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.trace = t
 	default:
 		return c, fmt.Errorf("GOREPRO_TRACE=%q: want stream, flight or off", t)
+	}
+	if s := getenv("GOREPRO_PERTURB_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("GOREPRO_PERTURB_SEED=%q: want an unsigned integer", s)
+		}
+		c.seed = n
 	}
 	durations := []struct {
 		name string

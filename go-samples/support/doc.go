@@ -86,6 +86,7 @@
 //	GOREPRO_DEADLINE_MS      default 10000
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
 //	GOREPRO_SCHEDULE         forced schedule for Turn; unset: Turn does nothing
+//	GOREPRO_PERTURB_SEED     Yield's seed (gorepro diagnose); unset or 0: no holds
 //
 // stream starts trace.Start at once, writing segment files of whole
 // generations (trace-000001.out, ...) and deleting the oldest beyond
@@ -171,11 +172,15 @@
 // before the next one starts. A malformed GOREPRO_SCHEDULE is a config error
 // (exit 7); without it Turn returns at once.
 //
-// Hold(priority, bound) is `gorepro diagnose`'s seeded delay: it keeps the
-// caller until every other scenario goroutine that is not held itself is
-// blocked or gone (or bound passes); of several held goroutines the lowest
-// priority goes on first. A held goroutine sleeps between looks, so it is
-// live and never part of a verdict.
+// Yield(site, visit) is `gorepro diagnose`'s seeded scheduling point; it
+// decides from GOREPRO_PERTURB_SEED, the site and the visit whether to call
+// Hold(site, priority, bound), which keeps the caller until every other
+// scenario goroutine that is not held itself is blocked or gone (or bound
+// passes); of several held goroutines the lowest priority goes on first. A
+// held goroutine is live and never part of a verdict. Holds are budgeted
+// so that they cannot multiply a run's time: a site is held less often past
+// its 16th visit, a hold looks before it sleeps, and holds that end at their
+// bound are rationed per site and per run (see Yield and Hold).
 //
 // The supervisor holds no reference to scenario objects: the leak GC treats
 // its stack as a root.

@@ -120,14 +120,15 @@ func TestClassify(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_UNPROVEN_MS": "0"}
+	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_UNPROVEN_MS": "0",
+		"GOREPRO_PERTURB_SEED": "7"}
 	c, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.unproven != 0 ||
+	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.unproven != 0 || c.seed != 7 ||
 		c.deadline != defaultConfig().deadline {
 		t.Fatalf("loadConfig = %+v, %v", c, err)
 	}
 	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "x", "GOREPRO_TRACE": "yes",
-		"GOREPRO_SETTLE_MS": "20"} {
+		"GOREPRO_PERTURB_SEED": "-1", "GOREPRO_SETTLE_MS": "20"} {
 		if _, err := loadConfig(func(key string) string {
 			if key == k {
 				return v

@@ -31,14 +31,14 @@ use crate::{Harness, evidence, run, vet};
 
 /// The schedule version this harness writes and replays; it must equal the rewriter's
 /// `ScheduleVersion` (checked on every use).
-pub const SCHEDULE_VERSION: u32 = 2;
+pub const SCHEDULE_VERSION: u32 = 3;
 
 /// The module that holds the supervisor.
 const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
 /// The Go version the supervisor's module needs from a module that requires it.
 const SAMPLES_GO: (u32, u32) = (1, 26);
 
-/// A seed of the schedule exploration: `v2:42`.
+/// A seed of the schedule exploration: `v3:42`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Seed {
     pub version: u32,
@@ -814,30 +814,30 @@ mod tests {
 
     #[test]
     fn seeds_carry_their_schedule_version() {
-        let seed: Seed = "v2:42".parse().unwrap();
+        let seed: Seed = "v3:42".parse().unwrap();
         assert_eq!(
             seed,
             Seed {
-                version: 2,
+                version: 3,
                 value: 42
             }
         );
-        assert_eq!(seed.to_string(), "v2:42");
+        assert_eq!(seed.to_string(), "v3:42");
         assert!(matches!(
             "42".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v2:0".parse::<Seed>(),
+            "v3:0".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v2:x".parse::<Seed>(),
+            "v3:x".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v1:42".parse::<Seed>(),
-            Err(DiagnoseError::SeedVersion { version: 1, .. })
+            "v2:42".parse::<Seed>(),
+            Err(DiagnoseError::SeedVersion { version: 2, .. })
         ));
     }
 

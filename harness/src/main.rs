@@ -52,7 +52,7 @@ enum Command {
         /// Seeds of the schedule exploration to run.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
         runs: u32,
-        /// Replay one seed (as printed: v2:N).
+        /// Replay one seed (as printed: v3:N).
         #[arg(long)]
         seed: Option<String>,
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
