@@ -111,7 +111,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0,"hold_ns":0,"holds":0,"holds_at_bound":0}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be
@@ -130,7 +130,11 @@
 // violations lists the failed invariant checks in the order they happened:
 // kind (LostMessage, LostResults, NoProgress), detail, the checking goroutine,
 // and the file and line of the Check call; they are listed whatever the
-// verdict, and make a clean verdict invariant-violated.
+// verdict, and make a clean verdict invariant-violated. hold_ns is the time
+// during which Hold kept at least one goroutine waiting, holds the holds
+// that waited and holds_at_bound those that ended at their bound (all 0
+// without GOREPRO_PERTURB_SEED): a timeout mostly spent in holds is the
+// tool's slowdown, not the program's.
 //
 // # Invariant checks
 //

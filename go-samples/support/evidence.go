@@ -28,6 +28,9 @@ type verdictRecord struct {
 	Note                string      `json:"note"`
 	Violations          []violation `json:"violations"`
 	TraceDroppedBytes   int64       `json:"trace_dropped_bytes"`
+	HoldNs              int64       `json:"hold_ns"`
+	Holds               int         `json:"holds"`
+	HoldsAtBound        int         `json:"holds_at_bound"`
 }
 
 // Evidence file names inside GOREPRO_EVIDENCE_DIR.

@@ -256,6 +256,7 @@ func (s *supervisor) evidenceDump() string {
 // finish writes the evidence, prints the verdict line and exits.
 func (s *supervisor) finish(o outcome) {
 	decided := elapsed()
+	held := holds.costs()
 	broken := recordedViolations()
 	if o.verdict == verdictClean && len(broken) > 0 {
 		o.verdict = verdictInvariant
@@ -281,6 +282,9 @@ func (s *supervisor) finish(o outcome) {
 		Gate:                o.gate,
 		Note:                o.note,
 		Violations:          broken,
+		HoldNs:              int64(held.heldFor),
+		Holds:               held.count,
+		HoldsAtBound:        held.atBound,
 	}
 	if err := writeEvidence(s.cfg.evidenceDir, dump, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)

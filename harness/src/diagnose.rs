@@ -192,7 +192,7 @@ pub struct Prepared {
 #[derive(Debug, Clone, Serialize)]
 pub struct SeedRun {
     pub seed: Seed,
-    /// Not clean: the bug showed.
+    /// Not clean, and not a timeout the scheduling holds explain: the bug showed.
     pub reproduced: bool,
     pub diagnosis: Diagnosis,
     /// Start to exit of the program.
@@ -575,7 +575,7 @@ pub fn run_seed(
         .collect();
     Ok(SeedRun {
         seed,
-        reproduced: diagnosis.outcome != Outcome::Clean,
+        reproduced: diagnosis.outcome != Outcome::Clean && !diagnosis.inconclusive,
         block_to_verdict: diagnosis.latency,
         diagnosis,
         wall: output.wall,

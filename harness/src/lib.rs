@@ -320,6 +320,7 @@ mod tests {
             details: vec![],
             timeline: None,
             latency: None,
+            inconclusive: false,
         }
     }
 

@@ -214,6 +214,9 @@ pub struct Diagnosis {
     /// Not part of the normalized report: it varies from run to run.
     #[serde(skip)]
     pub latency: Option<Latency>,
+    /// A timeout that `gorepro diagnose`'s own scheduling holds explain: they kept goroutines
+    /// waiting for most of the run, so it is no finding about the program (a note says so).
+    pub inconclusive: bool,
 }
 
 /// Classifies one run.
@@ -264,13 +267,35 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
             );
         }
     }
+    let inconclusive = outcome == Outcome::Timeout
+        && evidence
+            .verdict
+            .as_ref()
+            .is_some_and(evidence::Verdict::holds_took_most);
+    if let Some(v) = evidence.verdict.as_ref().filter(|v| v.holds > 0) {
+        let held = format!(
+            "{} holds ({} ended at their bound) kept goroutines waiting {:.1} ms of the run's {:.1} ms",
+            v.holds,
+            v.holds_at_bound,
+            v.hold_ns as f64 / 1e6,
+            v.verdict_after_ns as f64 / 1e6
+        );
+        if inconclusive {
+            notes.push(format!(
+                "inconclusive: {held}; the tool's own slowdown explains the timeout"
+            ));
+        }
+        details.push(format!("scheduling: {held}"));
+    }
+    // A class would describe the program; an inconclusive timeout says nothing about it.
     let finding = rules::decide(&rules::Facts {
         evidence,
         world: &world,
         outcome,
         stuck: &stuck,
         failure: failure.as_ref(),
-    });
+    })
+    .filter(|_| !inconclusive);
     let timeline = timeline::build(evidence, &world, &stuck, failure.as_ref());
     Diagnosis {
         outcome,
@@ -281,7 +306,7 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
             .unwrap_or_default(),
         explanation: finding
             .map(|f| f.explanation)
-            .unwrap_or_else(|| default_explanation(outcome, evidence)),
+            .unwrap_or_else(|| default_explanation(outcome, inconclusive, evidence)),
         stuck,
         failure,
         vet: evidence.vet.clone(),
@@ -289,6 +314,7 @@ pub fn classify(evidence: &Evidence) -> Diagnosis {
         details,
         timeline,
         latency: rules::latency(evidence, &world),
+        inconclusive,
     }
 }
 
@@ -498,9 +524,15 @@ pub(crate) fn race_locations(evidence: &Evidence) -> Vec<Loc> {
     locations
 }
 
-fn default_explanation(outcome: Outcome, evidence: &Evidence) -> String {
+fn default_explanation(outcome: Outcome, inconclusive: bool, evidence: &Evidence) -> String {
     match outcome {
         Outcome::Clean => "The scenario finished and no goroutine was left behind.".into(),
+        Outcome::Timeout if inconclusive => {
+            "The run reached its deadline, but gorepro's own scheduling holds kept goroutines \
+             waiting for most of it: the slowdown is the tool's, so this run neither shows a bug \
+             nor rules one out. Give it a longer --timeout, or look at the other seeds."
+                .into()
+        }
         Outcome::GateTimeout => format!(
             "A support gate ({}) waited too long: the scenario never reached the state the gate \
              waits for, so the run says nothing about the bug.",
@@ -561,5 +593,47 @@ mod tests {
         let diagnosis = ticker_leak(&exited);
         assert_eq!(diagnosis.outcome, Outcome::Leak);
         assert_eq!(stuck(&diagnosis), expected);
+    }
+
+    #[test]
+    fn a_timeout_the_holds_explain_is_inconclusive() {
+        let goroutines = std::fs::read_to_string(format!("{RECORDED}goroutines.txt")).unwrap();
+        let timeout = |hold_ms: u64| {
+            let verdict = format!(
+                r#"{{"verdict":"timeout","proven":false,"root_goroutine":10,"root_returned":false,
+                "supervisor_goroutine":1,"scenario_goroutines":[10,11],"leak_profile":true,
+                "quiescent_after_ns":0,"verdict_after_ns":10000000000,"hold_ns":{},"holds":900,
+                "holds_at_bound":100}}"#,
+                hold_ms * 1_000_000
+            );
+            classify(&assemble(Raw {
+                exit: Exit::Code(5),
+                backstop: None,
+                verdict_json: Some(&verdict),
+                goroutines: Some(&goroutines),
+                stderr: "",
+                trace: Err("no trace"),
+            }))
+        };
+        let slowed = timeout(8000);
+        assert_eq!(slowed.outcome, Outcome::Timeout);
+        assert!(slowed.inconclusive);
+        assert_eq!(slowed.class, None);
+        assert!(
+            slowed.notes.iter().any(|n| n.starts_with(
+                "inconclusive: 900 holds (100 ended at their bound) kept goroutines waiting \
+                 8000.0 ms of the run's 10000.0 ms"
+            )),
+            "{:?}",
+            slowed.notes
+        );
+        let stuck = timeout(2000);
+        assert!(!stuck.inconclusive);
+        assert!(
+            stuck.class.is_some(),
+            "a timeout the holds do not explain is a finding"
+        );
+        assert!(stuck.notes.iter().all(|n| !n.starts_with("inconclusive")));
+        assert!(stuck.details.iter().any(|d| d.contains("2000.0 ms")));
     }
 }
