@@ -55,17 +55,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.seed = n
 	}
+	// Each at most an hour, but the deadline, which may be as long as a day
+	// (gorepro diagnose --timeout, like go test -timeout).
 	durations := []struct {
 		name string
 		unit time.Duration
 		min  int64
+		max  time.Duration
 		dst  *time.Duration
 	}{
-		{"GOREPRO_POLL_US", time.Microsecond, 1, &c.poll},
-		{"GOREPRO_SETTLE_UNPROVEN_MS", time.Millisecond, 0, &c.unproven},
-		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, &c.leakGrace},
-		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, &c.deadline},
-		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, &c.gateTimeout},
+		{"GOREPRO_POLL_US", time.Microsecond, 1, time.Hour, &c.poll},
+		{"GOREPRO_SETTLE_UNPROVEN_MS", time.Millisecond, 0, time.Hour, &c.unproven},
+		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, time.Hour, &c.leakGrace},
+		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, 24 * time.Hour, &c.deadline},
+		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, time.Hour, &c.gateTimeout},
 	}
 	if s := getenv("GOREPRO_TRACE_WINDOW_MB"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -80,8 +83,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			continue
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < d.min || n > int64(time.Hour/d.unit) {
-			return c, fmt.Errorf("%s=%q: want an integer from %d to %d", d.name, s, d.min, int64(time.Hour/d.unit))
+		if err != nil || n < d.min || n > int64(d.max/d.unit) {
+			return c, fmt.Errorf("%s=%q: want an integer from %d to %d", d.name, s, d.min, int64(d.max/d.unit))
 		}
 		*d.dst = time.Duration(n) * d.unit
 	}

@@ -83,7 +83,7 @@
 //	GOREPRO_SETTLE_UNPROVEN_MS  default 1000 (GOREPRO_SETTLE_MS, its 20 ms
 //	                            predecessor, is refused)
 //	GOREPRO_LEAK_GRACE_MS    default 100
-//	GOREPRO_DEADLINE_MS      default 10000
+//	GOREPRO_DEADLINE_MS      default 10000, at most a day
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
 //	GOREPRO_SCHEDULE         forced schedule for Turn; unset: Turn does nothing
 //	GOREPRO_PERTURB_SEED     Yield's seed (gorepro diagnose); unset or 0: no holds

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -127,8 +128,13 @@ func TestLoadConfig(t *testing.T) {
 		c.deadline != defaultConfig().deadline {
 		t.Fatalf("loadConfig = %+v, %v", c, err)
 	}
-	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "x", "GOREPRO_TRACE": "yes",
-		"GOREPRO_PERTURB_SEED": "-1", "GOREPRO_SETTLE_MS": "20"} {
+	// The deadline may be as long as a day (gorepro diagnose --timeout 24h), the others an hour.
+	day := map[string]string{"GOREPRO_DEADLINE_MS": "86400000"}
+	if c, err := loadConfig(func(k string) string { return day[k] }); err != nil || c.deadline != 24*time.Hour {
+		t.Fatalf("a deadline of a day: %v, %v", c.deadline, err)
+	}
+	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "86400001", "GOREPRO_TRACE": "yes",
+		"GOREPRO_PERTURB_SEED": "-1", "GOREPRO_SETTLE_MS": "20", "GOREPRO_GATE_TIMEOUT_MS": "3600001", "GOREPRO_LEAK_GRACE_MS": "x"} {
 		if _, err := loadConfig(func(key string) string {
 			if key == k {
 				return v

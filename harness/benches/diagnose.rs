@@ -114,6 +114,7 @@ fn main() {
             runs: 1,
             seed: None,
             gomaxprocs: 2,
+            timeout: None,
         };
         // Warm both caches: gorepro's binary and Go's build cache for `go test`.
         let target = diagnose::locate(&request.path, &harness.config.cache_dir).unwrap();

@@ -86,6 +86,62 @@ pub struct DiagnoseRequest {
     /// Replay exactly this seed.
     pub seed: Option<Seed>,
     pub gomaxprocs: u32,
+    /// A run still going after this long ends as a `timeout`, as under `go test -timeout`
+    /// (from 1 ms to 24 h); `None`: [`DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
+}
+
+/// `go test`'s default `-timeout`: a healthy suite never reaches it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// The supervisor's deadline is at most a day (`support/config.go`).
+const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(1)..=Duration::from_secs(24 * 60 * 60);
+
+/// Parses `--timeout`: a duration in Go's syntax (`time.ParseDuration`, what `go test
+/// -timeout` takes), such as `90s`, `10m`, `1h30m` or `1.5s`, from 1 ms to 24 h. Unlike
+/// `go test`, `0` is refused: every run has a deadline.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_go_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration such as 30s, 10m or 1h30m"))?;
+    if !TIMEOUT_RANGE.contains(&timeout) {
+        return Err(format!("{text}: the timeout must be from 1ms to 24h"));
+    }
+    Ok(timeout)
+}
+
+/// Go's duration syntax: one or more decimal numbers, each with a unit (`ns`, `us`, `µs`,
+/// `ms`, `s`, `m`, `h`); a lone `0` is zero.
+fn parse_go_duration(text: &str) -> Option<Duration> {
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = text;
+    let mut seconds = 0.0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let unit_end = rest[number_end..]
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .map_or(rest.len(), |i| number_end + i);
+        let number = &rest[..number_end];
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        let scale = match &rest[number_end..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        seconds += number.parse::<f64>().ok()? * scale;
+        rest = &rest[unit_end..];
+    }
+    if text.is_empty() {
+        return None;
+    }
+    Duration::try_from_secs_f64(seconds).ok()
 }
 
 /// `gorepro diagnose` cannot do what was asked. The Go program's behaviour is never one.
@@ -124,6 +180,8 @@ pub enum DiagnoseError {
     },
     #[error("seed {text:?} is not a seed; seeds are written v{SCHEDULE_VERSION}:N with N >= 1")]
     BadSeed { text: String },
+    #[error("a timeout of {timeout:?} is out of range: from 1ms to 24h")]
+    Timeout { timeout: Duration },
     #[error(
         "seed {seed} is of schedule version {version}, but this gorepro explores schedule version {SCHEDULE_VERSION}: the same number would be a different schedule"
     )]
@@ -539,6 +597,15 @@ pub fn run_seed(
         run_name += &format!("-replay{replay}");
     }
     let evidence_dir = harness.config.cache_dir.join("runs").join(run_name);
+    let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    if !TIMEOUT_RANGE.contains(&timeout) {
+        return Err(DiagnoseError::Timeout { timeout });
+    }
+    // The supervisor's deadline is the test timeout; the harness's backstop follows it.
+    let config = crate::Config {
+        supervisor_deadline: timeout,
+        ..harness.config.clone()
+    };
     let output = run::run(
         &run::RunRequest {
             binary: artifact.binary.clone(),
@@ -548,7 +615,7 @@ pub fn run_seed(
             args: Vec::new(),
             env: Vec::new(),
         },
-        &harness.config,
+        &config,
     )?;
     // The testing package's own words (on stderr) when -test.run selects nothing.
     if prepared.mode == "test"
@@ -839,6 +906,38 @@ mod tests {
             "v2:42".parse::<Seed>(),
             Err(DiagnoseError::SeedVersion { version: 2, .. })
         ));
+    }
+
+    #[test]
+    fn timeouts_read_like_go_test_timeouts() {
+        let ok = |text: &str| parse_timeout(text).unwrap();
+        assert_eq!(ok("10m"), Duration::from_secs(600));
+        assert_eq!(ok("1h30m"), Duration::from_secs(5400));
+        assert_eq!(ok("1.5s"), Duration::from_millis(1500));
+        assert_eq!(ok("2m3.5s"), Duration::from_millis(123_500));
+        assert_eq!(ok("250ms"), Duration::from_millis(250));
+        assert_eq!(ok("1500us"), Duration::from_micros(1500));
+        assert_eq!(ok("24h"), Duration::from_secs(86_400));
+        for bad in [
+            "",
+            "10",
+            "10x",
+            "m",
+            "1.2.3s",
+            "-5s",
+            "1 m",
+            "99999999999999999999999h",
+        ] {
+            let error = parse_timeout(bad).unwrap_err();
+            assert!(error.contains("not a duration"), "{bad:?}: {error}");
+        }
+        for out_of_range in ["0", "0s", "500us", "25h", "1441m"] {
+            let error = parse_timeout(out_of_range).unwrap_err();
+            assert!(
+                error.contains("from 1ms to 24h"),
+                "{out_of_range:?}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -55,6 +55,10 @@ enum Command {
         /// Replay one seed (as printed: v3:N).
         #[arg(long)]
         seed: Option<String>,
+        /// End a run that takes longer than this, like go test -timeout (30s, 10m, 1h30m;
+        /// default 10m).
+        #[arg(long, value_parser = gorepro::diagnose::parse_timeout)]
+        timeout: Option<std::time::Duration>,
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
         gomaxprocs: u32,
         /// The report as one JSON object on stdout.
@@ -206,6 +210,7 @@ fn execute(command: Command) -> Result<bool, Error> {
             runs,
             seed,
             gomaxprocs,
+            timeout,
             json,
         } => {
             let request = gorepro::diagnose::DiagnoseRequest {
@@ -214,6 +219,7 @@ fn execute(command: Command) -> Result<bool, Error> {
                 runs,
                 seed: seed.as_deref().map(str::parse).transpose()?,
                 gomaxprocs,
+                timeout,
             };
             let result = gorepro::diagnose::diagnose(&harness, &request, report::print_starting)?;
             if json {

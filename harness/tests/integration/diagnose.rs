@@ -22,6 +22,7 @@ fn request(path: &Path, test: Option<&str>, runs: u32) -> DiagnoseRequest {
         runs,
         seed: None,
         gomaxprocs: 2,
+        timeout: None,
     }
 }
 
