@@ -53,6 +53,8 @@
 //   - clean, but the scenario's own invariant check failed (Check):
 //     invariant-violated, exit 8, one "gorepro: invariant violated (<kind>):
 //     <detail>" line on stderr per failed check.
+//   - the process that started the program is gone (the harness was
+//     killed): exit 9 at the next poll, no verdict and no evidence.
 //
 // Deadlock and leak need proof or patience. When a quiescent state (the set
 // of blocked goroutine ids, wait reasons and top frames) is first seen, the

@@ -62,6 +62,7 @@ func Main(run func()) {
 		cfg:      c,
 		leakProf: pprof.Lookup("goroutineleak"),
 		buf:      make([]byte, 64<<10),
+		parent:   os.Getppid(),
 	}
 	s.trace = startTrace(c)
 	go runRoot(run)
@@ -86,7 +87,12 @@ type supervisor struct {
 	leakProf *pprof.Profile // nil on go1.26 without GOEXPERIMENT=goroutineleakprofile
 	buf      []byte
 	trace    *tracer
+	parent   int // the process that started this one
 }
+
+// exitOrphaned is the exit status when the process that started the program
+// is gone: nobody reads the evidence any more.
+const exitOrphaned = 9
 
 // outcome is a verdict before its evidence is written.
 type outcome struct {
@@ -110,6 +116,13 @@ func (s *supervisor) loop() {
 	for {
 		time.Sleep(s.cfg.poll)
 		now := elapsed()
+		// The harness runs the program in a process group of its own, which a
+		// Ctrl-C on the harness does not reach: without this, a killed
+		// harness would leave it running to its deadline.
+		if os.Getppid() != s.parent {
+			fmt.Fprintln(os.Stderr, "gorepro: the process that started this one is gone")
+			os.Exit(exitOrphaned)
+		}
 		if g := gateTimedOut.Load(); g != nil {
 			s.finish(outcome{verdict: verdictGateTimeout, returned: s.returned(nil), gate: *g})
 		}
