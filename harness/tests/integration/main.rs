@@ -7,6 +7,7 @@
 //! - `report_html`: the HTML page of a recorded run shows its lanes, stuck ends and lines.
 //! - `bad_input`: the CLI on missing/old Go, broken specs and programs, hostile processes.
 //! - `diagnose`: `gorepro diagnose` on user code (main, tests, a file), replay, the corpus.
+//! - `supervision`: timers, tickers and leftovers under diagnose; what the holds cost.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 
 mod bad_input;
@@ -18,5 +19,6 @@ mod fuzz;
 mod recorded;
 mod report_html;
 mod snapshots;
+mod supervision;
 mod trace_reader;
 mod vet;
