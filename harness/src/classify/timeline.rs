@@ -317,6 +317,7 @@ fn build_named(
                 && t.to == GoState::Waiting
                 && let Some(reason) = block_reason(t)
                 && !in_panic(&t.transition_stack)
+                && !in_support(world, &t.transition_stack)
             {
                 let woken = history[i + 1..]
                     .iter()
