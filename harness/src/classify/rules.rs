@@ -221,14 +221,20 @@ fn panic_message(facts: &Facts) -> Option<Finding> {
 
 /// Fatal errors whose message (and the failing goroutine's stack) name the class.
 fn fatal_message(facts: &Facts) -> Option<Finding> {
-    let kind = facts.evidence.stderr.fatal_kind()?;
-    let failure = facts.failure?;
+    let stderr = &facts.evidence.stderr;
+    let kind = stderr.fatal_kind()?;
+    // The message decides the class; who raised it and where only tell the story (a dump the
+    // runtime could not finish leaves them unknown).
+    let failure = facts.failure;
     let who = failure
-        .goroutine
-        .clone()
+        .and_then(|f| f.goroutine.clone())
         .unwrap_or_else(|| "a goroutine".into());
-    let at = at_suffix(failure.at.as_deref());
-    let observation = format!("{who}: fatal error{at}: {}", failure.message);
+    let at = at_suffix(failure.and_then(|f| f.at.as_deref()));
+    let message = failure.map_or_else(
+        || stderr.fatal.clone().unwrap_or_default(),
+        |f| f.message.clone(),
+    );
+    let observation = format!("{who}: fatal error{at}: {message}");
     let (class, explanation) = match kind {
         FatalKind::UnlockOfUnlocked
         | FatalKind::RUnlockOfUnlocked
