@@ -170,9 +170,21 @@ fn diagnose_runs_40_in_4_shards_merges_into_the_unsplit_report() {
     );
 }
 
+/// On one P: what is tested is that shards merge into the unsplit summary, and the catalog's
+/// determinism on two Ps is CI's own gate. Under `cargo test`'s parallel load, wg-reuse on two
+/// Ps can escape its Exclusive gate (its spec and `support.Exclusive` say when), which would
+/// make the unsplit and the merged runs differ for a reason that is not sharding.
 #[test]
 fn run_all_repeat_4_in_4_shards_merges_into_the_unsplit_summary() {
-    let base = ["run", "--all", "--repeat", "4", "--json"];
+    let base = [
+        "run",
+        "--all",
+        "--repeat",
+        "4",
+        "--gomaxprocs",
+        "1",
+        "--json",
+    ];
     let unsplit = json_lines(&stdout_of(&base, 0));
     let shards: Vec<String> = (1..=SHARDS)
         .map(|k| {
@@ -202,7 +214,7 @@ fn run_all_repeat_4_in_4_shards_merges_into_the_unsplit_summary() {
             .collect()
     };
     let whole = items(&unsplit);
-    assert_eq!(whole.len(), 41 * 2 * 2 * 4);
+    assert_eq!(whole.len(), 41 * 2 * 4);
     let mut split = BTreeMap::new();
     for (k, lines) in shards.iter().enumerate() {
         let lines = json_lines(lines);
@@ -257,7 +269,7 @@ fn run_all_repeat_4_in_4_shards_merges_into_the_unsplit_summary() {
         without_timings(&unsplit_text)
     );
     assert!(
-        merged_text.contains("mutex-ab-ba                  buggy     8/8           1"),
+        merged_text.contains("mutex-ab-ba                  buggy     4/4           1"),
         "{merged_text}"
     );
 }
