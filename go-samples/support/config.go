@@ -13,10 +13,11 @@ type config struct {
 	trace       string        // GOREPRO_TRACE: "stream" (default), "flight" or "off"
 	traceWindow int64         // GOREPRO_TRACE_WINDOW_MB: bytes of trace kept on disk, default 32 MiB
 	poll        time.Duration // GOREPRO_POLL_US, default 1000 µs
-	settle      time.Duration // GOREPRO_SETTLE_MS, default 20 ms
+	unproven    time.Duration // GOREPRO_SETTLE_UNPROVEN_MS, default 1000 ms
 	leakGrace   time.Duration // GOREPRO_LEAK_GRACE_MS, default 100 ms
 	deadline    time.Duration // GOREPRO_DEADLINE_MS, default 10000 ms
 	gateTimeout time.Duration // GOREPRO_GATE_TIMEOUT_MS, default 5000 ms
+	seed        uint64        // GOREPRO_PERTURB_SEED, Yield's seed; default 0: no holds
 }
 
 func defaultConfig() config {
@@ -24,7 +25,7 @@ func defaultConfig() config {
 		trace:       "stream",
 		traceWindow: 32 << 20,
 		poll:        time.Millisecond,
-		settle:      20 * time.Millisecond,
+		unproven:    time.Second,
 		leakGrace:   100 * time.Millisecond,
 		deadline:    10 * time.Second,
 		gateTimeout: 5 * time.Second,
@@ -35,6 +36,11 @@ func defaultConfig() config {
 func loadConfig(getenv func(string) string) (config, error) {
 	c := defaultConfig()
 	c.evidenceDir = getenv("GOREPRO_EVIDENCE_DIR")
+	// The old 20 ms window called timer-driven programs stuck; a setting made
+	// for it would now mean something else, so it is refused, not ignored.
+	if s := getenv("GOREPRO_SETTLE_MS"); s != "" {
+		return c, fmt.Errorf("GOREPRO_SETTLE_MS=%q: replaced by GOREPRO_SETTLE_UNPROVEN_MS (only unproven states wait)", s)
+	}
 	switch t := getenv("GOREPRO_TRACE"); t {
 	case "":
 	case "stream", "flight", "off":
@@ -42,17 +48,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		return c, fmt.Errorf("GOREPRO_TRACE=%q: want stream, flight or off", t)
 	}
+	if s := getenv("GOREPRO_PERTURB_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("GOREPRO_PERTURB_SEED=%q: want an unsigned integer", s)
+		}
+		c.seed = n
+	}
+	// Each at most an hour, but the deadline, which may be as long as a day
+	// (gorepro diagnose --timeout, like go test -timeout).
 	durations := []struct {
 		name string
 		unit time.Duration
 		min  int64
+		max  time.Duration
 		dst  *time.Duration
 	}{
-		{"GOREPRO_POLL_US", time.Microsecond, 1, &c.poll},
-		{"GOREPRO_SETTLE_MS", time.Millisecond, 0, &c.settle},
-		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, &c.leakGrace},
-		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, &c.deadline},
-		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, &c.gateTimeout},
+		{"GOREPRO_POLL_US", time.Microsecond, 1, time.Hour, &c.poll},
+		{"GOREPRO_SETTLE_UNPROVEN_MS", time.Millisecond, 0, time.Hour, &c.unproven},
+		{"GOREPRO_LEAK_GRACE_MS", time.Millisecond, 0, time.Hour, &c.leakGrace},
+		{"GOREPRO_DEADLINE_MS", time.Millisecond, 1, 24 * time.Hour, &c.deadline},
+		{"GOREPRO_GATE_TIMEOUT_MS", time.Millisecond, 1, time.Hour, &c.gateTimeout},
 	}
 	if s := getenv("GOREPRO_TRACE_WINDOW_MB"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -67,8 +83,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			continue
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < d.min || n > int64(time.Hour/d.unit) {
-			return c, fmt.Errorf("%s=%q: want an integer from %d to %d", d.name, s, d.min, int64(time.Hour/d.unit))
+		if err != nil || n < d.min || n > int64(d.max/d.unit) {
+			return c, fmt.Errorf("%s=%q: want an integer from %d to %d", d.name, s, d.min, int64(d.max/d.unit))
 		}
 		*d.dst = time.Duration(n) * d.unit
 	}

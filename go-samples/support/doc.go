@@ -20,9 +20,10 @@
 // chan receive, chan send (nil chan), chan receive (nil chan), select,
 // select (no cases), sync.Mutex.Lock, sync.RWMutex.RLock, sync.RWMutex.Lock,
 // sync.Cond.Wait, sync.WaitGroup.Wait or semacquire (suffixes such as
-// " (leaked)", ", 1 minutes" or ", locked to thread" are ignored). Any other
-// state is live. The run is quiescent when every scenario goroutine is
-// blocked.
+// " (leaked)", ", 1 minutes" or ", locked to thread" are ignored), and it
+// does not wait in this package (a gate or a hold, which look at the others
+// with runtime.Stack). Any other state is live. The run is quiescent when
+// every scenario goroutine is blocked.
 //
 // A test binary (what `gorepro diagnose` builds from a user's package) calls
 // MainTests(m) from a generated TestMain instead: the root runs m.Run, whose
@@ -38,9 +39,12 @@
 //
 //   - root returned, no scenario goroutine left: clean, exit 0.
 //   - root not returned and quiescent: deadlock, exit 3.
-//   - root returned and the rest quiescent: leak, exit 4. If some are still
-//     live, they get GOREPRO_LEAK_GRACE_MS from the first poll that saw the
-//     root returned to finish or block; after that: leak, exit 4.
+//   - root returned and the rest quiescent and proven stuck: leak, exit 4.
+//     Otherwise, as goleak does, whatever is left GOREPRO_LEAK_GRACE_MS after
+//     the first poll that saw the root returned has leaked, in whatever
+//     state (sleeping, running, blocked): leak, exit 4, decided from the
+//     final dump itself, so goroutines.txt holds every one it counted (clean
+//     if they finished in the meantime).
 //   - nothing after GOREPRO_DEADLINE_MS: timeout, exit 5.
 //   - a gate waited longer than GOREPRO_GATE_TIMEOUT_MS: gate-timeout,
 //     exit 6, naming the gate.
@@ -49,14 +53,23 @@
 //   - clean, but the scenario's own invariant check failed (Check):
 //     invariant-violated, exit 8, one "gorepro: invariant violated (<kind>):
 //     <detail>" line on stderr per failed check.
+//   - the process that started the program is gone (the harness was
+//     killed): exit 9 at the next poll, no verdict and no evidence.
 //
 // Deadlock and leak need proof or patience. When a quiescent state (the set
 // of blocked goroutine ids, wait reasons and top frames) is first seen, the
 // supervisor takes the goroutine-leak profile (pprof "goroutineleak", which
 // is nil on go1.26 unless built with GOEXPERIMENT=goroutineleakprofile). If
 // it marks every blocked scenario goroutine " (leaked)", the verdict is
-// immediate and proven. Otherwise the verdict comes, unproven, once the same
-// state has lasted GOREPRO_SETTLE_MS; any change starts over.
+// immediate and proven. Otherwise something still reaches them, a global or
+// a timer (a ticker, a poll loop, a timeout) that may wake them: the
+// deadlock verdict comes, unproven, only once the same state has lasted
+// GOREPRO_SETTLE_UNPROVEN_MS (1 s: a short window called ticker-driven
+// pools and testify's Eventually stuck). A poll that sees a goroutine live
+// ends the state only if the next poll does too: a timer that wakes a
+// goroutine which goes back to the same wait in between (a heartbeat beside
+// a real deadlock) is no change. Any other change starts over. Once the root
+// has returned, its leftovers are judged at the grace instead.
 //
 // A panic is not recovered: the runtime's "panic:" report with the
 // GOTRACEBACK=all dump on stderr and exit status 2 are the evidence. The
@@ -69,11 +82,13 @@
 //	GOREPRO_TRACE            stream (default) | flight | off
 //	GOREPRO_TRACE_WINDOW_MB  trace kept on disk in stream mode, default 32
 //	GOREPRO_POLL_US          supervisor and gate poll interval, default 1000
-//	GOREPRO_SETTLE_MS        default 20
+//	GOREPRO_SETTLE_UNPROVEN_MS  default 1000 (GOREPRO_SETTLE_MS, its 20 ms
+//	                            predecessor, is refused)
 //	GOREPRO_LEAK_GRACE_MS    default 100
-//	GOREPRO_DEADLINE_MS      default 10000
+//	GOREPRO_DEADLINE_MS      default 10000, at most a day
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
 //	GOREPRO_SCHEDULE         forced schedule for Turn; unset: Turn does nothing
+//	GOREPRO_PERTURB_SEED     Yield's seed (gorepro diagnose); unset or 0: no holds
 //
 // stream starts trace.Start at once, writing segment files of whole
 // generations (trace-000001.out, ...) and deleting the oldest beyond
@@ -100,7 +115,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_ms":20,"gate":"","note":"","violations":[],"trace_dropped_bytes":0}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0,"hold_ns":0,"holds":0,"holds_at_bound":0}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be
@@ -119,7 +134,11 @@
 // violations lists the failed invariant checks in the order they happened:
 // kind (LostMessage, LostResults, NoProgress), detail, the checking goroutine,
 // and the file and line of the Check call; they are listed whatever the
-// verdict, and make a clean verdict invariant-violated.
+// verdict, and make a clean verdict invariant-violated. hold_ns is the time
+// during which Hold kept at least one goroutine waiting, holds the holds
+// that waited and holds_at_bound those that ended at their bound (all 0
+// without GOREPRO_PERTURB_SEED): a timeout mostly spent in holds is the
+// tool's slowdown, not the program's.
 //
 // # Instances
 //
@@ -210,11 +229,15 @@
 // before the next one starts. A malformed GOREPRO_SCHEDULE is a config error
 // (exit 7); without it Turn returns at once.
 //
-// Hold(priority, bound) is `gorepro diagnose`'s seeded delay: it keeps the
-// caller until every other scenario goroutine that is not held itself is
-// blocked or gone (or bound passes); of several held goroutines the lowest
-// priority goes on first. A held goroutine sleeps between looks, so it is
-// live and never part of a verdict.
+// Yield(site, visit) is `gorepro diagnose`'s seeded scheduling point; it
+// decides from GOREPRO_PERTURB_SEED, the site and the visit whether to call
+// Hold(site, priority, bound), which keeps the caller until every other
+// scenario goroutine that is not held itself is blocked or gone (or bound
+// passes); of several held goroutines the lowest priority goes on first. A
+// held goroutine is live and never part of a verdict. Holds are budgeted
+// so that they cannot multiply a run's time: a site is held less often past
+// its 16th visit, a hold looks before it sleeps, and holds that end at their
+// bound are rationed per site and per run (see Yield and Hold).
 //
 // The supervisor holds no reference to scenario objects: the leak GC treats
 // its stack as a root.

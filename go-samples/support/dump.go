@@ -41,9 +41,28 @@ type goroutine struct {
 	leaked bool   // header carried " (leaked)"
 	top    string // innermost frame: "main.worker(...) gorepro.dev/.../main.go:12"
 	outer  string // function of the outermost frame: "gorepro.dev/samples/support.runRoot"
+	// caller is the function of the innermost frame outside the runtime and
+	// package sync: the code that waits.
+	caller string
 }
 
-func (g *goroutine) blocked() bool { return blockedReasons[g.reason] }
+// blocked reports whether g is parked on a primitive. A goroutine waiting in
+// package support (a gate, a hold) is live: it waits by sleeping, and while
+// it looks at the others it waits in runtime.Stack for the world to stop
+// ("semacquire") or on a lock of the support package's own.
+func (g *goroutine) blocked() bool {
+	return blockedReasons[g.reason] && funcPackage(g.caller) != supportPkg
+}
+
+// runtimeOrSync reports whether fn is the runtime's or package sync's, which
+// a goroutine waits in on behalf of its caller.
+func runtimeOrSync(fn string) bool {
+	switch p := funcPackage(fn); {
+	case p == "runtime", p == "sync", strings.HasPrefix(p, "runtime/"), strings.HasPrefix(p, "internal/"):
+		return true
+	}
+	return false
+}
 
 // parseDump splits a level-1 dump into goroutines. Lines it does not
 // understand are skipped.
@@ -86,6 +105,9 @@ func parseDump(dump string) []goroutine {
 			cur.top = fn
 		}
 		cur.outer = fn
+		if cur.caller == "" && !runtimeOrSync(fn) {
+			cur.caller = fn
+		}
 	}
 	return gs
 }

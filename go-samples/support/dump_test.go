@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -120,12 +121,20 @@ func TestClassify(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_MS": "0"}
+	env := map[string]string{"GOREPRO_POLL_US": "250", "GOREPRO_TRACE": "flight", "GOREPRO_SETTLE_UNPROVEN_MS": "0",
+		"GOREPRO_PERTURB_SEED": "7"}
 	c, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.settle != 0 || c.deadline != defaultConfig().deadline {
+	if err != nil || c.poll.Microseconds() != 250 || c.trace != "flight" || c.unproven != 0 || c.seed != 7 ||
+		c.deadline != defaultConfig().deadline {
 		t.Fatalf("loadConfig = %+v, %v", c, err)
 	}
-	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "x", "GOREPRO_TRACE": "yes"} {
+	// The deadline may be as long as a day (gorepro diagnose --timeout 24h), the others an hour.
+	day := map[string]string{"GOREPRO_DEADLINE_MS": "86400000"}
+	if c, err := loadConfig(func(k string) string { return day[k] }); err != nil || c.deadline != 24*time.Hour {
+		t.Fatalf("a deadline of a day: %v, %v", c.deadline, err)
+	}
+	for k, v := range map[string]string{"GOREPRO_POLL_US": "0", "GOREPRO_DEADLINE_MS": "86400001", "GOREPRO_TRACE": "yes",
+		"GOREPRO_PERTURB_SEED": "-1", "GOREPRO_SETTLE_MS": "20", "GOREPRO_GATE_TIMEOUT_MS": "3600001", "GOREPRO_LEAK_GRACE_MS": "x"} {
 		if _, err := loadConfig(func(key string) string {
 			if key == k {
 				return v
@@ -134,5 +143,54 @@ func TestLoadConfig(t *testing.T) {
 		}); err == nil {
 			t.Errorf("%s=%s accepted", k, v)
 		}
+	}
+}
+
+// looking is a scenario goroutine held at a scheduling point, and a root in
+// a gate, each caught waiting for the world to stop in its own look; and a
+// test binary's root, waiting for a test, with MainTests below it.
+const looking = `goroutine 22 [chan receive]:
+testing.(*T).Run(0x1b18d00e6008, {0x5ba30b?, 0x0?}, 0x5c3d68)
+	testing/testing.go:2109 +0x4e5
+testing.(*M).Run(0x1b18d00a4000)
+	testing/testing.go:2511 +0x6a5
+gorepro.dev/samples/support.MainTests.func1()
+	gorepro.dev/samples/support/tests.go:40 +0x1e
+gorepro.dev/samples/support.runRoot(0x1b18d0012120)
+	gorepro.dev/samples/support/supervisor.go:75 +0x3b
+created by gorepro.dev/samples/support.Main in goroutine 1
+	gorepro.dev/samples/support/supervisor.go:64 +0x156
+
+goroutine 14 [semacquire]:
+runtime.Stack({0xc000200000?, 0x4000?, 0x4000?}, 0x1)
+	runtime/mprof.go:1704 +0x5a
+gorepro.dev/samples/support.stackDump(...)
+	gorepro.dev/samples/support/dump.go:280
+gorepro.dev/samples/support.(*holdRegistry).mayGo(0x6d2b80, 0xc00012bf08, 0xe, 0x2a)
+	gorepro.dev/samples/support/hold.go:190 +0x165
+gorepro.dev/samples/support.Yield(0x3, 0x1)
+	gorepro.dev/samples/support/hold.go:27 +0x65
+service.(*Service).heartbeat(0xc000118000)
+	service/service.go:28 +0x5b
+created by service.Start in goroutine 7
+	service/service.go:19 +0xd3
+
+goroutine 10 [semacquire]:
+runtime.Stack({0xc000200000?, 0x4000?, 0x4000?}, 0x1)
+	runtime/mprof.go:1704 +0x5a
+gorepro.dev/samples/support.AwaitIdle()
+	gorepro.dev/samples/support/gates.go:28 +0x1
+main.run()
+	gorepro.dev/samples/scenarios/x/main.go:14 +0x18
+gorepro.dev/samples/support.runRoot(0x547838)
+	gorepro.dev/samples/support/supervisor.go:74 +0x28
+created by gorepro.dev/samples/support.Main in goroutine 1
+	gorepro.dev/samples/support/supervisor.go:63 +0x24f
+`
+
+func TestAGoroutineInAHoldOrAGateIsLive(t *testing.T) {
+	v := classify(looking, 22, 0)
+	if v.blocked != 1 || v.blockedBy["chan receive"] != 1 || v.live != 2 || v.quiescent() {
+		t.Fatalf("blocked %v, %d live: want the test binary's root blocked and the two looks live", v.blockedBy, v.live)
 	}
 }

@@ -23,11 +23,14 @@ type verdictRecord struct {
 	QuiescentAfterNs    int64       `json:"quiescent_after_ns"`
 	VerdictAfterNs      int64       `json:"verdict_after_ns"`
 	PollIntervalUs      int64       `json:"poll_interval_us"`
-	SettleMs            int64       `json:"settle_ms"`
+	SettleUnprovenMs    int64       `json:"settle_unproven_ms"`
 	Gate                string      `json:"gate"`
 	Note                string      `json:"note"`
 	Violations          []violation `json:"violations"`
 	TraceDroppedBytes   int64       `json:"trace_dropped_bytes"`
+	HoldNs              int64       `json:"hold_ns"`
+	Holds               int         `json:"holds"`
+	HoldsAtBound        int         `json:"holds_at_bound"`
 }
 
 // Evidence file names inside GOREPRO_EVIDENCE_DIR.

@@ -62,6 +62,7 @@ func Main(run func()) {
 		cfg:      c,
 		leakProf: pprof.Lookup("goroutineleak"),
 		buf:      make([]byte, 64<<10),
+		parent:   os.Getppid(),
 	}
 	s.trace = startTrace(c)
 	go runRoot(run)
@@ -86,14 +87,19 @@ type supervisor struct {
 	leakProf *pprof.Profile // nil on go1.26 without GOEXPERIMENT=goroutineleakprofile
 	buf      []byte
 	trace    *tracer
+	parent   int // the process that started this one
 }
+
+// exitOrphaned is the exit status when the process that started the program
+// is gone: nobody reads the evidence any more.
+const exitOrphaned = 9
 
 // outcome is a verdict before its evidence is written.
 type outcome struct {
 	verdict     string
 	proven      bool
 	returned    bool
-	proof       string        // the leak-profile dump that proved the verdict
+	dump        string        // the evidence dump when the verdict was read from it
 	quiescentAt time.Duration // first sight of the final quiescent state; 0: none
 	gate        string
 	note        string
@@ -101,14 +107,22 @@ type outcome struct {
 
 func (s *supervisor) loop() {
 	var (
-		sig        string        // current quiescent signature, "" if not quiescent
+		sig        string        // current quiescent signature, "" if none
 		sigSince   time.Duration // when sig was first seen
 		tried      bool          // the leak profile was taken for sig
-		graceStart time.Duration = -1
+		livePolls  int           // polls in a row that saw a scenario goroutine live
+		returnedAt time.Duration = -1
 	)
 	for {
 		time.Sleep(s.cfg.poll)
 		now := elapsed()
+		// The harness runs the program in a process group of its own, which a
+		// Ctrl-C on the harness does not reach: without this, a killed
+		// harness would leave it running to its deadline.
+		if os.Getppid() != s.parent {
+			fmt.Fprintln(os.Stderr, "gorepro: the process that started this one is gone")
+			os.Exit(exitOrphaned)
+		}
 		if g := gateTimedOut.Load(); g != nil {
 			s.finish(outcome{verdict: verdictGateTimeout, returned: s.returned(nil), gate: *g})
 		}
@@ -126,43 +140,67 @@ func (s *supervisor) loop() {
 		v := classify(stackDump(&s.buf), rootID.Load(), 0)
 		endSnapshot()
 		returned := s.returned(&v)
-		if returned && len(v.scenario) == 0 {
-			s.finish(outcome{verdict: verdictClean, returned: true})
-		}
-		kind := verdictDeadlock
 		if returned {
-			kind = verdictLeak
+			if len(v.scenario) == 0 {
+				s.finish(outcome{verdict: verdictClean, returned: true})
+			}
+			if returnedAt < 0 {
+				returnedAt = now
+			}
 		}
 		if !v.quiescent() {
-			sig = ""
+			// A timer that wakes a goroutine which goes back to the same wait
+			// before the next poll (a ticker, a poll loop) is a blip, not a
+			// change of state; running across two polls is.
+			if livePolls++; livePolls > 1 {
+				sig = ""
+			}
+		} else {
+			livePolls = 0
+			if v.signature != sig {
+				sig, sigSince, tried = v.signature, now, false
+			}
+			kind := verdictDeadlock
 			if returned {
-				if graceStart < 0 {
-					graceStart = now
+				kind = verdictLeak
+			}
+			if !tried {
+				var proof string
+				if proof, tried = s.prove(sig); proof != "" {
+					s.finish(outcome{verdict: kind, proven: true, returned: returned, dump: proof, quiescentAt: sigSince})
 				}
-				if now-graceStart >= s.cfg.leakGrace {
-					s.finish(outcome{verdict: verdictLeak, returned: true,
-						note: fmt.Sprintf("%d scenario goroutine(s) still live %v after the root returned", v.live, s.cfg.leakGrace)})
+			}
+			// Unproven, a timer may still wake them (a ticker, a poll, a
+			// timeout): only a state that lasts this long, blips aside, is
+			// called stuck.
+			if !returned && now-sigSince >= s.cfg.unproven {
+				note := fmt.Sprintf("quiescent for %v without proof", s.cfg.unproven)
+				if s.leakProf == nil {
+					note += "; leak profile unavailable"
 				}
-			}
-			continue
-		}
-		if v.signature != sig {
-			sig, sigSince, tried = v.signature, now, false
-		}
-		if !tried {
-			var proof string
-			if proof, tried = s.prove(sig); proof != "" {
-				s.finish(outcome{verdict: kind, proven: true, returned: returned, proof: proof, quiescentAt: sigSince})
+				s.finish(outcome{verdict: verdictDeadlock, quiescentAt: sigSince, note: note})
 			}
 		}
-		if now-sigSince >= s.cfg.settle {
-			note := fmt.Sprintf("quiescent for %v without proof", s.cfg.settle)
-			if s.leakProf == nil {
-				note += "; leak profile unavailable"
-			}
-			s.finish(outcome{verdict: kind, returned: returned, quiescentAt: sigSince, note: note})
+		// Like goleak: whatever is still there after the grace has leaked, in
+		// whatever state it is.
+		if returned && now-returnedAt >= s.cfg.leakGrace {
+			s.finish(s.leftovers())
 		}
 	}
+}
+
+// leftovers decides a run whose root returned a grace ago from the evidence
+// dump itself, so the verdict names exactly the goroutines the dump shows:
+// clean if they finished meanwhile, else a leak, proven if the leak profile
+// marked every one of them.
+func (s *supervisor) leftovers() outcome {
+	dump := s.evidenceDump()
+	v := classify(dump, rootID.Load(), 0)
+	if len(v.scenario) == 0 {
+		return outcome{verdict: verdictClean, returned: true, dump: dump}
+	}
+	return outcome{verdict: verdictLeak, returned: true, dump: dump, proven: v.quiescent() && v.allLeaked(),
+		note: fmt.Sprintf("%d scenario goroutine(s) still there %v after the root returned", len(v.scenario), s.cfg.leakGrace)}
 }
 
 // returned reports whether the root has returned (or exited by Goexit, in
@@ -209,12 +247,9 @@ func leakDump(p *pprof.Profile) (string, error) {
 	return b.String(), err
 }
 
-// finalDump is the evidence dump: the proof, else a fresh leak profile, else
-// runtime.Stack. It waits for a running Exclusive, but not forever.
-func (s *supervisor) finalDump(o *outcome) string {
-	if o.proof != "" {
-		return o.proof
-	}
+// evidenceDump is the final dump: a fresh leak profile, else runtime.Stack.
+// It waits for a running Exclusive, but not forever.
+func (s *supervisor) evidenceDump() string {
 	for !beginSnapshot() {
 		if elapsed()-time.Duration(exclusiveSince.Load()) > s.cfg.gateTimeout {
 			snapshotting.Add(1)
@@ -234,11 +269,15 @@ func (s *supervisor) finalDump(o *outcome) string {
 // finish writes the evidence, prints the verdict line and exits.
 func (s *supervisor) finish(o outcome) {
 	decided := elapsed()
+	held := holds.costs()
 	broken := recordedViolations()
 	if o.verdict == verdictClean && len(broken) > 0 {
 		o.verdict = verdictInvariant
 	}
-	dump := s.finalDump(&o)
+	dump := o.dump
+	if dump == "" {
+		dump = s.evidenceDump()
+	}
 	inst := s.instances()
 	v := classify(dump, rootID.Load(), 0)
 	rec := verdictRecord{
@@ -253,10 +292,13 @@ func (s *supervisor) finish(o outcome) {
 		QuiescentAfterNs:    int64(o.quiescentAt),
 		VerdictAfterNs:      int64(decided),
 		PollIntervalUs:      s.cfg.poll.Microseconds(),
-		SettleMs:            s.cfg.settle.Milliseconds(),
+		SettleUnprovenMs:    s.cfg.unproven.Milliseconds(),
 		Gate:                o.gate,
 		Note:                o.note,
 		Violations:          broken,
+		HoldNs:              int64(held.heldFor),
+		Holds:               held.count,
+		HoldsAtBound:        held.atBound,
 	}
 	if err := writeEvidence(s.cfg.evidenceDir, dump, inst, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)

@@ -19,8 +19,15 @@ pub struct Config {
     /// use. Default: `<cache_dir>/go-build`. Env: `GOREPRO_GOCACHE`.
     pub go_cache_dir: Option<PathBuf>,
     /// The in-process supervisor gives up and reports `timeout` after this long.
-    /// Default 10 s. Env: `GOREPRO_DEADLINE_MS`.
+    /// Default 10 s. Env: `GOREPRO_DEADLINE_MS`. `gorepro diagnose` sets its own
+    /// (`--timeout`, default 10 minutes, as `go test`).
     pub supervisor_deadline: Duration,
+    /// How long the supervisor watches a state in which every goroutine is blocked but the
+    /// goroutine-leak profile cannot prove them stuck (a timer or a global still reaches
+    /// them) before it calls the run a deadlock; any change starts the wait over. Proven
+    /// states are called at once. Default 1000 ms: a ticker, a poll loop or a short timeout
+    /// wakes something well within it. Env: `GOREPRO_SETTLE_UNPROVEN_MS`.
+    pub settle_unproven: Duration,
     /// Grace after the supervisor's deadline before the harness sends SIGQUIT (backstop).
     /// Default 5 s. Env: `GOREPRO_BACKSTOP_MS`.
     pub backstop_after: Duration,
@@ -81,6 +88,7 @@ impl Default for Config {
             go_cache_dir: None,
             root,
             supervisor_deadline: Duration::from_secs(10),
+            settle_unproven: Duration::from_millis(1000),
             backstop_after: Duration::from_secs(5),
             quit_grace: Duration::from_secs(1),
             output_cap: 4 << 20,
@@ -124,6 +132,7 @@ impl Config {
             Ok(())
         };
         millis("GOREPRO_DEADLINE_MS", &mut config.supervisor_deadline)?;
+        millis("GOREPRO_SETTLE_UNPROVEN_MS", &mut config.settle_unproven)?;
         millis("GOREPRO_BACKSTOP_MS", &mut config.backstop_after)?;
         millis("GOREPRO_GRACE_MS", &mut config.quit_grace)?;
         if let Some(value) = lookup("GOREPRO_OUTPUT_CAP") {
@@ -208,10 +217,12 @@ mod tests {
     fn env_overrides_defaults() {
         let config = config(&[
             ("GOREPRO_DEADLINE_MS", "250"),
+            ("GOREPRO_SETTLE_UNPROVEN_MS", "3000"),
             ("GOREPRO_GO", "/opt/go/bin/go"),
         ])
         .unwrap();
         assert_eq!(config.supervisor_deadline, Duration::from_millis(250));
+        assert_eq!(config.settle_unproven, Duration::from_secs(3));
         assert_eq!(config.go, Some(PathBuf::from("/opt/go/bin/go")));
     }
 

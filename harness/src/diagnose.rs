@@ -50,12 +50,12 @@ use crate::{Harness, evidence, interrupt, run, vet};
 
 /// The schedule version this harness writes and replays; it must equal the rewriter's
 /// `ScheduleVersion` (checked on every use).
-pub const SCHEDULE_VERSION: u32 = 2;
+pub const SCHEDULE_VERSION: u32 = 3;
 
 /// The Go version the supervisor's module needs from a module that requires it.
 const SAMPLES_GO: (u32, u32) = (1, 26);
 
-/// A seed of the schedule exploration: `v2:42` (also in JSON, the form `--seed` reads).
+/// A seed of the schedule exploration: `v3:42` (also in JSON, the form `--seed` reads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seed {
     pub version: u32,
@@ -114,8 +114,11 @@ pub struct DiagnoseRequest {
     pub gomaxprocs: u32,
     /// The user's environment: builds and tests run in it, with only what gorepro must set.
     pub env: Vec<(OsString, OsString)>,
-    /// Explore only this shard's seeds: seed `v2:s` is item `s - 1` ([`Shard::takes`]).
+    /// Explore only this shard's seeds: seed `v3:s` is item `s - 1` ([`Shard::takes`]).
     pub shard: Option<Shard>,
+    /// A run still going after this long ends as a `timeout`, as under `go test -timeout`
+    /// (from 1 ms to 24 h); `None`: [`DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
 }
 
 impl DiagnoseRequest {
@@ -131,8 +134,62 @@ impl DiagnoseRequest {
             gomaxprocs: 2,
             env: std::env::vars_os().collect(),
             shard: None,
+            timeout: None,
         }
     }
+}
+
+/// `go test`'s default `-timeout`: a healthy suite never reaches it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// The supervisor's deadline is at most a day (`support/config.go`).
+const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(1)..=Duration::from_secs(24 * 60 * 60);
+
+/// Parses `--timeout`: a duration in Go's syntax (`time.ParseDuration`, what `go test
+/// -timeout` takes), such as `90s`, `10m`, `1h30m` or `1.5s`, from 1 ms to 24 h. Unlike
+/// `go test`, `0` is refused: every run has a deadline.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_go_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration such as 30s, 10m or 1h30m"))?;
+    if !TIMEOUT_RANGE.contains(&timeout) {
+        return Err(format!("{text}: the timeout must be from 1ms to 24h"));
+    }
+    Ok(timeout)
+}
+
+/// Go's duration syntax: one or more decimal numbers, each with a unit (`ns`, `us`, `µs`,
+/// `ms`, `s`, `m`, `h`); a lone `0` is zero.
+fn parse_go_duration(text: &str) -> Option<Duration> {
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = text;
+    let mut seconds = 0.0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let unit_end = rest[number_end..]
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .map_or(rest.len(), |i| number_end + i);
+        let number = &rest[..number_end];
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        let scale = match &rest[number_end..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        seconds += number.parse::<f64>().ok()? * scale;
+        rest = &rest[unit_end..];
+    }
+    if text.is_empty() {
+        return None;
+    }
+    Duration::try_from_secs_f64(seconds).ok()
 }
 
 /// `gorepro diagnose` cannot do what was asked. The Go program's behaviour is never one.
@@ -197,6 +254,8 @@ pub enum DiagnoseError {
     },
     #[error("seed {text:?} is not a seed; seeds are written v{SCHEDULE_VERSION}:N with N >= 1")]
     BadSeed { text: String },
+    #[error("a timeout of {timeout:?} is out of range: from 1ms to 24h")]
+    Timeout { timeout: Duration },
     #[error(
         "seed {seed} is of schedule version {version}, but this gorepro explores schedule version {SCHEDULE_VERSION}: the same number would be a different schedule"
     )]
@@ -313,8 +372,9 @@ pub struct SeedRun {
     /// Left to the JSON line, which puts it beside the exploration it belongs to.
     #[serde(skip)]
     pub seed: Seed,
-    /// A concurrency bug showed: the run was not clean, and was more than a test that panicked
-    /// for a reason the evidence ties to no concurrency class (that is a failing test).
+    /// A concurrency bug showed: the run was not clean, was not a timeout the scheduling holds
+    /// explain, and was more than a test that panicked for a reason the evidence ties to no
+    /// concurrency class (that is a failing test).
     pub reproduced: bool,
     /// The tests failed: the testing package reported a failure, the tests' exit status was
     /// not 0, or the test binary panicked for a reason the evidence ties to no concurrency class.
@@ -1314,6 +1374,15 @@ pub fn run_seed(
         run_name += &format!("-replay{replay}");
     }
     let evidence_dir = harness.config.cache_dir.join("runs").join(run_name);
+    let timeout = request.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    if !TIMEOUT_RANGE.contains(&timeout) {
+        return Err(DiagnoseError::Timeout { timeout });
+    }
+    // The supervisor's deadline is the test timeout; the harness's backstop follows it.
+    let config = crate::Config {
+        supervisor_deadline: timeout,
+        ..harness.config.clone()
+    };
     let output = run::run(
         &run::RunRequest {
             binary: artifact.binary.clone(),
@@ -1327,7 +1396,7 @@ pub fn run_seed(
             },
             env: Vec::new(),
         },
-        &harness.config,
+        &config,
     )?;
     // The signal ended the program: what it left is no result, and not worth reading.
     if let Some(signal) = interrupt::received() {
@@ -1368,7 +1437,9 @@ pub fn run_seed(
     let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
     Ok(SeedRun {
         seed,
-        reproduced: diagnosis.outcome != Outcome::Clean && !test_panicked,
+        reproduced: diagnosis.outcome != Outcome::Clean
+            && !test_panicked
+            && !diagnosis.inconclusive,
         tests_failed: !failed_tests.is_empty() || tests_exit_status.is_some() || test_panicked,
         failed_tests,
         tests_exit_status,
@@ -1787,7 +1858,7 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<CorpusCase>, DiagnoseError> {
 pub(crate) mod tests {
     use super::*;
 
-    /// A run of seed `v2:<value>` that ended as `outcome` with `class`, failing `tests`.
+    /// A run of seed `v3:<value>` that ended as `outcome` with `class`, failing `tests`.
     pub(crate) fn sample_run(
         value: u64,
         outcome: Outcome,
@@ -1807,6 +1878,7 @@ pub(crate) mod tests {
             wait_for: None,
             timeline: None,
             latency: None,
+            inconclusive: false,
         };
         let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
         SeedRun {
@@ -1826,7 +1898,7 @@ pub(crate) mod tests {
             tests_exit_status: (!tests.is_empty()).then_some(1),
             signature: crate::merge::signature(&normalized),
             normalized,
-            command: format!("gorepro diagnose /src --seed v2:{value} --gomaxprocs 2"),
+            command: format!("gorepro diagnose /src --seed v3:{value} --gomaxprocs 2"),
             wall: Duration::from_millis(41),
             block_to_verdict: None,
             evidence_dir: "/evidence".into(),
@@ -1916,31 +1988,63 @@ FAIL
 
     #[test]
     fn seeds_carry_their_schedule_version() {
-        let seed: Seed = "v2:42".parse().unwrap();
+        let seed: Seed = "v3:42".parse().unwrap();
         assert_eq!(
             seed,
             Seed {
-                version: 2,
+                version: 3,
                 value: 42
             }
         );
-        assert_eq!(seed.to_string(), "v2:42");
+        assert_eq!(seed.to_string(), "v3:42");
         assert!(matches!(
             "42".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v2:0".parse::<Seed>(),
+            "v3:0".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v2:x".parse::<Seed>(),
+            "v3:x".parse::<Seed>(),
             Err(DiagnoseError::BadSeed { .. })
         ));
         assert!(matches!(
-            "v1:42".parse::<Seed>(),
-            Err(DiagnoseError::SeedVersion { version: 1, .. })
+            "v2:42".parse::<Seed>(),
+            Err(DiagnoseError::SeedVersion { version: 2, .. })
         ));
+    }
+
+    #[test]
+    fn timeouts_read_like_go_test_timeouts() {
+        let ok = |text: &str| parse_timeout(text).unwrap();
+        assert_eq!(ok("10m"), Duration::from_secs(600));
+        assert_eq!(ok("1h30m"), Duration::from_secs(5400));
+        assert_eq!(ok("1.5s"), Duration::from_millis(1500));
+        assert_eq!(ok("2m3.5s"), Duration::from_millis(123_500));
+        assert_eq!(ok("250ms"), Duration::from_millis(250));
+        assert_eq!(ok("1500us"), Duration::from_micros(1500));
+        assert_eq!(ok("24h"), Duration::from_secs(86_400));
+        for bad in [
+            "",
+            "10",
+            "10x",
+            "m",
+            "1.2.3s",
+            "-5s",
+            "1 m",
+            "99999999999999999999999h",
+        ] {
+            let error = parse_timeout(bad).unwrap_err();
+            assert!(error.contains("not a duration"), "{bad:?}: {error}");
+        }
+        for out_of_range in ["0", "0s", "500us", "25h", "1441m"] {
+            let error = parse_timeout(out_of_range).unwrap_err();
+            assert!(
+                error.contains("from 1ms to 24h"),
+                "{out_of_range:?}: {error}"
+            );
+        }
     }
 
     #[test]

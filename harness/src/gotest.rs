@@ -122,7 +122,7 @@ pub enum FlagError {
     )]
     Unsupported { name: String },
     #[error(
-        "go test's -timeout is not supported by gorepro diagnose yet: the supervisor gives up after GOREPRO_DEADLINE_MS (default 10000)"
+        "go test's -timeout is gorepro diagnose's own --timeout (same syntax, default 10m): write --timeout"
     )]
     Timeout,
     #[error("{text:?} is not a go test flag: go test flags follow the packages (or --)")]
@@ -321,7 +321,7 @@ mod tests {
             words("gorepro diagnose . -- -benchtime 5s")
         );
         for unchanged in [
-            "gorepro diagnose ./x --seed v2:3",
+            "gorepro diagnose ./x --seed v3:3",
             "gorepro diagnose -h",
             "gorepro run -x",
         ] {

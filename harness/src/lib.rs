@@ -338,6 +338,7 @@ mod tests {
             wait_for: None,
             timeline: None,
             latency: None,
+            inconclusive: false,
         }
     }
 

@@ -95,9 +95,13 @@ enum Command {
         /// Seeds of the schedule exploration to run.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
         runs: u32,
-        /// Replay one seed (as printed: v2:N).
+        /// Replay one seed (as printed: v3:N).
         #[arg(long)]
         seed: Option<String>,
+        /// End a run that takes longer than this, like go test -timeout (30s, 10m, 1h30m;
+        /// default 10m).
+        #[arg(long, value_parser = gorepro::diagnose::parse_timeout)]
+        timeout: Option<std::time::Duration>,
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
         gomaxprocs: u32,
         /// JSON lines on stdout: one per run as it finishes (replay checks included), a
@@ -403,6 +407,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             runs,
             seed,
             gomaxprocs,
+            timeout,
             json,
             junit,
             sarif,
@@ -427,6 +432,7 @@ fn execute(command: Command) -> Result<Status, Error> {
                 gomaxprocs,
                 env: std::env::vars_os().collect(),
                 shard,
+                timeout,
             };
             interrupt::install().map_err(|source| Error::Signals { source })?;
             let result = gorepro::diagnose::diagnose(&harness, &request, |event| match event {

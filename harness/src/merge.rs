@@ -671,6 +671,7 @@ impl ExplorationLines {
                 wait_for: None,
                 timeline: None,
                 latency,
+                inconclusive: false,
             },
             test_output: None,
         };
@@ -1196,13 +1197,13 @@ mod tests {
         let unsplit = report::render_diagnose(&unsplit.explorations[0]);
         // Seed 3 replays differently, so the unsplit process offers seed 4 (checked 2/2).
         assert!(unsplit.contains("bug hit rate: 3/8 runs"), "{unsplit}");
-        assert!(unsplit.contains("--seed v2:4 "), "{unsplit}");
+        assert!(unsplit.contains("--seed v3:4 "), "{unsplit}");
         assert!(
-            unsplit.contains("(seed v2:4 replayed 2/2 times"),
+            unsplit.contains("(seed v3:4 replayed 2/2 times"),
             "{unsplit}"
         );
         assert!(
-            unsplit.contains("diagnosis (seed v2:4):\n  outcome:  deadlock"),
+            unsplit.contains("diagnosis (seed v3:4):\n  outcome:  deadlock"),
             "{unsplit}"
         );
         for count in 2..=5 {

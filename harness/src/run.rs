@@ -210,6 +210,10 @@ fn program_env(request: &RunRequest, config: &Config) -> Vec<(&'static str, OsSt
             "GOREPRO_DEADLINE_MS",
             config.supervisor_deadline.as_millis().to_string().into(),
         ),
+        (
+            "GOREPRO_SETTLE_UNPROVEN_MS",
+            config.settle_unproven.as_millis().to_string().into(),
+        ),
         ("GOREPRO_TRACE", config.trace.as_str().into()),
         (
             "GOREPRO_TRACE_WINDOW_MB",

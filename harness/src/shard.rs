@@ -4,7 +4,7 @@
 //! [`crate::merge`] combines them into the report one process would have printed.
 //!
 //! The items are those of the unsplit command, in its order: for `diagnose`, the seeds
-//! `v2:1..=v2:runs` (seed `v2:s` is item `s - 1`); for `run`, (scenario, variant, GOMAXPROCS,
+//! `v3:1..=v3:runs` (seed `v3:s` is item `s - 1`); for `run`, (scenario, variant, GOMAXPROCS,
 //! repeat) in the order `run` walks them. An item means the same on every shard (a seed is a
 //! schedule, an item of `run` one program under one setting), so where it runs changes nothing.
 

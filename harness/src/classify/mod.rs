@@ -218,6 +218,9 @@ pub struct Diagnosis {
     /// Not part of the normalized report: it varies from run to run.
     #[serde(skip)]
     pub latency: Option<Latency>,
+    /// A timeout that `gorepro diagnose`'s own scheduling holds explain: they kept goroutines
+    /// waiting for most of the run, so it is no finding about the program (a note says so).
+    pub inconclusive: bool,
 }
 
 /// Classifies one run of a program whose own code is `user_code`.
@@ -269,6 +272,27 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
         }
     }
     let graph = crate::graph::build(evidence, &world);
+    let inconclusive = outcome == Outcome::Timeout
+        && evidence
+            .verdict
+            .as_ref()
+            .is_some_and(evidence::Verdict::holds_took_most);
+    if let Some(v) = evidence.verdict.as_ref().filter(|v| v.holds > 0) {
+        let held = format!(
+            "{} holds ({} ended at their bound) kept goroutines waiting {:.1} ms of the run's {:.1} ms",
+            v.holds,
+            v.holds_at_bound,
+            v.hold_ns as f64 / 1e6,
+            v.verdict_after_ns as f64 / 1e6
+        );
+        if inconclusive {
+            notes.push(format!(
+                "inconclusive: {held}; the tool's own slowdown explains the timeout"
+            ));
+        }
+        details.push(format!("scheduling: {held}"));
+    }
+    // A class would describe the program; an inconclusive timeout says nothing about it.
     let finding = rules::decide(&rules::Facts {
         evidence,
         world: &world,
@@ -276,7 +300,8 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
         outcome,
         stuck: &stuck,
         failure: failure.as_ref(),
-    });
+    })
+    .filter(|_| !inconclusive);
     let timeline = timeline::build(evidence, &world, &stuck, failure.as_ref());
     Diagnosis {
         outcome,
@@ -287,7 +312,7 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
             .unwrap_or_default(),
         explanation: finding
             .map(|f| f.explanation)
-            .unwrap_or_else(|| default_explanation(outcome, evidence)),
+            .unwrap_or_else(|| default_explanation(outcome, inconclusive, evidence)),
         stuck,
         failure,
         vet: evidence.vet.clone(),
@@ -296,6 +321,7 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
         wait_for: shapes::describe(&graph, &world),
         timeline,
         latency: rules::latency(evidence, &world),
+        inconclusive,
     }
 }
 
@@ -350,13 +376,18 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
         let Some(state) = &g.final_state else {
             continue;
         };
-        if g.exited {
+        // A leak is what the final dump still held at the grace, even if it exited while the
+        // evidence was being written (the trace runs on a little longer than the dump).
+        if g.exited && outcome != Outcome::Leak {
             continue;
         }
         let primitive = Primitive::of_wait_reason(state);
         // A goroutine that timers keep waking is caught in whatever state the dump found it;
-        // report the loop instead, at the place it keeps blocking.
-        if outcome == Outcome::Leak && rules::timer_wakes(world, g.id) >= 2 {
+        // report the loop instead, at the place it keeps blocking. Beside a deadlock (one
+        // the leak profile could not prove, since the loop's timer reaches it) such a loop
+        // is what kept running, not what got stuck.
+        let timer_loop = outcome == Outcome::Leak || outcome == Outcome::Deadlock && !g.leaked;
+        if timer_loop && rules::timer_wakes(world, g.id) >= 2 {
             groups.push(StuckGroup {
                 goroutines: vec![g.name.clone()],
                 wait: "timer loop".into(),
@@ -508,9 +539,15 @@ pub(crate) fn race_locations(evidence: &Evidence, user_code: &UserCode) -> Vec<L
     locations
 }
 
-fn default_explanation(outcome: Outcome, evidence: &Evidence) -> String {
+fn default_explanation(outcome: Outcome, inconclusive: bool, evidence: &Evidence) -> String {
     match outcome {
         Outcome::Clean => "The scenario finished and no goroutine was left behind.".into(),
+        Outcome::Timeout if inconclusive => {
+            "The run reached its deadline, but gorepro's own scheduling holds kept goroutines \
+             waiting for most of it: the slowdown is the tool's, so this run neither shows a bug \
+             nor rules one out. Give it a longer --timeout, or look at the other seeds."
+                .into()
+        }
         Outcome::GateTimeout => format!(
             "A support gate ({}) waited too long: the scenario never reached the state the gate \
              waits for, so the run says nothing about the bug.",
@@ -524,5 +561,102 @@ fn default_explanation(outcome: Outcome, evidence: &Evidence) -> String {
             evidence.exit
         ),
         _ => "The evidence shows the outcome but not a known bug class.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{Raw, assemble};
+
+    const RECORDED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/recorded/go1.26/ticker_leak-buggy/"
+    );
+
+    fn ticker_leak(trace: &str) -> Diagnosis {
+        let read = |name: &str| std::fs::read_to_string(format!("{RECORDED}{name}")).unwrap();
+        let (verdict, goroutines) = (read("verdict.json"), read("goroutines.txt"));
+        classify(
+            &assemble(Raw {
+                exit: Exit::Code(4),
+                backstop: None,
+                verdict_json: Some(&verdict),
+                goroutines: Some(&goroutines),
+                instances_json: None,
+                stderr: "",
+                trace: Ok(trace),
+            }),
+            &world::UserCode::samples(),
+        )
+    }
+
+    #[test]
+    fn a_leftover_that_exits_while_the_evidence_is_written_is_still_listed() {
+        let trace = std::fs::read_to_string(format!("{RECORDED}trace.parsed.txt")).unwrap();
+        let (head, last_sync) = trace.rsplit_once("M=-1 P=-1 G=-1 Sync").unwrap();
+        // The leftover (goroutine 11 in the final dump) exits after the dump, before the trace
+        // stops.
+        let exited = format!(
+            "{head}M=5383 P=0 G=11 StateTransition Time=3353140839000 GoID=11 Running->NotExist \
+             Reason=\"\"\n\nM=-1 P=-1 G=-1 Sync{last_sync}"
+        );
+        let stuck = |d: &Diagnosis| -> Vec<(Vec<String>, String)> {
+            d.stuck
+                .iter()
+                .map(|g| (g.goroutines.clone(), g.wait.clone()))
+                .collect()
+        };
+        let expected = vec![(vec!["G2".to_string()], "timer loop".to_string())];
+        assert_eq!(stuck(&ticker_leak(&trace)), expected);
+        let diagnosis = ticker_leak(&exited);
+        assert_eq!(diagnosis.outcome, Outcome::Leak);
+        assert_eq!(stuck(&diagnosis), expected);
+    }
+
+    #[test]
+    fn a_timeout_the_holds_explain_is_inconclusive() {
+        let goroutines = std::fs::read_to_string(format!("{RECORDED}goroutines.txt")).unwrap();
+        let timeout = |hold_ms: u64| {
+            let verdict = format!(
+                r#"{{"verdict":"timeout","proven":false,"root_goroutine":10,"root_returned":false,
+                "supervisor_goroutine":1,"scenario_goroutines":[10,11],"leak_profile":true,
+                "quiescent_after_ns":0,"verdict_after_ns":10000000000,"hold_ns":{},"holds":900,
+                "holds_at_bound":100}}"#,
+                hold_ms * 1_000_000
+            );
+            classify(
+                &assemble(Raw {
+                    exit: Exit::Code(5),
+                    backstop: None,
+                    verdict_json: Some(&verdict),
+                    goroutines: Some(&goroutines),
+                    instances_json: None,
+                    stderr: "",
+                    trace: Err("no trace"),
+                }),
+                &world::UserCode::samples(),
+            )
+        };
+        let slowed = timeout(8000);
+        assert_eq!(slowed.outcome, Outcome::Timeout);
+        assert!(slowed.inconclusive);
+        assert_eq!(slowed.class, None);
+        assert!(
+            slowed.notes.iter().any(|n| n.starts_with(
+                "inconclusive: 900 holds (100 ended at their bound) kept goroutines waiting \
+                 8000.0 ms of the run's 10000.0 ms"
+            )),
+            "{:?}",
+            slowed.notes
+        );
+        let stuck = timeout(2000);
+        assert!(!stuck.inconclusive);
+        assert!(
+            stuck.class.is_some(),
+            "a timeout the holds do not explain is a finding"
+        );
+        assert!(stuck.notes.iter().all(|n| !n.starts_with("inconclusive")));
+        assert!(stuck.details.iter().any(|d| d.contains("2000.0 ms")));
     }
 }

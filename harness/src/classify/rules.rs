@@ -1385,7 +1385,7 @@ fn stuck_primitive(facts: &Facts) -> Option<Finding> {
         Outcome::Leak => {
             "The scenario returned but this goroutine never will: it leaks, with everything it references."
         }
-        _ => "It never made progress before the deadline.",
+        _ => "It was still waiting there when the run reached its deadline.",
     };
     Some(Finding {
         class,
@@ -1734,8 +1734,9 @@ fn no_progress(facts: &Facts) -> Option<Finding> {
         class: "runtime.no-progress",
         observations: vec!["no verdict before the deadline; goroutines were still alive".into()],
         explanation: "The program neither finished nor got stuck on synchronization before the \
-                      deadline: something kept running (a busy loop, a sleep, a timer) without \
-                      the scenario making progress."
+                      deadline, which `go test -timeout` would report as a failure too: \
+                      something kept running (a busy loop, a sleep, a timer, or work slower \
+                      than the deadline allows)."
             .into(),
     })
 }

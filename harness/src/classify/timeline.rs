@@ -23,7 +23,8 @@
 //! -d=parsed` does (see [`crate::evidence::trace`] for why); without a readable trace there is
 //! no timeline, and the diagnosis says "no trace evidence".
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use serde::Serialize;
 
@@ -225,6 +226,7 @@ fn canonical_names(world: &World, graph: &Graph, goroutines: &[History]) -> Opti
             gor
         })
         .collect();
+    renamed.reindex();
     // Creators are ids, so they follow; nothing else refers to a name.
     Some(renamed)
 }
@@ -291,13 +293,19 @@ fn build_named(
         .enumerate()
         .map(|(i, g)| (g.id, i))
         .collect();
-    let logs_of = |id: u64| -> Vec<&UserLog> {
-        trace
-            .logs
-            .iter()
-            .filter(|l| l.goroutine == Some(id) && l.category == "gorepro")
-            .collect()
-    };
+    // Grouped once: a run may have 100,000 goroutines.
+    let mut logs_of: BTreeMap<u64, Vec<&UserLog>> = BTreeMap::new();
+    for log in trace.logs.iter().filter(|l| l.category == "gorepro") {
+        if let Some(id) = log.goroutine {
+            logs_of.entry(id).or_default().push(log);
+        }
+    }
+    let mut children_of: BTreeMap<u64, Vec<&super::world::Gor>> = BTreeMap::new();
+    for child in &world.goroutines {
+        if let Some(creator) = child.creator {
+            children_of.entry(creator).or_default().push(child);
+        }
+    }
     // Pass 1: each goroutine's own events, in time order.
     for g in &world.goroutines {
         let history = world.history(g.id);
@@ -330,7 +338,7 @@ fn build_named(
                 });
             }
         }
-        for log in logs_of(g.id) {
+        for log in logs_of.get(&g.id).into_iter().flatten() {
             if let Some(gate) = log.message.strip_prefix("gate ") {
                 events.push(Event::Gate(log.time, gate.to_string()));
             } else if !log.message.starts_with("verdict") {
@@ -342,12 +350,11 @@ fn build_named(
             }
         }
         // Creations of scenario goroutines, in the creator's program order.
-        for child in &world.goroutines {
-            if child.creator == Some(g.id)
-                && let Some(created) = world
-                    .history(child.id)
-                    .iter()
-                    .find(|t| t.from == GoState::NotExist)
+        for child in children_of.get(&g.id).into_iter().flatten() {
+            if let Some(created) = world
+                .history(child.id)
+                .iter()
+                .find(|t| t.from == GoState::NotExist)
             {
                 events.push(Event::Create(created.time, index[&child.id]));
             }
@@ -936,17 +943,28 @@ impl Graph {
                 preds[to].insert(from);
             }
         }
+        // The ready nodes in a heap, keyed as the order wants (the node's index breaks ties):
+        // a run may have 100,000 goroutines and twice as many nodes.
+        let key = |n: usize| {
+            let first = self.nodes[n].cells.iter().map(|(g, _)| *g).min();
+            Reverse((first, self.nodes[n].time, n))
+        };
+        let mut waiting_for: Vec<usize> = preds.iter().map(BTreeSet::len).collect();
+        let mut succs: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        for (to, from) in preds.iter().enumerate() {
+            for &p in from {
+                succs[p].push(to);
+            }
+        }
+        let mut ready: BinaryHeap<_> = (0..self.nodes.len())
+            .filter(|&n| waiting_for[n] == 0)
+            .map(key)
+            .collect();
         let mut done = vec![false; self.nodes.len()];
         let mut order = Vec::new();
         while order.len() < self.nodes.len() {
-            let ready = (0..self.nodes.len())
-                .filter(|&n| !done[n] && preds[n].iter().all(|&p| done[p]))
-                .min_by_key(|&n| {
-                    let first = self.nodes[n].cells.iter().map(|(g, _)| *g).min();
-                    (first, self.nodes[n].time)
-                });
             // A cycle means the trace contradicts itself: fall back to time order.
-            let next = ready.unwrap_or_else(|| {
+            let next = ready.pop().map(|Reverse((_, _, n))| n).unwrap_or_else(|| {
                 (0..self.nodes.len())
                     .filter(|&n| !done[n])
                     .min_by_key(|&n| self.nodes[n].time)
@@ -954,6 +972,12 @@ impl Graph {
             });
             done[next] = true;
             order.push(next);
+            for &s in &succs[next] {
+                waiting_for[s] -= 1;
+                if waiting_for[s] == 0 && !done[s] {
+                    ready.push(key(s));
+                }
+            }
         }
 
         // Every visible cell, with the goroutine it comes from and how many cells of the same

@@ -79,11 +79,20 @@ pub struct World {
     /// Goroutines of the `testing` package's own machinery in a test binary (see
     /// [`build`]): left out of the scenario, named as what they are.
     pub test_machinery: BTreeSet<u64>,
+    /// Goroutine id -> index in `goroutines` (a run may have 100,000 goroutines, and every
+    /// step of the timeline names one); [`World::reindex`] after changing `goroutines`.
+    index: BTreeMap<u64, usize>,
 }
 
 impl World {
     pub fn get(&self, id: u64) -> Option<&Gor> {
-        self.goroutines.iter().find(|g| g.id == id)
+        self.index.get(&id).map(|&i| &self.goroutines[i])
+    }
+
+    pub fn reindex(&mut self) {
+        self.index = (self.goroutines.iter().enumerate())
+            .map(|(i, g)| (g.id, i))
+            .collect();
     }
 
     /// The stable name of a goroutine id; ids outside the scenario (the supervisor, timers,
@@ -255,13 +264,16 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
     for (i, g) in goroutines.iter_mut().enumerate() {
         g.name = format!("G{}", i + 1);
     }
-    World {
+    let mut world = World {
         user_code: user_code.clone(),
         goroutines,
         root,
         history,
         test_machinery,
-    }
+        index: BTreeMap::new(),
+    };
+    world.reindex();
+    world
 }
 
 /// Sort key: the root first, then by what the goroutine is and how it ended; ids only break

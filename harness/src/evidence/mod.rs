@@ -51,6 +51,23 @@ pub struct Verdict {
     /// Bytes of the oldest trace segments the supervisor's window deleted.
     #[serde(default)]
     pub trace_dropped_bytes: u64,
+    /// Time during which `gorepro diagnose`'s scheduling holds kept at least one goroutine
+    /// waiting, ns.
+    #[serde(default)]
+    pub hold_ns: u64,
+    /// Holds that waited, and how many of them ended at their bound.
+    #[serde(default)]
+    pub holds: u64,
+    #[serde(default)]
+    pub holds_at_bound: u64,
+}
+
+impl Verdict {
+    /// The scheduling holds kept goroutines waiting for more than half of the run: a
+    /// timeout then says more about the tool's slowdown than about the program.
+    pub fn holds_took_most(&self) -> bool {
+        self.hold_ns.saturating_mul(2) > self.verdict_after_ns
+    }
 }
 
 /// A failed invariant check: the scenario's own evidence where the runtime has none.

@@ -54,7 +54,7 @@ fn failed_tests(run: &SeedRun) -> String {
     }
 }
 
-/// The line printed on stderr as a run finishes: `seed v2:3/10  reproduced  deadlock
+/// The line printed on stderr as a run finishes: `seed v3:3/10  reproduced  deadlock
 /// mutex.double-lock  41 ms`. `None` for the line before a run starts (see
 /// [`super::print_starting`]).
 pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
@@ -612,21 +612,21 @@ mod tests {
         let bug = sample_run(3, Outcome::Deadlock, Some("mutex.double-lock"), &[]);
         assert_eq!(
             line(&bug, Some(10)),
-            "seed v2:3/10  reproduced  deadlock mutex.double-lock  41 ms"
+            "seed v3:3/10  reproduced  deadlock mutex.double-lock  41 ms"
         );
         assert_eq!(
             line(&sample_run(7, Outcome::Clean, None, &[]), None),
-            "seed v2:7  clean  41 ms"
+            "seed v3:7  clean  41 ms"
         );
         assert_eq!(
             line(&sample_run(1, Outcome::Clean, None, &["TestA"]), Some(2)),
-            "seed v2:1/2  tests failed  TestA  41 ms"
+            "seed v3:1/2  tests failed  TestA  41 ms"
         );
         let mut panicked = sample_run(2, Outcome::Panic, Some("runtime.panic"), &["TestPop"]);
         panicked.reproduced = false;
         assert_eq!(
             line(&panicked, Some(2)),
-            "seed v2:2/2  tests failed  TestPop; panic runtime.panic  41 ms"
+            "seed v3:2/2  tests failed  TestPop; panic runtime.panic  41 ms"
         );
         let replayed = render_diagnose_progress(&Progress::Replayed {
             exploration: &exploration,
@@ -640,7 +640,7 @@ mod tests {
         assert_eq!(
             replayed.as_deref(),
             Some(
-                "replay v2:3 1/2  different diagnosis  reproduced  deadlock mutex.double-lock  41 ms"
+                "replay v3:3 1/2  different diagnosis  reproduced  deadlock mutex.double-lock  41 ms"
             )
         );
         assert!(render_diagnose_progress(&Progress::Starting { command: "x" }).is_none());
@@ -666,7 +666,7 @@ mod tests {
         assert!(!line.contains('\n'), "{line}");
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(value["kind"], "replay");
-        assert_eq!(value["seed"], "v2:3");
+        assert_eq!(value["seed"], "v3:3");
         assert_eq!(value["replay"]["check"], 2);
         assert_eq!(value["path"], "/src/myservice/lock");
         assert_eq!(value["schedule_version"], 2);
@@ -678,7 +678,7 @@ mod tests {
         assert_eq!(value["normalized"], run.normalized.as_str());
         assert_eq!(
             value["command"],
-            "gorepro diagnose /src --seed v2:3 --gomaxprocs 2"
+            "gorepro diagnose /src --seed v3:3 --gomaxprocs 2"
         );
     }
 }

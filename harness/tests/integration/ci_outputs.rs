@@ -132,7 +132,7 @@ fn junit_and_sarif_describe_the_runs() {
     assert_eq!(get(&suites[0], "failures"), "2", "{xml}");
     assert_eq!(get(&suites[1], "name"), "inventory/stock", "{xml}");
     let names: Vec<String> = cases.iter().map(|c| get(c, "name")).collect();
-    assert_eq!(names, ["seed v2:1", "seed v2:2"]);
+    assert_eq!(names, ["seed v3:1", "seed v3:2"]);
     let types: Vec<String> = failures.iter().map(|f| get(f, "type")).collect();
     assert_eq!(types, classes, "{xml}");
 

@@ -204,7 +204,7 @@ fn json_prints_a_line_per_run_then_a_summary() {
         .iter()
         .map(|l| l["seed"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(seeds[..5], ["v2:1", "v2:2", "v2:3", "v2:1", "v2:1"]);
+    assert_eq!(seeds[..5], ["v3:1", "v3:2", "v3:3", "v3:1", "v3:1"]);
     let first = &lines[0];
     assert_eq!(
         first["path"],
@@ -214,7 +214,7 @@ fn json_prints_a_line_per_run_then_a_summary() {
     assert_eq!(first["import_path"], "myservice/counter");
     assert_eq!(first["mode"], "test");
     assert_eq!(first["gomaxprocs"], 2);
-    assert_eq!(first["schedule_version"], 2);
+    assert_eq!(first["schedule_version"], 3);
     assert!(first["go_version"].as_str().unwrap().starts_with("go1."));
     for line in &lines[..6] {
         assert_eq!(identity(line), identity(first), "{line}");
@@ -239,9 +239,9 @@ fn json_prints_a_line_per_run_then_a_summary() {
             &summary["hits"],
             &summary["first_reproducing"]
         ),
-        (&3.into(), &3.into(), &3.into(), &"v2:1".into())
+        (&3.into(), &3.into(), &3.into(), &"v3:1".into())
     );
-    assert_eq!(summary["replay"]["seed"], "v2:1");
+    assert_eq!(summary["replay"]["seed"], "v3:1");
     assert_eq!(summary["replay"]["same"], 2);
     assert_eq!(
         summary["classes"],
@@ -273,8 +273,8 @@ fn json_prints_a_line_per_run_then_a_summary() {
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     let progress: Vec<&str> = stderr.lines().filter(|l| l.starts_with("seed ")).collect();
     assert_eq!(progress.len(), 2, "{stderr}");
-    assert!(progress[0].starts_with("seed v2:1/2  clean  "), "{stderr}");
-    assert!(progress[1].starts_with("seed v2:2/2  clean  "), "{stderr}");
+    assert!(progress[0].starts_with("seed v3:1/2  clean  "), "{stderr}");
+    assert!(progress[1].starts_with("seed v3:2/2  clean  "), "{stderr}");
     assert!(stdout.starts_with("diagnose "), "{stdout}");
     assert!(stdout.contains("bug hit rate: 0/2 runs"), "{stdout}");
     assert!(
@@ -301,12 +301,12 @@ fn failing_and_panicking_tests_are_findings() {
         "bug hit rate: 0/2 runs (0%); first reproducing seed: none",
         "tests failed in 2/2 runs: TestGetMissing (2/2)",
         "failed test TestGetMissing:\n    store_test.go:13: Get(nil, b) = 1, want 0",
-        "no seed reproduced a concurrency bug, but tests failed (first under seed v2:1)",
+        "no seed reproduced a concurrency bug, but tests failed (first under seed v3:1)",
     ] {
         assert!(stdout.contains(expected), "{expected:?} not in:\n{stdout}");
     }
     assert!(
-        stderr.contains("seed v2:1/2  tests failed  TestGetMissing  "),
+        stderr.contains("seed v3:1/2  tests failed  TestGetMissing  "),
         "{stderr}"
     );
 
@@ -327,7 +327,7 @@ fn failing_and_panicking_tests_are_findings() {
     let summary = &lines[2];
     assert_eq!(summary["hits"], 0);
     assert_eq!(summary["test_failures"], 2);
-    assert_eq!(summary["first_failing"], "v2:1");
+    assert_eq!(summary["first_failing"], "v3:1");
     assert_eq!(
         summary["failed_tests"],
         serde_json::json!([{"name": "TestGetMissing", "runs": 2}])
@@ -502,7 +502,7 @@ fn interrupt_exploration(signal: Signal, json: bool) -> (i32, Vec<String>, Vec<S
         });
     } else {
         Exploring::wait_for(&exploring.stderr, &mut seen_stderr, |l| {
-            l.starts_with("seed v2:1/50")
+            l.starts_with("seed v3:1/50")
         });
     }
     let (program, child) = blocked_program(&package);
@@ -551,7 +551,7 @@ fn sigterm_keeps_the_finished_runs_and_leaves_no_process() {
         .collect();
     // The first seed finished; the second was cut short and is not reported.
     assert_eq!(kinds(&lines), ["seed", "summary", "total"], "{stderr}");
-    assert_eq!(lines[0]["seed"], "v2:1");
+    assert_eq!(lines[0]["seed"], "v3:1");
     assert_eq!(lines[0]["outcome"], "clean");
     let summary = &lines[1];
     assert_eq!(summary["interrupted"], true);
@@ -580,5 +580,5 @@ fn sigint_prints_the_report_of_the_finished_runs() {
         "{stdout}"
     );
     assert!(stdout.contains("bug hit rate: 0/1 runs"), "{stdout}");
-    assert!(!stdout.contains("seed v2:2 "), "{stdout}");
+    assert!(!stdout.contains("seed v3:2 "), "{stdout}");
 }

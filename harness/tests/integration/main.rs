@@ -13,6 +13,7 @@
 //!   failing tests as findings, exit statuses.
 //! - `gotest_shape`: `gorepro diagnose` like `go test`: `./...`, go test's flags, the user's
 //!   environment, a file inside a module, `-race`.
+//! - `supervision`: timers, tickers and leftovers under diagnose; what the holds cost.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
 //! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
@@ -31,5 +32,6 @@ mod recorded;
 mod report_html;
 mod shard;
 mod snapshots;
+mod supervision;
 mod trace_reader;
 mod vet;

@@ -116,7 +116,7 @@ fn diagnose_runs_40_in_4_shards_merges_into_the_unsplit_report() {
     let mut split = BTreeMap::new();
     for (k, lines) in shards.iter().enumerate() {
         for (seed, (signature, shard)) in signatures(&json_lines(lines)) {
-            let value: u32 = seed.trim_start_matches("v2:").parse().unwrap();
+            let value: u32 = seed.trim_start_matches("v3:").parse().unwrap();
             assert_eq!(shard, format!("{}/{SHARDS}", (value - 1) % SHARDS + 1));
             assert_eq!(shard, format!("{}/{SHARDS}", k + 1));
             assert!(split.insert(seed, signature).is_none());
