@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildError};
 use crate::classify::world::{SAMPLES_MODULE_PATH, UserCode};
-use crate::classify::{self, Diagnosis, Outcome};
+use crate::classify::{self, Diagnosis, Outcome, taxonomy};
 use crate::codegen::Program;
 use crate::gotest::{FlagError, TestFlags};
 use crate::scenario::Variant;
@@ -626,14 +626,14 @@ impl SeedRun {
 }
 
 impl DiagnoseReport {
-    /// The run that is reported in full: the replay seed's, else the first that reproduced,
+    /// The run that is reported in full: the replay seed's, else the first replay candidate,
     /// else the first whose tests failed, else the first.
     pub fn featured(&self) -> Option<&SeedRun> {
         let replayed = self.replay.as_ref().map(|r| r.seed);
         self.runs
             .iter()
             .find(|r| Some(r.seed) == replayed)
-            .or_else(|| self.runs.iter().find(|r| r.reproduced))
+            .or_else(|| replay_candidates(&self.runs).next())
             .or_else(|| self.runs.iter().find(|r| r.tests_failed))
             .or_else(|| self.runs.first())
     }
@@ -642,6 +642,28 @@ impl DiagnoseReport {
     pub fn has_findings(&self) -> bool {
         self.hits > 0 || self.test_failures > 0
     }
+}
+
+impl SeedRun {
+    /// Its class tells the story of the bug, not only which primitive is stuck (a fallback).
+    fn has_specific_class(&self) -> bool {
+        self.diagnosis
+            .class
+            .and_then(taxonomy::lookup)
+            .is_some_and(|class| !class.is_fallback())
+    }
+}
+
+/// The reproducing runs whose replays are checked, in the order they are tried: those whose
+/// class is specific first, then the fallbacks, each in seed order. When seeds disagree, the
+/// featured diagnosis is then the most specific one a replay confirms. A shard walks its own
+/// runs in the same order, so the merge finds the checks it needs.
+pub(crate) fn replay_candidates(runs: &[SeedRun]) -> impl Iterator<Item = &SeedRun> {
+    let reproducing = || runs.iter().filter(|r| r.reproduced);
+    reproducing()
+        .filter(|r| r.has_specific_class())
+        .chain(reproducing().filter(|r| !r.has_specific_class()))
+        .take(REPLAY_CANDIDATES)
 }
 
 /// The outcomes and classes of `runs` with their counts, most runs first (then by outcome
@@ -1696,7 +1718,12 @@ fn diagnose_package(
         // The JSON line has the whole diagnosis; the report needs it only for runs it may
         // feature, so a long exploration keeps a summary of the others.
         let featurable = runs.is_empty()
-            || run.reproduced && runs.iter().filter(|r| r.reproduced).count() < REPLAY_CANDIDATES
+            || run.reproduced
+                && runs
+                    .iter()
+                    .filter(|r| r.reproduced && r.has_specific_class() == run.has_specific_class())
+                    .count()
+                    < REPLAY_CANDIDATES
             || run.tests_failed && !runs.iter().any(|r| r.tests_failed);
         runs.push(if featurable { run } else { run.summary() });
     }
@@ -1714,7 +1741,7 @@ fn diagnose_package(
         // one whose replays all match; if none does, the first one tried, with its count.
         let mut first_tried: Option<Replay> = None;
         let mut holding = None;
-        'candidates: for found in runs.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
+        'candidates: for found in replay_candidates(&runs) {
             let command = replay_command(harness, request, target, found.seed);
             let mut same = 0;
             for check in 1..=REPLAY_CHECKS {
@@ -1957,6 +1984,19 @@ FAIL
             Some(3)
         );
         assert_eq!(parse_tests_exit_status("exit status 1\n"), None);
+    }
+
+    #[test]
+    fn replays_try_the_specific_classes_before_the_fallbacks() {
+        let runs = [
+            sample_run(1, Outcome::Leak, Some("mutex.lock-never-released"), &[]),
+            sample_run(2, Outcome::Clean, None, &[]),
+            sample_run(3, Outcome::Leak, Some("mutex.lock-order-inversion"), &[]),
+            sample_run(4, Outcome::Leak, Some("mutex.lock-never-released"), &[]),
+            sample_run(5, Outcome::Leak, Some("mutex.lock-never-released"), &[]),
+        ];
+        let order: Vec<u64> = replay_candidates(&runs).map(|r| r.seed.value).collect();
+        assert_eq!(order, [3, 1, 4]);
     }
 
     #[test]

@@ -30,8 +30,7 @@ use serde::Deserialize;
 
 use crate::classify::{Diagnosis, Latency, Outcome, taxonomy};
 use crate::diagnose::{
-    self, DiagnoseReport, Exploration, FailedTest, REPLAY_CANDIDATES, REPLAY_CHECKS, Replay, Seed,
-    SeedRun,
+    self, DiagnoseReport, Exploration, FailedTest, REPLAY_CHECKS, Replay, Seed, SeedRun,
 };
 use crate::fuzz::campaign::{BatchResult, Campaign, FuzzReport};
 use crate::fuzz::points::{PointCampaign, PointReport, PointResult};
@@ -796,7 +795,7 @@ impl ExplorationLines {
 }
 
 /// The seed whose replay command the report offers, chosen as one process chooses it: of the
-/// first [`REPLAY_CANDIDATES`] reproducing seeds in seed order, the first whose
+/// [`diagnose::replay_candidates`], the first whose
 /// [`REPLAY_CHECKS`] replays all gave its diagnosis again; if none did, the first one checked.
 ///
 /// Every seed this walk reaches was checked by its shard: the seeds before it in its shard
@@ -809,7 +808,7 @@ fn choose_replay(
     checks: &BTreeMap<u64, Vec<(usize, bool, String)>>,
 ) -> Option<Replay> {
     let mut first_tried = None;
-    for run in runs.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
+    for run in diagnose::replay_candidates(runs) {
         let made = checks.get(&run.seed.value).map_or(&[][..], Vec::as_slice);
         if made.len() < REPLAY_CHECKS {
             break;
@@ -1141,7 +1140,7 @@ mod tests {
             out.push('\n');
         }
         let mut replay = None;
-        for run in mine.iter().filter(|r| r.reproduced).take(REPLAY_CANDIDATES) {
+        for run in diagnose::replay_candidates(&mine) {
             for check in 1..=REPLAY_CHECKS {
                 let same = same_replays(run.seed.value) || check == 1;
                 let event = Progress::Replayed {

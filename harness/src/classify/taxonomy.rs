@@ -282,6 +282,14 @@ pub const CLASSES: &[BugClass] = &[
     },
 ];
 
+impl BugClass {
+    /// A fallback names the stuck primitive, not the story behind it. The title carries the
+    /// marker, so the generated docs and every report show it too.
+    pub fn is_fallback(&self) -> bool {
+        self.title.ends_with("(fallback)")
+    }
+}
+
 pub fn lookup(id: &str) -> Option<&'static BugClass> {
     CLASSES.iter().find(|c| c.id == id)
 }
