@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 
 use crate::scenario::{Params, Scenario, Variant};
 
+/// The Go module the scenarios and the corpus live in.
+pub const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
+
 /// Everything `go build` needs for one scenario variant at one parameter point.
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -236,8 +239,8 @@ pub enum CodegenError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Outcome;
     use crate::scenario::{Expectation, ParamSpec};
+    use crate::vocabulary::Outcome;
 
     fn scenario(params: Vec<ParamSpec>) -> Scenario {
         let clean = Expectation {

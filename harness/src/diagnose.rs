@@ -39,13 +39,15 @@ use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildError};
-use crate::classify::world::{SAMPLES_MODULE_PATH, UserCode};
-use crate::classify::{self, Diagnosis, Outcome, taxonomy};
+use crate::classify::{self, Diagnosis};
 use crate::codegen::Program;
+use crate::codegen::SAMPLES_MODULE_PATH;
+use crate::evidence::world::UserCode;
 use crate::gotest::{FlagError, TestFlags};
 use crate::scenario::Variant;
 use crate::shard::Shard;
 use crate::toolchain::{Toolchain, ToolchainError};
+use crate::vocabulary::{Outcome, taxonomy};
 use crate::{Harness, evidence, interrupt, run, vet};
 
 /// The schedule version this harness writes and replays; it must equal the rewriter's
@@ -1864,7 +1866,7 @@ pub fn load_corpus(dir: &Path) -> Result<Vec<CorpusCase>, DiagnoseError> {
                 message,
             });
         }
-        if crate::classify::taxonomy::lookup(&case.class).is_none() {
+        if taxonomy::lookup(&case.class).is_none() {
             return Err(DiagnoseError::Corpus {
                 path: spec,
                 message: format!("class {:?} is not in the taxonomy", case.class),

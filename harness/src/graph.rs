@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::classify::world::{Loc, World};
 use crate::evidence::Evidence;
 use crate::evidence::instances::{
     Hold as RawHold, Kind as RawKind, Mode as RawMode, ObjectState, Op as RawOp,
 };
+use crate::evidence::world::{Loc, World};
 
 /// What kind of primitive an instance is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -286,7 +286,7 @@ pub fn build(evidence: &Evidence, world: &World) -> Graph {
             select: selects.get(&wait.goid).copied().unwrap_or(0) > 1,
         });
     }
-    let dump = crate::classify::world::final_dump(evidence);
+    let dump = crate::evidence::world::final_dump(evidence);
     for hold in &found.holds {
         let acquired = hold
             .stack

@@ -9,6 +9,9 @@
 //! which primitive instance) -> classify ([`classify`]: a [`Diagnosis`]) -> report ([`report`]:
 //! normalized text, JSON, terminal).
 //!
+//! Beneath every stage, [`vocabulary`] holds the words they share: the outcome, the bug classes,
+//! the `when` expressions of a spec.
+//!
 //! [`Harness::reproduce`] composes them. The spec's expectation is compared with the diagnosis
 //! at the very end; it never feeds the classifier.
 //!
@@ -40,12 +43,14 @@ pub mod scenario;
 pub mod shard;
 pub mod toolchain;
 pub mod vet;
+pub mod vocabulary;
 
-pub use classify::{Diagnosis, Outcome};
+pub use classify::Diagnosis;
 pub use config::Config;
 pub use report::RunRecord;
+pub use vocabulary::Outcome;
 
-use classify::world::UserCode;
+use evidence::world::UserCode;
 use scenario::{Catalog, Expectation, Params, Scenario, Variant};
 use toolchain::Toolchain;
 

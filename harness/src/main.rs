@@ -22,7 +22,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use nix::sys::signal::Signal;
 
-use gorepro::classify::taxonomy;
 use gorepro::diagnose::{DiagnoseError, Progress};
 use gorepro::fuzz::campaign::{self, Campaign, FuzzReport};
 use gorepro::fuzz::points::{self, PointCampaign, PointReport};
@@ -32,6 +31,7 @@ use gorepro::merge::{self, RunItem, RunSummary};
 use gorepro::report::{self, RunPlace};
 use gorepro::scenario::Variant;
 use gorepro::shard::{self, Shard};
+use gorepro::vocabulary::taxonomy;
 use gorepro::{Config, Error, Harness, RunOptions};
 
 #[derive(Parser)]

@@ -28,7 +28,7 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 use serde::Deserialize;
 
-use crate::classify::{Diagnosis, Latency, Outcome, taxonomy};
+use crate::classify::{Diagnosis, Latency};
 use crate::diagnose::{
     self, DiagnoseReport, Exploration, FailedTest, REPLAY_CHECKS, Replay, Seed, SeedRun,
 };
@@ -37,6 +37,7 @@ use crate::fuzz::points::{PointCampaign, PointReport, PointResult};
 use crate::report::SummaryRow;
 use crate::scenario::Variant;
 use crate::shard::Shard;
+use crate::vocabulary::{Outcome, taxonomy};
 
 /// The lines cannot be merged into one report.
 #[derive(Debug, thiserror::Error)]

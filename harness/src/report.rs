@@ -26,11 +26,12 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::classify::timeline::{Cell, StepKind, Timeline};
-use crate::classify::world::name_list;
-use crate::classify::{Diagnosis, Latency, Outcome};
+use crate::classify::{Diagnosis, Latency};
+use crate::evidence::world::name_list;
 use crate::merge::RunSummary;
 use crate::scenario::{Params, Variant};
 use crate::shard::Shard;
+use crate::vocabulary::Outcome;
 
 /// One reproduced run: what was expected, what was diagnosed, and how long it took.
 #[derive(Debug, Clone, Serialize)]
@@ -596,7 +597,7 @@ pub fn variant_diff(buggy: &str, fixed: &str) -> String {
 }
 
 /// `gorepro explain`: one bug class, every scenario of it.
-pub fn print_explain(class: &crate::classify::taxonomy::BugClass, entries: &[ExplainEntry]) {
+pub fn print_explain(class: &crate::vocabulary::taxonomy::BugClass, entries: &[ExplainEntry]) {
     println!("{} ({})\n{}\n", class.id, class.family, class.title);
     println!("Decided by: {}", class.decided_by);
     if entries.is_empty() {
@@ -643,7 +644,7 @@ pub struct ExplainEntry {
 /// `gorepro list`: the catalog grouped by family, with class ids.
 pub fn print_list(catalog: &crate::scenario::Catalog) {
     let mut family = "";
-    for class in crate::classify::taxonomy::CLASSES {
+    for class in crate::vocabulary::taxonomy::CLASSES {
         let scenarios: Vec<_> = catalog
             .scenarios
             .iter()
@@ -682,7 +683,7 @@ pub fn print_list(catalog: &crate::scenario::Catalog) {
 pub fn catalog_markdown(catalog: &crate::scenario::Catalog) -> String {
     let mut out =
         String::from("| family | class | scenario | what goes wrong |\n|---|---|---|---|\n");
-    for class in crate::classify::taxonomy::CLASSES {
+    for class in crate::vocabulary::taxonomy::CLASSES {
         for scenario in catalog.scenarios.iter().filter(|s| s.class == class.id) {
             out.push_str(&format!(
                 "| {} | `{}` | `{}` | {} |\n",

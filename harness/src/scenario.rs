@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::classify::{Outcome, taxonomy};
-use crate::fuzz::rule::{self, Expr};
+use crate::vocabulary::when::{self, Expr};
+use crate::vocabulary::{Outcome, taxonomy};
 
 /// One loaded, validated scenario.
 #[derive(Debug, Clone)]
@@ -353,7 +353,7 @@ pub fn parse(path: &Path, text: &str, samples_dir: &Path) -> Result<Scenario, Sc
     let param_names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
     let names: Vec<&str> = param_names.iter().map(String::as_str).collect();
     let expression = |text: &Spanned<String>| {
-        rule::parse(text.get_ref(), &names).map_err(|m| invalid(text.span(), m))
+        when::parse(text.get_ref(), &names).map_err(|m| invalid(text.span(), m))
     };
     fn expectation(
         raw: &RawExpectation,

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::build::Artifact;
-use crate::classify::world::SAMPLES_MODULE_PATH;
 use crate::codegen::Program;
+use crate::codegen::SAMPLES_MODULE_PATH;
 use crate::toolchain::Toolchain;
 
 /// One vet finding, in the program's own source.

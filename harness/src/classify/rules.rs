@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use super::world::{self, Gor, Loc, UserCode, World};
-use super::{Failure, Latency, Outcome, Primitive, StuckGroup};
+use super::{Failure, Latency, Primitive, StuckGroup};
 use crate::evidence::crash::{FatalKind, PanicKind};
 use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
+use crate::evidence::world::{self, Gor, Loc, UserCode, World};
 use crate::evidence::{Evidence, VerdictKind};
+use crate::vocabulary::Outcome;
 
 /// What the rules look at.
 pub struct Facts<'a> {

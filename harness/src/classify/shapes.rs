@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::Outcome;
 use super::rules::{Facts, Finding};
-use super::world::World;
+use crate::evidence::world::World;
 use crate::graph::{Graph, Kind, Mode, Op, Shape};
+use crate::vocabulary::Outcome;
 
 /// The wait-for graph with stable names: what the text report, `--json` and the HTML page show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -160,7 +160,7 @@ pub fn describe(graph: &Graph, world: &World) -> Option<WaitFor> {
         } else {
             format!(
                 "{} {}",
-                super::world::name_ranges(&names, ", "),
+                crate::evidence::world::name_ranges(&names, ", "),
                 predicate.replacen("waits", "wait", 1)
             )
         });
@@ -387,7 +387,7 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
                      locks in opposite orders, and each got its first before the other asked for \
                      it. Take locks in one global order (by account id, by address, by a fixed \
                      hierarchy), or take them together under a single lock.",
-                    super::world::name_list(&who, " and ")
+                    crate::evidence::world::name_list(&who, " and ")
                 ),
             })
         }
@@ -417,7 +417,7 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
                     ),
                     format!(
                         "{} {} to lock {}",
-                        super::world::name_list(&waiting, ", "),
+                        crate::evidence::world::name_list(&waiting, ", "),
                         if waiting.len() == 1 { "waits" } else { "wait" },
                         labels[lock]
                     ),
@@ -449,7 +449,7 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
                 observations: vec![
                     format!(
                         "{} {} to lock {}{}",
-                        super::world::name_list(&waiting, ", "),
+                        crate::evidence::world::name_list(&waiting, ", "),
                         if waiting.len() == 1 { "waits" } else { "wait" },
                         labels[instance],
                         waiters.first().map(|&g| at(g)).unwrap_or_default()

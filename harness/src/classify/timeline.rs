@@ -28,10 +28,10 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use serde::Serialize;
 
-use super::world::{Loc, World};
 use super::{Failure, StuckGroup};
 use crate::evidence::Evidence;
 use crate::evidence::trace::{GoState, TraceFrame, Transition, UserLog};
+use crate::evidence::world::{Loc, World};
 
 /// The timeline of one run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -300,7 +300,7 @@ fn build_named(
             logs_of.entry(id).or_default().push(log);
         }
     }
-    let mut children_of: BTreeMap<u64, Vec<&super::world::Gor>> = BTreeMap::new();
+    let mut children_of: BTreeMap<u64, Vec<&crate::evidence::world::Gor>> = BTreeMap::new();
     for child in &world.goroutines {
         if let Some(creator) = child.creator {
             children_of.entry(creator).or_default().push(child);
@@ -502,7 +502,7 @@ fn in_support(world: &World, stack: &[TraceFrame]) -> bool {
     stack
         .iter()
         .take_while(|f| !world.user_code.is_user_function(&f.function))
-        .any(|f| super::world::is_support_function(&f.function))
+        .any(|f| crate::evidence::world::is_support_function(&f.function))
 }
 
 /// The operation that woke a goroutine, from the waker's stack.

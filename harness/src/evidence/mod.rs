@@ -13,6 +13,7 @@ pub mod race;
 pub mod segments;
 pub mod trace;
 pub mod trace_reader;
+pub mod world;
 
 use serde::Deserialize;
 

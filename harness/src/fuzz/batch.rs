@@ -16,7 +16,7 @@ use super::EndState;
 use super::lang::Program;
 use super::model::{self, Analysis, Schedule};
 use super::render::{self, Mutation, Rendered};
-use crate::classify::world::UserCode;
+use crate::evidence::world::UserCode;
 use crate::scenario::Variant;
 use crate::{Diagnosis, Error, Harness, build, classify, codegen, evidence, run};
 

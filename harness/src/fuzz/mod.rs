@@ -19,7 +19,6 @@ pub mod lang;
 pub mod model;
 pub mod points;
 pub mod render;
-pub mod rule;
 
 use std::fmt;
 

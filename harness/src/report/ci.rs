@@ -10,8 +10,8 @@ use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Value, json};
 
 use super::diagnose::render_diagnose_diagnosis;
-use crate::classify::taxonomy;
 use crate::diagnose::{DiagnoseReport, SeedRun};
+use crate::vocabulary::taxonomy;
 
 /// The JUnit XML of one or more explorations.
 pub fn junit(reports: &[&DiagnoseReport]) -> String {

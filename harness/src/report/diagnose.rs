@@ -10,13 +10,13 @@ use std::io::Write as _;
 
 use serde::Serialize;
 
-use crate::classify::Outcome;
 use crate::diagnose::{
     ClassCount, DiagnoseReport, Diagnosed, Exploration, Progress, Replay, ReplayCheck, Seed,
     SeedRun, SkipReason, Skipped, TestCount, as_millis,
 };
 use crate::scenario::{Params, Variant};
 use crate::shard::Shard;
+use crate::vocabulary::Outcome;
 
 /// The featured diagnosis without the scenario header of [`super::render_diagnosis`].
 pub fn render_diagnose_diagnosis(diagnosis: &crate::Diagnosis) -> String {

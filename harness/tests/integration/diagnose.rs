@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use gorepro::classify::Outcome;
+use gorepro::Outcome;
 use gorepro::diagnose::{
     self, DiagnoseError, DiagnoseReport, DiagnoseRequest, PackageResult, Seed,
 };
@@ -450,13 +450,13 @@ fn realworld_cases_build_and_their_fixed_twins_are_clean() {
             "{name}: title, summary and primitives are required"
         );
         assert!(
-            gorepro::classify::taxonomy::lookup(&case.class).is_some(),
+            gorepro::vocabulary::taxonomy::lookup(&case.class).is_some(),
             "{name}: class {} is not in the taxonomy",
             case.class
         );
         if let Some(proposed) = &case.proposed_class {
             assert!(
-                gorepro::classify::taxonomy::lookup(proposed).is_none(),
+                gorepro::vocabulary::taxonomy::lookup(proposed).is_none(),
                 "{name}: proposed class {proposed} is in the taxonomy already; make it the class"
             );
         }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use gorepro::Diagnosis;
-use gorepro::classify::world::UserCode;
+use gorepro::evidence::world::UserCode;
 use gorepro::evidence::{Evidence, Raw, assemble};
 use gorepro::report::render_diagnosis;
 use gorepro::run::Exit;

@@ -2,7 +2,7 @@
 //! stuck marks and the highlighted source lines are there, and nothing points off the page.
 
 use gorepro::classify::classify;
-use gorepro::classify::world::UserCode;
+use gorepro::evidence::world::UserCode;
 use gorepro::evidence::{Raw, assemble};
 use gorepro::report::RunRecord;
 use gorepro::report::html::{SourceFile, Story, index_page, run_page};

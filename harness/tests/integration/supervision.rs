@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gorepro::classify::Outcome;
+use gorepro::Outcome;
 use gorepro::diagnose::{self, DiagnoseReport, DiagnoseRequest, PackageResult, SeedRun};
 use gorepro::run::process_alive;
 use gorepro::{Config, Harness};

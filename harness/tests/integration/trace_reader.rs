@@ -183,7 +183,7 @@ fn a_long_run_keeps_a_bounded_trace_window_even_when_it_panics() {
         let evidence = evidence::collect(&harness.trace_reader, &config, &output);
         let diagnosis = gorepro::classify::classify(
             &evidence,
-            &gorepro::classify::world::UserCode::module("busy"),
+            &gorepro::evidence::world::UserCode::module("busy"),
         );
         let expected = if ending == "panic" { "panic" } else { "clean" };
         assert_eq!(diagnosis.outcome.as_str(), expected, "{diagnosis:?}");

@@ -9,13 +9,62 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Primitive;
+use serde::Serialize;
+
+use crate::codegen::SAMPLES_MODULE_PATH;
 use crate::evidence::dump::{Dump, Frame, Goroutine};
 use crate::evidence::trace::{GoState, Trace, TraceFrame, Transition};
 use crate::evidence::{Evidence, Verdict};
 
-/// The Go module the scenarios and the corpus live in.
-pub const SAMPLES_MODULE_PATH: &str = "gorepro.dev/samples";
+/// The synchronization primitive a goroutine waits on, from its wait reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Primitive {
+    Channel,
+    NilChannel,
+    Select,
+    EmptySelect,
+    Mutex,
+    RwMutex,
+    Cond,
+    WaitGroup,
+    Semaphore,
+    /// Not blocked on synchronization (running, sleeping, in a syscall...).
+    None,
+}
+
+impl Primitive {
+    pub fn of_wait_reason(reason: &str) -> Primitive {
+        match reason {
+            "chan send" | "chan receive" => Primitive::Channel,
+            "chan send (nil chan)" | "chan receive (nil chan)" => Primitive::NilChannel,
+            "select" => Primitive::Select,
+            "select (no cases)" => Primitive::EmptySelect,
+            "sync.Mutex.Lock" => Primitive::Mutex,
+            "sync.RWMutex.RLock" | "sync.RWMutex.Lock" => Primitive::RwMutex,
+            "sync.Cond.Wait" => Primitive::Cond,
+            "sync.WaitGroup.Wait" => Primitive::WaitGroup,
+            "semacquire" => Primitive::Semaphore,
+            _ => Primitive::None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Primitive::Channel => "channel",
+            Primitive::NilChannel => "nil channel",
+            Primitive::Select => "select",
+            Primitive::EmptySelect => "select {}",
+            Primitive::Mutex => "sync.Mutex",
+            Primitive::RwMutex => "sync.RWMutex",
+            Primitive::Cond => "sync.Cond",
+            Primitive::WaitGroup => "sync.WaitGroup",
+            Primitive::Semaphore => "semaphore",
+            Primitive::None => "none",
+        }
+    }
+}
+
 /// The support package; its frames are the harness's, not the scenario's.
 pub const SUPPORT_PACKAGE: &str = "gorepro.dev/samples/support.";
 /// The support package's own packages (`support/synchook`): the harness's too. As a file

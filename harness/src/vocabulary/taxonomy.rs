@@ -298,7 +298,7 @@ pub fn lookup(id: &str) -> Option<&'static BugClass> {
 pub fn render_markdown() -> String {
     let mut out = String::from(
         "# Bug-class taxonomy\n\n\
-         Generated from `harness/src/classify/taxonomy.rs` (a test keeps this file equal to it).\n\
+         Generated from `harness/src/vocabulary/taxonomy.rs` (a test keeps this file equal to it).\n\
          Ids are stable: never renamed or reused. A class marked *fallback* is what the\n\
          classifier reports when the evidence shows the stuck primitive but not the more\n\
          specific story.\n",
