@@ -186,7 +186,7 @@ pub fn merge<'a>(
                         None => {
                             campaigns.push(CampaignLines {
                                 campaign: line.campaign.clone(),
-                                splits: BTreeSet::new(),
+                                splits: Splits::default(),
                                 batches: BTreeMap::new(),
                             });
                             campaigns.len() - 1
@@ -204,7 +204,7 @@ pub fn merge<'a>(
                             point_campaigns.push(PointLines {
                                 campaign: line.campaign.clone(),
                                 items: line.items,
-                                splits: BTreeSet::new(),
+                                splits: Splits::default(),
                                 results: BTreeMap::new(),
                             });
                             point_campaigns.len() - 1
@@ -275,6 +275,41 @@ struct PackageErrorLine {
     error: String,
 }
 
+/// The splits (`--shard K/N`'s N, or none) the lines of one run came from. Lines of one run
+/// all come from one split.
+#[derive(Default)]
+struct Splits(BTreeSet<Option<u32>>);
+
+impl Splits {
+    fn see(&mut self, shard: Option<Shard>) {
+        self.0.insert(shard.map(|s| s.count));
+    }
+
+    /// How many shards the run was split into, or why its lines are not one run's.
+    fn count(&self, of: &str) -> Result<u32, String> {
+        match self.0.len() {
+            0 | 1 => Ok(self.0.first().copied().flatten().unwrap_or(1)),
+            _ => Err(format!(
+                "lines of different splits ({}): merge the shards of one {of}",
+                self.0
+                    .iter()
+                    .map(|s| s.map_or("unsplit".to_string(), |n| format!("{n} shards")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// The shards of `count` that own the items at `positions`, each once, in order.
+fn owners(positions: impl IntoIterator<Item = u64>, count: u32) -> Vec<Shard> {
+    let owners: BTreeSet<Shard> = positions
+        .into_iter()
+        .map(|position| Shard::owning(position, count))
+        .collect();
+    owners.into_iter().collect()
+}
+
 /// A `fuzz-point` line (tier 1).
 #[derive(Deserialize)]
 struct FuzzPointLine {
@@ -290,7 +325,7 @@ struct FuzzPointLine {
 struct PointLines {
     campaign: PointCampaign,
     items: usize,
-    splits: BTreeSet<Option<u32>>,
+    splits: Splits,
     results: BTreeMap<usize, (PointResult, String)>,
 }
 
@@ -304,7 +339,7 @@ impl PointLines {
 
     fn add(&mut self, line: FuzzPointLine, at: String) -> Result<(), MergeError> {
         let shard = shard_or_whole(line.shard);
-        self.splits.insert(line.shard.map(|s| s.count));
+        self.splits.see(line.shard);
         let item = line.result.item;
         if line.items != self.items || item >= self.items || !shard.takes(item as u64) {
             return Err(MergeError::Inconsistent {
@@ -327,24 +362,23 @@ impl PointLines {
     }
 
     fn report(self) -> Result<PointReport, MergeError> {
-        if self.splits.len() > 1 {
-            return Err(MergeError::Inconsistent {
+        let count = self
+            .splits
+            .count("campaign")
+            .map_err(|message| MergeError::Inconsistent {
                 what: self.what(),
-                message: "lines of different splits: merge the shards of one campaign".into(),
-            });
-        }
-        let count = self.splits.first().copied().flatten().unwrap_or(1);
-        let missing: BTreeSet<Shard> = (0..self.items)
-            .filter(|item| !self.results.contains_key(item))
-            .map(|item| Shard {
-                index: (item as u32) % count + 1,
-                count,
-            })
-            .collect();
+                message,
+            })?;
+        let missing = owners(
+            (0..self.items)
+                .filter(|item| !self.results.contains_key(item))
+                .map(|item| item as u64),
+            count,
+        );
         if !missing.is_empty() {
             return Err(MergeError::Missing {
                 what: self.what(),
-                shards: missing.into_iter().collect(),
+                shards: missing,
                 detail: format!(" ({} of {} points run)", self.results.len(), self.items),
             });
         }
@@ -372,7 +406,7 @@ struct FuzzBatchLine {
 /// Every `fuzz-batch` line of one campaign.
 struct CampaignLines {
     campaign: Campaign,
-    splits: BTreeSet<Option<u32>>,
+    splits: Splits,
     batches: BTreeMap<u32, (BatchResult, String)>,
 }
 
@@ -390,7 +424,7 @@ impl CampaignLines {
 
     fn add(&mut self, line: FuzzBatchLine, at: String) -> Result<(), MergeError> {
         let shard = shard_or_whole(line.shard);
-        self.splits.insert(line.shard.map(|s| s.count));
+        self.splits.see(line.shard);
         let batch = line.result.batch;
         if batch >= self.campaign.batches || !shard.takes(u64::from(batch)) {
             return Err(MergeError::Inconsistent {
@@ -410,24 +444,23 @@ impl CampaignLines {
     }
 
     fn report(self) -> Result<FuzzReport, MergeError> {
-        if self.splits.len() > 1 {
-            return Err(MergeError::Inconsistent {
+        let count = self
+            .splits
+            .count("campaign")
+            .map_err(|message| MergeError::Inconsistent {
                 what: self.what(),
-                message: "lines of different splits: merge the shards of one campaign".into(),
-            });
-        }
-        let count = self.splits.first().copied().flatten().unwrap_or(1);
-        let missing: BTreeSet<Shard> = (0..self.campaign.batches)
-            .filter(|batch| !self.batches.contains_key(batch))
-            .map(|batch| Shard {
-                index: batch % count + 1,
-                count,
-            })
-            .collect();
+                message,
+            })?;
+        let missing = owners(
+            (0..self.campaign.batches)
+                .filter(|batch| !self.batches.contains_key(batch))
+                .map(u64::from),
+            count,
+        );
         if !missing.is_empty() {
             return Err(MergeError::Missing {
                 what: self.what(),
-                shards: missing.into_iter().collect(),
+                shards: missing,
                 detail: format!(
                     " ({} of {} batches checked)",
                     self.batches.len(),
@@ -552,7 +585,7 @@ fn shard_or_whole(shard: Option<Shard>) -> Shard {
 struct ExplorationLines {
     exploration: Exploration,
     /// The shard counts the lines name (`None`: unsplit); more than one is an error.
-    splits: BTreeSet<Option<u32>>,
+    splits: Splits,
     runs: BTreeMap<u64, (SeedRun, Shard, String)>,
     /// Replay checks by seed: (check, same, where).
     checks: BTreeMap<u64, Vec<(usize, bool, String)>>,
@@ -571,7 +604,7 @@ fn exploration_group<'a>(
         None => {
             groups.push(ExplorationLines {
                 exploration: exploration.clone(),
-                splits: BTreeSet::new(),
+                splits: Splits::default(),
                 runs: BTreeMap::new(),
                 checks: BTreeMap::new(),
                 summaries: BTreeMap::new(),
@@ -598,7 +631,7 @@ impl ExplorationLines {
         };
         let seed: Seed = line.seed.parse().map_err(|e| bad(format!("{e}")))?;
         let shard = shard_or_whole(line.shard);
-        self.splits.insert(line.shard.map(|s| s.count));
+        self.splits.see(line.shard);
         if line.shard.is_some() && !shard.takes(seed.value - 1) {
             return Err(MergeError::Inconsistent {
                 what: self.what(),
@@ -681,7 +714,7 @@ impl ExplorationLines {
 
     fn add_summary(&mut self, line: SummaryLine, at: String) -> Result<(), MergeError> {
         let shard = shard_or_whole(line.shard);
-        self.splits.insert(line.shard.map(|s| s.count));
+        self.splits.see(line.shard);
         if let Some((_, first)) = self.summaries.get(&shard) {
             return Err(MergeError::Duplicate {
                 what: format!("the summary of shard {shard}"),
@@ -699,17 +732,7 @@ impl ExplorationLines {
             what: what.clone(),
             message,
         };
-        if self.splits.len() > 1 {
-            return Err(inconsistent(format!(
-                "lines of different splits ({}): merge the shards of one run",
-                self.splits
-                    .iter()
-                    .map(|s| s.map_or("unsplit".to_string(), |n| format!("{n} shards")))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        let count = self.splits.first().copied().flatten().unwrap_or(1);
+        let count = self.splits.count("run").map_err(inconsistent)?;
         let missing: Vec<Shard> = (1..=count)
             .map(|index| Shard { index, count })
             .filter(|shard| !self.summaries.contains_key(shard))
@@ -963,7 +986,7 @@ impl RunSummary {
 struct PlanLines {
     plan: String,
     items: usize,
-    splits: BTreeSet<Option<u32>>,
+    splits: Splits,
     runs: BTreeMap<usize, (RunItem, String)>,
     texts: HashMap<String, String>,
 }
@@ -973,7 +996,7 @@ impl PlanLines {
         PlanLines {
             plan: line.plan.clone(),
             items: line.items,
-            splits: BTreeSet::new(),
+            splits: Splits::default(),
             runs: BTreeMap::new(),
             texts: HashMap::new(),
         }
@@ -985,7 +1008,7 @@ impl PlanLines {
 
     fn add(&mut self, line: RunLine, at: String) -> Result<(), MergeError> {
         let shard = shard_or_whole(line.shard);
-        self.splits.insert(line.shard.map(|s| s.count));
+        self.splits.see(line.shard);
         if line.items != self.items || line.item >= line.items {
             return Err(MergeError::Inconsistent {
                 what: self.what(),
@@ -1044,27 +1067,20 @@ impl PlanLines {
     }
 
     fn summary(self) -> Result<RunSummary, MergeError> {
-        if self.splits.len() > 1 {
-            return Err(MergeError::Inconsistent {
+        let count = self
+            .splits
+            .count("run")
+            .map_err(|message| MergeError::Inconsistent {
                 what: self.what(),
-                message: "lines of different splits: merge the shards of one run".into(),
-            });
-        }
-        let count = self.splits.first().copied().flatten().unwrap_or(1);
+                message,
+            })?;
         let missing_items: Vec<usize> = (0..self.items)
             .filter(|item| !self.runs.contains_key(item))
             .collect();
         if !missing_items.is_empty() {
-            let shards: BTreeSet<Shard> = missing_items
-                .iter()
-                .map(|item| Shard {
-                    index: (*item as u32) % count + 1,
-                    count,
-                })
-                .collect();
             return Err(MergeError::Missing {
                 what: self.what(),
-                shards: shards.into_iter().collect(),
+                shards: owners(missing_items.iter().map(|&item| item as u64), count),
                 detail: format!(
                     " ({} of {} items missing, the first {})",
                     missing_items.len(),
@@ -1087,6 +1103,23 @@ impl PlanLines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_of_one_run_come_from_one_split() {
+        let shard = |index| Shard { index, count: 3 };
+        let mut splits = Splits::default();
+        assert_eq!(splits.count("run"), Ok(1));
+        splits.see(Some(shard(2)));
+        assert_eq!(splits.count("run"), Ok(3));
+        splits.see(None);
+        assert_eq!(
+            splits.count("run"),
+            Err(
+                "lines of different splits (unsplit, 3 shards): merge the shards of one run".into()
+            )
+        );
+        assert_eq!(owners([4, 1, 7, 2], 3), [shard(2), shard(3)]);
+    }
     use crate::diagnose::tests::sample_run;
     use crate::diagnose::{Progress, ReplayCheck};
     use crate::report;

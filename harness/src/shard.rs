@@ -34,6 +34,15 @@ impl Shard {
     pub fn takes(self, position: u64) -> bool {
         position % u64::from(self.count) == u64::from(self.index - 1)
     }
+
+    /// The shard of `count` that takes the item at 0-based `position`.
+    pub fn owning(position: u64, count: u32) -> Shard {
+        let index = position % u64::from(count);
+        Shard {
+            index: u32::try_from(index).expect("below count, a u32") + 1,
+            count,
+        }
+    }
 }
 
 /// The identity of a `gorepro run` command's unsplit list of items, from the Go version and
