@@ -7,7 +7,8 @@
 #   4. the main job (`gorepro run --all`) as a determinism gate: repeats on 1 and 2 cores,
 #      then again with the other core kept busy,
 #   5. the HTML report in a real browser (Debian's Chromium, headless): screenshots and
-#      assertions on what the pages show.
+#      assertions on what the pages show,
+#   6. gorepro installed with `cargo install --path` and `--git`, run with the workspace hidden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never INSTA_UPDATE=no
@@ -58,6 +59,10 @@ section "determinism gate: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
 # Fails on any mismatch with a spec or any divergence between the normalized diagnoses of
 # the repeats of a variant (exit 1).
 cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2
+
+section "installed: cargo install --path and --git, run outside the workspace"
+# After the release build above, which serves both installs' dependencies.
+bash ci/install-check.sh
 
 section "browser check: the HTML report in headless Chromium"
 bash ci/browser-check.sh

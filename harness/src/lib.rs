@@ -41,6 +41,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod shard;
+pub mod sources;
 pub mod toolchain;
 pub mod vet;
 pub mod vocabulary;
@@ -59,6 +60,8 @@ use toolchain::Toolchain;
 pub enum Error {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Sources(#[from] sources::SourcesError),
     #[error(transparent)]
     Toolchain(#[from] toolchain::ToolchainError),
     #[error(transparent)]
@@ -127,7 +130,12 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// Also writes the embedded sources out when the config uses them and they are not
+    /// written yet.
     pub fn new(config: Config) -> Result<Harness, Error> {
+        if config.sources == config::Sources::Embedded {
+            sources::materialize(&config.cache_dir)?;
+        }
         let toolchain = Toolchain::discover(&config)?;
         let catalog = Catalog::load(&config.scenarios_dir(), &config.samples_dir())?;
         let trace_reader = std::sync::Arc::new(evidence::TraceReader::new(
@@ -167,8 +175,12 @@ impl Harness {
         params: &Params,
         options: &RunOptions,
     ) -> String {
+        let gorepro = match self.config.sources {
+            config::Sources::Workspace => "cargo run --release --",
+            config::Sources::Embedded => "gorepro",
+        };
         let mut command = format!(
-            "GOREPRO_GO={} cargo run --release -- run {} --variant {variant} --gomaxprocs {}",
+            "GOREPRO_GO={} {gorepro} run {} --variant {variant} --gomaxprocs {}",
             self.toolchain.go.display(),
             scenario.id,
             options.gomaxprocs

@@ -29,9 +29,9 @@ use super::{CodegenError, Program};
 pub const TAG: &str = "gorepro_instances";
 
 const RUNTIME_FILE: &str =
-    include_str!("../../../go-samples/support/_goroot/runtime/gorepro_instances.go");
+    include_str!("../../embed/go-samples/support/_goroot/runtime/gorepro_instances.go");
 const SYNC_FILE: &str =
-    include_str!("../../../go-samples/support/_goroot/sync/gorepro_instances.go");
+    include_str!("../../embed/go-samples/support/_goroot/sync/gorepro_instances.go");
 
 /// One text edit: `anchor` must occur exactly `count` times, and every occurrence becomes
 /// `replacement`.

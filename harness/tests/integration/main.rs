@@ -11,6 +11,8 @@
 //! - `ci_outputs`: `gorepro diagnose --junit/--sarif` files as CI systems read them.
 //! - `diagnose_stream`: the `gorepro diagnose` CLI: JSON lines as runs finish, SIGTERM/SIGINT,
 //!   failing tests as findings, exit statuses.
+//! - `install`: the binary copied out of the workspace (as `cargo install` leaves it) diagnoses
+//!   a module and shows the catalog from the sources it carries; the package carries them.
 //! - `gotest_shape`: `gorepro diagnose` like `go test`: `./...`, go test's flags, the user's
 //!   environment, a file inside a module, `-race`.
 //! - `supervision`: timers, tickers and leftovers under diagnose; what the holds cost.
@@ -27,6 +29,7 @@ mod diagnose_stream;
 mod export;
 mod fuzz;
 mod gotest_shape;
+mod install;
 mod instances;
 mod recorded;
 mod report_html;
