@@ -464,8 +464,8 @@ impl Graph {
     /// What a goroutine waits on that is not a lock, when only another goroutine can end the
     /// wait: one channel operation, a `select` whose cases are all the same operation (its
     /// first case stands for it), a Cond or a WaitGroup. A select that mixes sends and
-    /// receives tells no single story, and a case on a timer's channel ends the wait without
-    /// anyone's help: neither is a wait a lock holder is stuck in.
+    /// receives has no single class (it is left to the other rules), and a case on a timer's
+    /// channel ends the wait without anyone's help.
     fn blocked_beyond_locks(&self, goroutine: u64) -> Option<&Wait> {
         let mut waits = self
             .waits_of(goroutine)
