@@ -719,13 +719,18 @@ mod tests {
 
     #[test]
     fn a_holder_in_a_select_of_receives_is_held_across_a_receive() {
+        // The test goroutine (1) waits for the result or a timeout: it does not change the story.
         let graph = Graph {
             instances: vec![
                 lock(Kind::Mutex, 0x10),
                 channel(0x30, false),
                 channel(0x40, false),
+                channel(0x50, false),
+                channel(0x60, true),
             ],
             waits: vec![
+                case(1, 3, Op::Receive),
+                case(1, 4, Op::Receive),
                 case(5, 2, Op::Receive),
                 case(5, 1, Op::Receive),
                 wait(6, 0, Op::Lock),
@@ -734,7 +739,7 @@ mod tests {
             overflow: 0,
         };
         assert_eq!(
-            graph.shape(&stuck(&[5, 6])),
+            graph.shape(&stuck(&[1, 5, 6])),
             Some(Shape::HeldAcross {
                 holder: 5,
                 lock: 0,
