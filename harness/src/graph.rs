@@ -442,9 +442,7 @@ impl Graph {
             .iter()
             .filter(|h| h.alive && h.in_acquirer && stuck.contains(&h.goroutine))
             .find_map(|hold| {
-                let blocked = self
-                    .waits_of(hold.goroutine)
-                    .find(|w| !matches!(w.op, Op::Lock | Op::RLock))?;
+                let blocked = self.blocked_beyond_locks(hold.goroutine)?;
                 let waiters: Vec<u64> = self
                     .waits
                     .iter()
@@ -461,6 +459,21 @@ impl Graph {
                     waiters,
                 })
             })
+    }
+
+    /// What a goroutine waits on that is not a lock, when only another goroutine can end the
+    /// wait: one channel operation, a `select` whose cases are all the same operation (its
+    /// first case stands for it), a Cond or a WaitGroup. A select that mixes sends and
+    /// receives has no single class (it is left to the other rules), and a case on a timer's
+    /// channel ends the wait without anyone's help.
+    fn blocked_beyond_locks(&self, goroutine: u64) -> Option<&Wait> {
+        let mut waits = self
+            .waits_of(goroutine)
+            .filter(|w| !matches!(w.op, Op::Lock | Op::RLock));
+        let first = waits.next()?;
+        let timer = |w: &Wait| self.instances[w.instance].channel.is_some_and(|c| c.timer);
+        let single = !timer(first) && waits.all(|w| w.op == first.op && !timer(w));
+        single.then_some(first)
     }
 
     fn abandoned(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
@@ -679,6 +692,110 @@ mod tests {
                 lock: 0,
                 blocked_on: 1,
                 op: Op::Send,
+                waiters: vec![6]
+            })
+        );
+    }
+
+    fn channel(address: u64, timer: bool) -> Instance {
+        Instance {
+            kind: Kind::Channel,
+            address,
+            channel: Some(ChannelState {
+                capacity: 0,
+                length: 0,
+                closed: false,
+                timer,
+            }),
+        }
+    }
+
+    fn case(goroutine: u64, instance: usize, op: Op) -> Wait {
+        Wait {
+            select: true,
+            ..wait(goroutine, instance, op)
+        }
+    }
+
+    #[test]
+    fn a_holder_in_a_select_of_receives_is_held_across_a_receive() {
+        // The test goroutine (1) waits for the result or a timeout: it does not change the story.
+        let graph = Graph {
+            instances: vec![
+                lock(Kind::Mutex, 0x10),
+                channel(0x30, false),
+                channel(0x40, false),
+                channel(0x50, false),
+                channel(0x60, true),
+            ],
+            waits: vec![
+                case(1, 3, Op::Receive),
+                case(1, 4, Op::Receive),
+                case(5, 2, Op::Receive),
+                case(5, 1, Op::Receive),
+                wait(6, 0, Op::Lock),
+            ],
+            holds: vec![hold(0, 5, Mode::Write)],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[1, 5, 6])),
+            Some(Shape::HeldAcross {
+                holder: 5,
+                lock: 0,
+                blocked_on: 2,
+                op: Op::Receive,
+                waiters: vec![6]
+            })
+        );
+    }
+
+    #[test]
+    fn a_select_that_a_timer_or_a_send_case_can_end_is_not_held_across() {
+        for (other, op) in [
+            (channel(0x40, true), Op::Receive),
+            (channel(0x40, false), Op::Send),
+        ] {
+            let graph = Graph {
+                instances: vec![lock(Kind::Mutex, 0x10), channel(0x30, false), other],
+                waits: vec![
+                    case(5, 1, Op::Receive),
+                    case(5, 2, op),
+                    wait(6, 0, Op::Lock),
+                ],
+                holds: vec![hold(0, 5, Mode::Write)],
+                overflow: 0,
+            };
+            assert_eq!(graph.shape(&stuck(&[5, 6])), None, "{op:?}");
+        }
+    }
+
+    #[test]
+    fn readers_waiting_on_a_cond_hold_off_the_writer() {
+        // Two readers hold the read lock and wait on a Cond of another lock; the writer that
+        // would signal waits for them; a bystander waits on a WaitGroup for the readers.
+        let graph = Graph {
+            instances: vec![
+                lock(Kind::RwMutex, 0x10),
+                lock(Kind::Cond, 0x20),
+                lock(Kind::WaitGroup, 0x30),
+            ],
+            waits: vec![
+                wait(1, 2, Op::Wait),
+                wait(4, 1, Op::Wait),
+                wait(5, 1, Op::Wait),
+                wait(6, 0, Op::Lock),
+            ],
+            holds: vec![hold(0, 4, Mode::Read), hold(0, 5, Mode::Read)],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[1, 4, 5, 6])),
+            Some(Shape::HeldAcross {
+                holder: 4,
+                lock: 0,
+                blocked_on: 1,
+                op: Op::Wait,
                 waiters: vec![6]
             })
         );

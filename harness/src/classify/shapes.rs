@@ -391,48 +391,7 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
                 ),
             })
         }
-        Shape::HeldAcross {
-            holder,
-            lock,
-            blocked_on,
-            op,
-            waiters,
-        } => {
-            // A class exists for the send; a receive, Cond.Wait or WaitGroup.Wait under a lock is
-            // told by the graph lines and left to the other rules until it has one.
-            if op != Op::Send {
-                return None;
-            }
-            let waiting: Vec<String> = waiters.iter().map(|&g| name(g)).collect();
-            Some(Finding {
-                class: "mutex.held-across-send",
-                observations: vec![
-                    format!(
-                        "{} holds {} (taken{}) and waits to send on {}{}",
-                        name(holder),
-                        labels[lock],
-                        since(lock, holder),
-                        labels[blocked_on],
-                        at(holder)
-                    ),
-                    format!(
-                        "{} {} to lock {}",
-                        crate::evidence::world::name_list(&waiting, ", "),
-                        if waiting.len() == 1 { "waits" } else { "wait" },
-                        labels[lock]
-                    ),
-                ],
-                explanation: format!(
-                    "{} sends while holding {}, and the goroutines that would take the value first \
-                     need that lock. Nothing else can make room in the channel, so neither side \
-                     moves. Do not send (or block in any way) while holding a lock: copy what you \
-                     need, unlock, then send; or give the channel enough buffer for every send made \
-                     under the lock.",
-                    name(holder),
-                    labels[lock]
-                ),
-            })
-        }
+        Shape::HeldAcross { .. } => held_across(facts, &labels, &shape),
         Shape::Abandoned {
             instance,
             holder,
@@ -473,5 +432,140 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
                 ),
             })
         }
+    }
+}
+
+/// A holder blocked on a channel, Cond or WaitGroup while the goroutines that could wake it wait
+/// for the lock it holds: one class per way of blocking (send, receive, wait).
+fn held_across(facts: &Facts, labels: &[String], shape: &Shape) -> Option<Finding> {
+    let &Shape::HeldAcross {
+        holder,
+        lock,
+        blocked_on,
+        op,
+        ref waiters,
+    } = shape
+    else {
+        return None;
+    };
+    let graph = facts.graph;
+    let world = facts.world;
+    let name = |id: u64| world.name(Some(id));
+    let at = world
+        .get(holder)
+        .and_then(|g| g.final_at.as_ref())
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    let hold = graph.holders_of(lock).find(|h| h.goroutine == holder)?;
+    let took = hold
+        .since
+        .as_ref()
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    let lock_label = &labels[lock];
+    let waiting: Vec<String> = waiters.iter().map(|&g| name(g)).collect();
+    let waiters_line = format!(
+        "{} {} to lock {lock_label}",
+        crate::evidence::world::name_list(&waiting, ", "),
+        if waiting.len() == 1 { "waits" } else { "wait" },
+    );
+    let holder_name = name(holder);
+    // A select's cases, in label order (the runtime lists them in address order).
+    let mut cases: Vec<String> = graph
+        .waits_of(holder)
+        .filter(|w| w.op == op)
+        .map(|w| labels[w.instance].clone())
+        .collect();
+    cases.sort_by(|a, b| label_number(a).cmp(&label_number(b)));
+    let (class, blocked, explanation) = match op {
+        Op::Send => (
+            "mutex.held-across-send",
+            format!("waits to send on {}", labels[blocked_on]),
+            format!(
+                "{holder_name} sends while holding {lock_label}, and the goroutines that would take \
+                 the value first need that lock. Nothing else can make room in the channel, so \
+                 neither side moves. Do not send (or block in any way) while holding a lock: copy \
+                 what you need, unlock, then send; or give the channel enough buffer for every \
+                 send made under the lock."
+            ),
+        ),
+        Op::Receive => (
+            "mutex.held-across-receive",
+            if cases.len() > 1 {
+                format!(
+                    "waits in a select to receive from {}",
+                    crate::evidence::world::name_list(&cases, " or ")
+                )
+            } else {
+                format!("waits to receive from {}", labels[blocked_on])
+            },
+            format!(
+                "{holder_name} receives while holding {lock_label}, and the goroutines that would \
+                 send need that lock before they send. The value can only come after the Unlock, \
+                 and the Unlock only after the value: neither side moves. Do not receive (or \
+                 block in any way) while holding a lock: receive first, then lock to use what \
+                 arrived; or let the senders send before they take the lock."
+            ),
+        ),
+        Op::Wait if graph.instances[blocked_on].kind == Kind::Cond => (
+            "mutex.held-across-wait",
+            format!("waits on {}", labels[blocked_on]),
+            format!(
+                "{holder_name} waits on {} while holding {lock_label}{}. Cond.Wait releases only \
+                 the Cond's own lock (its L), not {lock_label}, and the goroutines that would \
+                 signal need {lock_label} before they signal{}: the waiter waits for the \
+                 signaller, the signaller for the waiter. Wait for the condition before taking \
+                 {lock_label} (or unlock it around the wait and re-check after), or guard the \
+                 state with the Cond's own lock.",
+                labels[blocked_on],
+                read_hold(hold.mode),
+                writer_note(hold.mode),
+            ),
+        ),
+        Op::Wait if graph.instances[blocked_on].kind == Kind::WaitGroup => (
+            "mutex.held-across-wait",
+            format!("waits on {}", labels[blocked_on]),
+            format!(
+                "{holder_name} waits on {} while holding {lock_label}{}, and the goroutines whose \
+                 Done would release the Wait need {lock_label} before they call Done{}: the Wait \
+                 waits for them, they wait for the Unlock that comes after the Wait. Do not hold \
+                 a lock across WaitGroup.Wait: unlock before Wait and lock again after it \
+                 returns, or let the workers hand their results back without the lock.",
+                labels[blocked_on],
+                read_hold(hold.mode),
+                writer_note(hold.mode),
+            ),
+        ),
+        Op::Wait | Op::Lock | Op::RLock => return None,
+    };
+    Some(Finding {
+        class,
+        observations: vec![
+            format!(
+                "{holder_name} holds {lock_label} ({}taken{took}) and {blocked}{at}",
+                match hold.mode {
+                    Mode::Read => "read, ",
+                    Mode::Write => "",
+                }
+            ),
+            waiters_line,
+        ],
+        explanation,
+    })
+}
+
+/// ` (a read lock)` after the lock's label when the holder only reads.
+fn read_hold(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Read => " (a read lock)",
+        Mode::Write => "",
+    }
+}
+
+/// Why a read lock is enough to block the waker.
+fn writer_note(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Read => " (a writer's Lock waits until every reader has left)",
+        Mode::Write => "",
     }
 }

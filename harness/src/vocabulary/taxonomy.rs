@@ -215,6 +215,18 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a deadlock with a goroutine in `chan send` and one in `sync.Mutex.Lock`, and no scenario goroutine that exited",
     },
     BugClass {
+        id: "mutex.held-across-receive",
+        family: "sync.Mutex",
+        title: "A lock held while receiving from a channel whose senders need the same lock before they send",
+        decided_by: "the wait-for graph, whatever the outcome: a goroutine that holds a Mutex or RWMutex (write or read) in the function that took it and is blocked receiving from a channel (or in a select whose cases are all receives, none from a timer's channel), while other goroutines wait to lock that lock",
+    },
+    BugClass {
+        id: "mutex.held-across-wait",
+        family: "sync.Mutex",
+        title: "A lock held across Cond.Wait (on a Cond of another lock) or WaitGroup.Wait, while the goroutine that would signal or call Done needs that lock",
+        decided_by: "the wait-for graph, whatever the outcome: a goroutine that holds a Mutex or RWMutex (write or read) in the function that took it and is blocked in `sync.Cond.Wait` or `sync.WaitGroup.Wait`, while other goroutines wait to lock that lock",
+    },
+    BugClass {
         id: "mutex.unlock-of-unlocked",
         family: "sync.Mutex",
         title: "Unlock of a Mutex or RWMutex that is not locked (a double unlock)",

@@ -214,7 +214,13 @@ fn run_all_repeat_4_in_4_shards_merges_into_the_unsplit_summary() {
             .collect()
     };
     let whole = items(&unsplit);
-    assert_eq!(whole.len(), 41 * 2 * 4);
+    // Every scenario of the catalog, both variants, four repeats.
+    let scenarios =
+        gorepro::scenario::Catalog::load(&root().join("scenarios"), &root().join("go-samples"))
+            .unwrap()
+            .scenarios
+            .len();
+    assert_eq!(whole.len(), scenarios * 2 * 4);
     let mut split = BTreeMap::new();
     for (k, lines) in shards.iter().enumerate() {
         let lines = json_lines(lines);

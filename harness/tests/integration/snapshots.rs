@@ -81,6 +81,8 @@ scenario_tests! {
     mutex_ab_ba => "mutex-ab-ba",
     mutex_double_lock => "mutex-double-lock",
     mutex_copied => "mutex-copied",
+    mutex_held_across_receive => "mutex-held-across-receive",
+    mutex_held_across_wait => "mutex-held-across-wait",
     mutex_held_while_sending => "mutex-held-while-sending",
     mutex_unlock_of_unlocked => "mutex-unlock-of-unlocked",
     mutex_unlock_skipped => "mutex-unlock-skipped",

@@ -1,0 +1,53 @@
+// Command mutex_held_across_receive collects the results of jobs: collect
+// takes the collector's mutex to add each result to the sum, and holds it
+// while it waits, in a select, for the next result or a failure. A worker
+// marks its job finished under the same mutex before it sends its result, so
+// it waits for the collector's lock while the collector waits for its send.
+package main
+
+import (
+	"fmt"
+	"sync"
+
+	"gorepro.dev/samples/support"
+)
+
+func main() { support.Main(run) }
+
+// collector gathers the workers' results; mu guards pending and sum.
+type collector struct {
+	mu      sync.Mutex
+	pending map[int]bool // jobs started and not finished yet
+	sum     int
+	results chan int   // unbuffered: a send completes only when collect receives
+	failed  chan error // a worker that cannot finish its job
+}
+
+// work runs job id and hands its result to the collector.
+func (c *collector) work(id int) {
+	// Until the collector is parked in its select.
+	support.AwaitBlocked("select", 1)
+	c.mu.Lock() // buggy: the collector holds mu while it waits for this send
+	delete(c.pending, id)
+	c.mu.Unlock()
+	c.results <- id * id
+}
+
+func run() {
+	c := &collector{
+		pending: map[int]bool{},
+		results: make(chan int),
+		failed:  make(chan error),
+	}
+	for id := range Jobs {
+		c.pending[id] = true
+		go c.work(id)
+	}
+	for range Jobs {
+		if err := c.collect(); err != nil {
+			fmt.Println("failed:", err)
+			return
+		}
+	}
+	fmt.Println("sum:", c.sum)
+}
