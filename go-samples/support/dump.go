@@ -204,8 +204,10 @@ const (
 
 func roleOf(g *goroutine, rootID int64) role {
 	switch {
-	case g.id == 1:
+	case g.id == supervisorID.Load():
 		return roleSupervisor
+	case g.id == rootID && rootKept.Load():
+		return roleInternal // parked for good after it returned or exited
 	case g.id == rootID || g.outer == rootFunc:
 		return roleRoot
 	}

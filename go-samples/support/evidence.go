@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/trace"
 )
 
@@ -49,9 +50,15 @@ type tracer struct {
 	flight *trace.FlightRecorder // flight mode
 	path   string                // trace.out
 	err    error                 // a failure to start, reported in the note
+	// read is closed when the runtime goroutine that reads the stream (a
+	// test binary's, see startTrace) has read its end; nil with trace.Start.
+	read chan struct{}
 }
 
-func startTrace(c config) *tracer {
+// startTrace starts the trace. In stream mode a test binary's trace is read
+// by a goroutine of the runtime's (goSystem) rather than runtime/trace's
+// reader, which would be one more goroutine for runtime.NumGoroutine to count.
+func startTrace(c config, system bool) *tracer {
 	t := &tracer{}
 	if c.evidenceDir == "" || c.trace == "off" {
 		return t
@@ -64,7 +71,19 @@ func startTrace(c config) *tracer {
 	switch c.trace {
 	case "stream":
 		w := newTraceWindow(c.evidenceDir, c.traceWindow)
-		if err := trace.Start(w); err != nil {
+		if system {
+			if err := runtime.StartTrace(); err != nil {
+				t.err = err
+				return t
+			}
+			t.read = make(chan struct{})
+			goSystem(func() {
+				for data := runtime.ReadTrace(); data != nil; data = runtime.ReadTrace() {
+					w.Write(data)
+				}
+				close(t.read)
+			})
+		} else if err := trace.Start(w); err != nil {
 			t.err = err
 			return t
 		}
@@ -93,8 +112,13 @@ func (t *tracer) finish(verdict string) (dropped int64, err error) {
 		return 0, nil
 	}
 	trace.Log(context.Background(), "gorepro", "verdict "+verdict)
-	if t.window != nil {
+	if t.read != nil {
+		runtime.StopTrace()
+		<-t.read
+	} else if t.window != nil {
 		trace.Stop()
+	}
+	if t.window != nil {
 		dropped, err := t.window.finish(t.path)
 		if err != nil {
 			return dropped, fmt.Errorf("trace: %w", err)

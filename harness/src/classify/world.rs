@@ -217,6 +217,11 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
             }
         }
         for g in &dump.goroutines {
+            // A test binary's root runs on goroutine 1 and stays parked there once it is
+            // done, as an internal goroutine: it ended.
+            if excluded.contains(&g.id) {
+                continue;
+            }
             if let Some(gor) = gors.get_mut(&g.id) {
                 gor.final_state = Some(g.state.clone());
                 gor.leaked = g.leaked;
@@ -313,10 +318,12 @@ fn order_key(
     )
 }
 
-/// The root in a dump: its outermost frame, or, when the runtime could not print its stack (it
-/// was running on another thread when a fatal error froze the world), its creator.
+/// The root in a dump: it runs in [`ROOT_FUNCTION`] (its outermost frame, or one below
+/// `main.main` when it is a test binary's goroutine 1), or, when the runtime could not print
+/// its stack (it was running on another thread when a fatal error froze the world), its
+/// creator.
 fn is_root(g: &Goroutine) -> bool {
-    g.frames.last().is_some_and(|f| f.function == ROOT_FUNCTION)
+    g.frames.iter().any(|f| f.function == ROOT_FUNCTION)
         || g.created_by
             .as_ref()
             .is_some_and(|c| c.function == ROOT_CREATOR)
