@@ -13,25 +13,27 @@ import (
 
 // verdictRecord is verdict.json. Field order is the documented order.
 type verdictRecord struct {
-	Verdict             string      `json:"verdict"`
-	Proven              bool        `json:"proven"`
-	RootGoroutine       int64       `json:"root_goroutine"`
-	RootReturned        bool        `json:"root_returned"`
-	SupervisorGoroutine int64       `json:"supervisor_goroutine"`
-	InternalGoroutines  []int64     `json:"internal_goroutines"`
-	ScenarioGoroutines  []int64     `json:"scenario_goroutines"`
-	LeakProfile         bool        `json:"leak_profile"`
-	QuiescentAfterNs    int64       `json:"quiescent_after_ns"`
-	VerdictAfterNs      int64       `json:"verdict_after_ns"`
-	PollIntervalUs      int64       `json:"poll_interval_us"`
-	SettleUnprovenMs    int64       `json:"settle_unproven_ms"`
-	Gate                string      `json:"gate"`
-	Note                string      `json:"note"`
-	Violations          []violation `json:"violations"`
-	TraceDroppedBytes   int64       `json:"trace_dropped_bytes"`
-	HoldNs              int64       `json:"hold_ns"`
-	Holds               int         `json:"holds"`
-	HoldsAtBound        int         `json:"holds_at_bound"`
+	Verdict             string        `json:"verdict"`
+	Proven              bool          `json:"proven"`
+	RootGoroutine       int64         `json:"root_goroutine"`
+	RootReturned        bool          `json:"root_returned"`
+	SupervisorGoroutine int64         `json:"supervisor_goroutine"`
+	InternalGoroutines  []int64       `json:"internal_goroutines"`
+	ScenarioGoroutines  []int64       `json:"scenario_goroutines"`
+	LeakProfile         bool          `json:"leak_profile"`
+	QuiescentAfterNs    int64         `json:"quiescent_after_ns"`
+	VerdictAfterNs      int64         `json:"verdict_after_ns"`
+	PollIntervalUs      int64         `json:"poll_interval_us"`
+	SettleUnprovenMs    int64         `json:"settle_unproven_ms"`
+	Gate                string        `json:"gate"`
+	Note                string        `json:"note"`
+	Violations          []violation   `json:"violations"`
+	TraceDroppedBytes   int64         `json:"trace_dropped_bytes"`
+	HoldNs              int64         `json:"hold_ns"`
+	Holds               int           `json:"holds"`
+	HoldsAtBound        int           `json:"holds_at_bound"`
+	IgnoredGoroutines   []int64       `json:"ignored_goroutines"`
+	Owners              []ownerRecord `json:"owners"`
 }
 
 // Evidence file names inside GOREPRO_EVIDENCE_DIR.

@@ -345,6 +345,8 @@ func (s *supervisor) finish(o outcome) {
 		HoldNs:              int64(held.heldFor),
 		Holds:               held.count,
 		HoldsAtBound:        held.atBound,
+		IgnoredGoroutines:   nonNil(v.ignored),
+		Owners:              ownersOf(v.goroutines, v.scenario),
 	}
 	if err := writeEvidence(s.cfg.evidenceDir, dump, inst, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)

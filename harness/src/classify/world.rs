@@ -185,9 +185,12 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
             .map(|v| {
                 let mut ids: BTreeSet<u64> = v.internal_goroutines.iter().copied().collect();
                 ids.insert(v.supervisor_goroutine);
+                ids.extend(&v.ignored_goroutines);
                 ids
             })
             .unwrap_or_default();
+        // The trace may have named an ignored goroutine a scenario goroutine already.
+        gors.retain(|id, _| Some(*id) == root || !excluded.contains(id));
         // Creators can appear after their children in a dump; repeat until nothing changes.
         loop {
             let mut added = false;

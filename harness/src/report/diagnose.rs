@@ -104,10 +104,40 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
         (false, true) => format!("tests failed  {}", failed_tests(run)),
         (false, false) => "clean".to_string(),
     };
+    let leakers: Vec<&str> = run.leaks.iter().map(|l| l.test.as_str()).collect();
+    let leaked = if leakers.is_empty() {
+        String::new()
+    } else {
+        format!("; leaked by {}", leakers.join(", "))
+    };
     Some(format!(
-        "{label}  {what}  {:.0} ms",
+        "{label}  {what}{leaked}  {:.0} ms",
         run.wall.as_secs_f64() * 1e3
     ))
+}
+
+/// The featured run's leaks by test and ignored goroutines, under its diagnosis.
+fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
+    for leak in &run.leaks {
+        let _ = writeln!(out, "  leaked by {}:", leak.test);
+        for g in &leak.goroutines {
+            let mut line = format!("    {} [{}]", g.name, g.state);
+            if let Some(function) = &g.function {
+                line += &format!(" in {function}");
+            }
+            if let Some(at) = &g.at {
+                line += &format!(" at {at}");
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if run.ignored_goroutines > 0 {
+        let _ = writeln!(
+            out,
+            "  ignored: {} goroutine(s) the ignore rules match (--ignore, .goreproignore)",
+            run.ignored_goroutines
+        );
+    }
 }
 
 /// One JSON line per run: `kind` `seed` (an exploring run) or `replay` (a replay check).
@@ -531,6 +561,7 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
         if run.tests_failed && run.failed_tests.is_empty() {
             let _ = writeln!(out, "  tests failed: {}", failed_tests(run));
         }
+        render_leaks_and_ignored(&mut out, run);
         let _ = writeln!(out, "  evidence files: {}", run.evidence_dir);
     }
     for note in &report.notes {
