@@ -645,6 +645,17 @@ mod tests {
             line(&bug, Some(10)),
             "seed v3:3/10  reproduced  deadlock mutex.double-lock  41 ms"
         );
+        let mut leak = sample_run(4, Outcome::Leak, Some("chan.send-no-receiver"), &[]);
+        leak.leaks = ["TestCache", "TestPool"]
+            .map(|test| crate::leaks::TestLeak {
+                test: test.into(),
+                goroutines: Vec::new(),
+            })
+            .to_vec();
+        assert_eq!(
+            line(&leak, Some(10)),
+            "seed v3:4/10  reproduced  leak chan.send-no-receiver; leaked by TestCache, TestPool  41 ms"
+        );
         assert_eq!(
             line(&sample_run(7, Outcome::Clean, None, &[]), None),
             "seed v3:7  clean  41 ms"
