@@ -32,7 +32,7 @@ pub fn junit(reports: &[&DiagnoseReport]) -> String {
         suite.push_attribute(("failures", failing_cases(report).to_string().as_str()));
         suite.push_attribute(("time", format!("{seconds:.3}").as_str()));
         write(&mut xml, Event::Start(suite.borrow()));
-        for (name, run, failed) in report.runs.iter().flat_map(cases) {
+        for Case { name, run, failed } in report.runs.iter().flat_map(cases) {
             let mut case = BytesStart::new("testcase");
             case.push_attribute(("classname", package.as_str()));
             case.push_attribute(("name", name.as_str()));
@@ -69,7 +69,7 @@ fn write(xml: &mut Writer<Vec<u8>>, event: Event<'_>) {
 /// The test cases of a run: the run, named after its seed; or, when the run leaked goroutines
 /// that tests started, one failing case per leaking test, named after it (`TestCache (seed
 /// v3:1)`), so a CI view lists the test that leaked.
-fn cases(run: &SeedRun) -> Vec<(String, &SeedRun, Option<(String, String)>)> {
+fn cases(run: &SeedRun) -> Vec<Case<'_>> {
     let failed = failure(run);
     match &failed {
         Some((kind, message)) if run.reproduced && !run.leaks.is_empty() => (run.leaks.iter())
@@ -81,15 +81,26 @@ fn cases(run: &SeedRun) -> Vec<(String, &SeedRun, Option<(String, String)>)> {
                     names.len(),
                     names.join(" ")
                 );
-                (
-                    format!("{} (seed {})", leak.test, run.seed),
+                Case {
+                    name: format!("{} (seed {})", leak.test, run.seed),
                     run,
-                    Some((kind.clone(), message)),
-                )
+                    failed: Some((kind.clone(), message)),
+                }
             })
             .collect(),
-        _ => vec![(format!("seed {}", run.seed), run, failed)],
+        _ => vec![Case {
+            name: format!("seed {}", run.seed),
+            run,
+            failed,
+        }],
     }
+}
+
+/// One JUnit test case: its name, the run it reports, and its failure (type, message).
+struct Case<'a> {
+    name: String,
+    run: &'a SeedRun,
+    failed: Option<(String, String)>,
 }
 
 fn case_count(report: &DiagnoseReport) -> usize {
@@ -98,7 +109,7 @@ fn case_count(report: &DiagnoseReport) -> usize {
 
 fn failing_cases(report: &DiagnoseReport) -> usize {
     (report.runs.iter().flat_map(cases))
-        .filter(|(_, _, failed)| failed.is_some())
+        .filter(|case| case.failed.is_some())
         .count()
 }
 
@@ -251,7 +262,7 @@ mod tests {
         run.leaks = vec![leak("TestCache", &["G2"]), leak("TestPool", &["G3", "G4"])];
         let named: Vec<(String, Option<String>)> = cases(&run)
             .into_iter()
-            .map(|(name, _, failed)| (name, failed.map(|(_, message)| message)))
+            .map(|case| (case.name, case.failed.map(|(_, message)| message)))
             .collect();
         assert_eq!(
             named,
@@ -274,13 +285,16 @@ mod tests {
         );
         // Without an attribution, or without a bug, the case is the run's.
         run.leaks.clear();
-        assert_eq!(cases(&run)[0].0, "seed v3:4");
+        assert_eq!(cases(&run)[0].name, "seed v3:4");
         let mut clean = sample_run(5, Outcome::Clean, None, &[]);
         clean.leaks = vec![leak("TestCache", &["G2"])];
         let clean_cases = cases(&clean);
         assert_eq!(clean_cases.len(), 1);
         assert_eq!(
-            (clean_cases[0].0.as_str(), clean_cases[0].2.is_none()),
+            (
+                clean_cases[0].name.as_str(),
+                clean_cases[0].failed.is_none()
+            ),
             ("seed v3:5", true)
         );
     }

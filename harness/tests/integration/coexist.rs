@@ -360,21 +360,20 @@ fn a_planted_leak_is_reported_against_the_test_that_left_it() {
     );
     for run in &report.runs {
         assert_eq!(run.diagnosis.outcome, Outcome::Leak, "{}", summary(run));
-        let leaks: Vec<(&str, Vec<(&str, Option<&str>)>)> = run
+        // Each leaking test with the state and function of each goroutine it left.
+        let leaks: Vec<String> = run
             .leaks
             .iter()
             .map(|l| {
-                (
-                    l.test.as_str(),
-                    (l.goroutines.iter())
-                        .map(|g| (g.state.as_str(), g.function.as_deref()))
-                        .collect(),
-                )
+                let left: Vec<String> = (l.goroutines.iter())
+                    .map(|g| format!("{} in {}", g.state, g.function.as_deref().unwrap_or("?")))
+                    .collect();
+                format!("{}: {}", l.test, left.join(", "))
             })
             .collect();
         assert_eq!(
             leaks,
-            vec![("TestFirstValue", vec![("select", Some("feed.Watch.func1"))])],
+            vec!["TestFirstValue: select in feed.Watch.func1"],
             "{}",
             summary(run)
         );
