@@ -631,7 +631,6 @@ impl SeedRun {
         for test in &mut self.failed_tests {
             test.log.clear();
         }
-        self.leaks.clear();
         self.test_output = None;
         self.normalized.clear();
         self.command.clear();

@@ -25,8 +25,15 @@ use crate::evidence::Evidence;
 pub struct TestLeak {
     /// As go test names it (`TestCache`); `TestMain` for goroutines started outside any test.
     pub test: String,
+    /// How many goroutines it left.
+    pub count: usize,
+    /// The first [`MAX_LISTED`] of them, in name order.
     pub goroutines: Vec<LeakedGoroutine>,
 }
+
+/// Goroutines listed per leaking test: every run keeps its leaks (JUnit names the test of each
+/// run), so a test that leaves 100,000 costs no more than one that leaves a few.
+pub const MAX_LISTED: usize = 20;
 
 /// One goroutine left behind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,14 +80,17 @@ pub fn by_test(evidence: &Evidence, user_code: &UserCode) -> Vec<TestLeak> {
             Some(leak) => leak.goroutines.push(leaked),
             None => leaks.push(TestLeak {
                 test: test.to_string(),
+                count: 0,
                 goroutines: vec![leaked],
             }),
         }
     }
     leaks.sort_by(|a, b| a.test.cmp(&b.test));
     for leak in &mut leaks {
+        leak.count = leak.goroutines.len();
         leak.goroutines
             .sort_by(|a, b| natural(&a.name).cmp(&natural(&b.name)));
+        leak.goroutines.truncate(MAX_LISTED);
     }
     leaks
 }

@@ -75,10 +75,11 @@ fn cases(run: &SeedRun) -> Vec<Case<'_>> {
         Some((kind, message)) if run.reproduced && !run.leaks.is_empty() => (run.leaks.iter())
             .map(|leak| {
                 let names: Vec<&str> = leak.goroutines.iter().map(|g| g.name.as_str()).collect();
+                let more = if leak.count > names.len() { " ..." } else { "" };
                 let message = format!(
-                    "{message}: {} left {} goroutine(s) behind ({})",
+                    "{message}: {} left {} goroutine(s) behind ({}{more})",
                     leak.test,
-                    names.len(),
+                    leak.count,
                     names.join(" ")
                 );
                 Case {
@@ -244,6 +245,7 @@ mod tests {
     fn leak(test: &str, names: &[&str]) -> TestLeak {
         TestLeak {
             test: test.into(),
+            count: names.len(),
             goroutines: names
                 .iter()
                 .map(|name| LeakedGoroutine {

@@ -119,7 +119,13 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
 /// The featured run's leaks by test and ignored goroutines, under its diagnosis.
 fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
     for leak in &run.leaks {
-        let _ = writeln!(out, "  leaked by {}:", leak.test);
+        let _ = writeln!(
+            out,
+            "  leaked by {} ({} goroutine{}):",
+            leak.test,
+            leak.count,
+            if leak.count == 1 { "" } else { "s" }
+        );
         for g in &leak.goroutines {
             let mut line = format!("    {} [{}]", g.name, g.state);
             if let Some(function) = &g.function {
@@ -129,6 +135,13 @@ fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
                 line += &format!(" at {at}");
             }
             let _ = writeln!(out, "{line}");
+        }
+        if leak.count > leak.goroutines.len() {
+            let _ = writeln!(
+                out,
+                "    ... and {} more",
+                leak.count - leak.goroutines.len()
+            );
         }
     }
     if run.ignored_goroutines > 0 {
@@ -649,6 +662,7 @@ mod tests {
         leak.leaks = ["TestCache", "TestPool"]
             .map(|test| crate::leaks::TestLeak {
                 test: test.into(),
+                count: 1,
                 goroutines: Vec::new(),
             })
             .to_vec();

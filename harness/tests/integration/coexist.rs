@@ -381,7 +381,7 @@ fn a_planted_leak_is_reported_against_the_test_that_left_it() {
     let featured = report.featured().unwrap();
     let text = gorepro::report::render_diagnose(&report);
     assert!(
-        text.contains("  leaked by TestFirstValue:\n    G"),
+        text.contains("  leaked by TestFirstValue (1 goroutine):\n    G"),
         "{text}"
     );
     let json = serde_json::to_value(featured).unwrap();
