@@ -233,7 +233,12 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
                 gor.final_function = top.map(|f| f.function.clone());
                 gor.final_frames = g.frames.iter().map(|f| f.function.clone()).collect();
                 if gor.start.is_none() {
-                    gor.start = g.frames.last().map(|f| f.function.clone());
+                    // A test binary's root is goroutine 1: it starts in main.main, but what it
+                    // runs starts at the root function, as a program's root does.
+                    gor.start = match Some(g.id) == root && is_root(g) {
+                        true => Some(ROOT_FUNCTION.to_string()),
+                        false => g.frames.last().map(|f| f.function.clone()),
+                    };
                 }
             }
         }
@@ -386,6 +391,14 @@ fn is_harness_function(function: &str) -> bool {
         || function.starts_with("runtime.")
 }
 
+/// A file of a test binary's generated entry point: go test's `_testmain.go` and the files
+/// `gorepro diagnose` lays over the package (`zz_gorepro_main_test.go`, ...). Their frames sit
+/// below the root of a test binary, whose goroutine 1 it is, and are no one's code.
+fn is_generated_entry(file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name == "_testmain.go" || name.starts_with("zz_gorepro_")
+}
+
 /// A goroutine parked inside the `testing` package itself: its innermost frame outside the
 /// runtime and `sync` is a `testing.` function (`testing.(*T).Run` waiting for a test).
 fn is_test_machinery(frames: &[String]) -> bool {
@@ -440,7 +453,9 @@ impl UserCode {
     /// A frame of user code: a user function, and not support code inlined into one (a
     /// closure `support/synchook` returns is named after the user function it was inlined into).
     fn is_user_frame(&self, function: &str, file: &str) -> bool {
-        self.is_user_function(function) && !file.starts_with(SUPPORT_SUBPACKAGES)
+        self.is_user_function(function)
+            && !file.starts_with(SUPPORT_SUBPACKAGES)
+            && !is_generated_entry(file)
     }
 
     pub fn top_user_frame<'a>(&self, frames: &'a [Frame]) -> Option<&'a Frame> {
