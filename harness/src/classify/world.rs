@@ -579,6 +579,38 @@ mod tests {
     }
 
     #[test]
+    fn a_test_binarys_generated_entry_point_is_no_users_frame() {
+        let code = UserCode::module("myservice");
+        let frame = |function: &str, file: &str| Frame {
+            function: function.into(),
+            file: file.into(),
+            line: 19,
+            inlined: false,
+        };
+        // Goroutine 1 of a test binary, below the root function.
+        let below_root = [
+            frame(ROOT_FUNCTION, "gorepro.dev/samples/support/supervisor.go"),
+            frame(
+                "myservice/store.TestMain",
+                "myservice/store/zz_gorepro_main_test.go",
+            ),
+            frame("main.main", "_testmain.go"),
+        ];
+        assert_eq!(code.top_user_frame(&below_root), None);
+        let user = frame(
+            "myservice/store.goreproUserTestMain",
+            "myservice/store/store_test.go",
+        );
+        assert_eq!(
+            code.user_loc(&user.function, &user.file, user.line),
+            Some(Loc {
+                file: "store/store_test.go".into(),
+                line: 19
+            })
+        );
+    }
+
+    #[test]
     fn a_module_named_without_a_dot_is_user_code() {
         let code = UserCode::module("myservice");
         assert!(code.is_user_function("myservice/store.(*Store).Get"));
