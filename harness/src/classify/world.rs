@@ -451,8 +451,9 @@ impl UserCode {
     }
 
     /// A frame of user code: a user function, and not support code inlined into one (a
-    /// closure `support/synchook` returns is named after the user function it was inlined into).
-    fn is_user_frame(&self, function: &str, file: &str) -> bool {
+    /// closure `support/synchook` returns is named after the user function it was inlined into)
+    /// nor a test binary's generated entry point.
+    pub fn is_user_frame(&self, function: &str, file: &str) -> bool {
         self.is_user_function(function)
             && !file.starts_with(SUPPORT_SUBPACKAGES)
             && !is_generated_entry(file)
