@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,39 @@ type config struct {
 	deadline    time.Duration // GOREPRO_DEADLINE_MS, default 10000 ms
 	gateTimeout time.Duration // GOREPRO_GATE_TIMEOUT_MS, default 5000 ms
 	seed        uint64        // GOREPRO_PERTURB_SEED, Yield's seed; default 0: no holds
+	ignore      ignoreRules   // GOREPRO_IGNORE: goroutines expected to stay; default none
+}
+
+// ignoreRules are goroutines the user expects to stay, by function, as
+// goleak's IgnoreTopFunction and IgnoreAnyFunction: GOREPRO_IGNORE holds one
+// rule per line, "top:FUNCTION" (the innermost frame) or "any:FUNCTION" (any
+// frame), FUNCTION fully qualified as a dump writes it.
+type ignoreRules struct {
+	top, any map[string]bool
+}
+
+func (r ignoreRules) empty() bool { return len(r.top) == 0 && len(r.any) == 0 }
+
+func parseIgnoreRules(text string) (ignoreRules, error) {
+	r := ignoreRules{top: map[string]bool{}, any: map[string]bool{}}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		kind, fn, ok := strings.Cut(line, ":")
+		switch {
+		case !ok || fn == "" || strings.ContainsAny(fn, " \t"):
+			return r, fmt.Errorf("GOREPRO_IGNORE: %q: want top:FUNCTION or any:FUNCTION", line)
+		case kind == "top":
+			r.top[fn] = true
+		case kind == "any":
+			r.any[fn] = true
+		default:
+			return r, fmt.Errorf("GOREPRO_IGNORE: %q: want top:FUNCTION or any:FUNCTION", line)
+		}
+	}
+	return r, nil
 }
 
 func defaultConfig() config {
@@ -48,6 +82,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		return c, fmt.Errorf("GOREPRO_TRACE=%q: want stream, flight or off", t)
 	}
+	ignore, err := parseIgnoreRules(getenv("GOREPRO_IGNORE"))
+	if err != nil {
+		return c, err
+	}
+	c.ignore = ignore
 	if s := getenv("GOREPRO_PERTURB_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {

@@ -29,7 +29,19 @@
 // MainTests(m) from a generated TestMain instead: the root runs m.Run, whose
 // goroutines parked inside package testing (the root in T.Run) the harness
 // treats as the testing package's machinery. See MainTests for the flags it
-// sets.
+// sets. With gorepro's runtime overlay (always, under the harness) the root of
+// a test binary is goroutine 1 itself, as under go test, and the supervisor and
+// the trace reader run on goroutines the runtime counts as its own, which
+// runtime.Stack(all), runtime.NumGoroutine and the goroutine profile leave out:
+// goleak, goroutine counts and stack-shape tests see what they see under go
+// test. A root that returns, or calls os.Exit (goleak.VerifyTestMain does), is
+// parked where it is and becomes internal; a non-zero os.Exit status prints
+// "gorepro: tests exit status N". Every top-level test calls TestStarted, whose
+// cleanup attributes goroutines to tests (verdict.json's owners).
+//
+// Goroutines an ignore rule matches (GOREPRO_IGNORE) are neither scenario nor
+// internal: they are never blocked, never live, never a leak, and are listed
+// as ignored_goroutines. The root is never ignored.
 //
 // # Supervision
 //
@@ -89,6 +101,8 @@
 //	GOREPRO_GATE_TIMEOUT_MS  default 5000
 //	GOREPRO_SCHEDULE         forced schedule for Turn; unset: Turn does nothing
 //	GOREPRO_PERTURB_SEED     Yield's seed (gorepro diagnose); unset or 0: no holds
+//	GOREPRO_IGNORE           one rule per line, top:FUNCTION (innermost frame)
+//	                         or any:FUNCTION (any frame); unset: none
 //
 // stream starts trace.Start at once, writing segment files of whole
 // generations (trace-000001.out, ...) and deleting the oldest beyond
@@ -115,7 +129,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0,"hold_ns":0,"holds":0,"holds_at_bound":0}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0,"hold_ns":0,"holds":0,"holds_at_bound":0,"ignored_goroutines":[],"owners":[]}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be
@@ -138,7 +152,10 @@
 // during which Hold kept at least one goroutine waiting, holds the holds
 // that waited and holds_at_bound those that ended at their bound (all 0
 // without GOREPRO_PERTURB_SEED): a timeout mostly spent in holds is the
-// tool's slowdown, not the program's.
+// tool's slowdown, not the program's. ignored_goroutines lists the goroutines
+// of the final dump an ignore rule matched; owners gives, for each scenario
+// goroutine of the final dump whose test is known, {"goroutine": id, "test":
+// name} (see TestStarted).
 //
 // # Instances
 //

@@ -44,6 +44,13 @@ type goroutine struct {
 	// caller is the function of the innermost frame outside the runtime and
 	// package sync: the code that waits.
 	caller string
+	// parent is the goroutine that created it ("created by ... in goroutine
+	// N"), 0 if the dump does not say.
+	parent int64
+	// testFunc is the function testing.tRunner runs on it (a test, or a
+	// subtest's function), "" if it is no test's goroutine.
+	testFunc string
+	ignored  bool // an ignore rule matched (GOREPRO_IGNORE)
 }
 
 // blocked reports whether g is parked on a primitive. A goroutine waiting in
@@ -67,9 +74,14 @@ func runtimeOrSync(fn string) bool {
 // parseDump splits a level-1 dump into goroutines. Lines it does not
 // understand are skipped.
 func parseDump(dump string) []goroutine {
+	var rules ignoreRules
+	if c := cfgPtr.Load(); c != nil {
+		rules = c.ignore
+	}
 	var gs []goroutine
 	var cur *goroutine
 	wantTop := false
+	prev := "" // the previous frame's function
 	for line := range strings.Lines(dump) {
 		line = strings.TrimRight(line, "\r\n")
 		if g, ok := parseHeader(line); ok {
@@ -92,6 +104,9 @@ func parseDump(dump string) []goroutine {
 			continue
 		}
 		if strings.HasPrefix(line, "created by ") || strings.HasPrefix(line, "[originating from") {
+			if _, id, ok := strings.Cut(line, " in goroutine "); ok && strings.HasPrefix(line, "created by ") {
+				cur.parent, _ = strconv.ParseInt(id, 10, 64)
+			}
 			// Only the ancestors (GODEBUG=tracebackancestors) follow: ignore them.
 			wantTop = false
 			cur = nil
@@ -103,7 +118,16 @@ func parseDump(dump string) []goroutine {
 		fn := funcName(line)
 		if cur.top == "" {
 			cur.top = fn
+			cur.ignored = rules.top[fn]
+			prev = ""
 		}
+		if rules.any[fn] {
+			cur.ignored = true
+		}
+		if fn == "testing.tRunner" && cur.testFunc == "" {
+			cur.testFunc = prev
+		}
+		prev = fn
 		cur.outer = fn
 		if cur.caller == "" && !runtimeOrSync(fn) {
 			cur.caller = fn
@@ -200,18 +224,24 @@ const (
 	roleRoot
 	roleSupervisor
 	roleInternal
+	roleIgnored // matched an ignore rule: expected to stay
 )
 
 func roleOf(g *goroutine, rootID int64) role {
 	switch {
-	case g.id == 1:
+	case g.id == supervisorID.Load():
 		return roleSupervisor
+	case g.id == rootID && rootKept.Load():
+		return roleInternal // parked for good after it returned or exited
 	case g.id == rootID || g.outer == rootFunc:
 		return roleRoot
 	}
 	switch funcPackage(g.outer) {
 	case supportPkg, tracePkg:
 		return roleInternal
+	}
+	if g.ignored {
+		return roleIgnored
 	}
 	return roleScenario
 }
@@ -222,6 +252,7 @@ type view struct {
 	goroutines  []goroutine
 	scenario    []int64 // scenario goroutines, root included, sorted
 	internal    []int64 // sorted
+	ignored     []int64 // sorted
 	rootPresent bool
 	blocked     int // scenario goroutines parked on a primitive
 	leaked      int // blocked ones marked "(leaked)"
@@ -244,6 +275,9 @@ func classify(dump string, rootID, exclude int64) view {
 		case roleInternal:
 			v.internal = append(v.internal, g.id)
 			continue
+		case roleIgnored:
+			v.ignored = append(v.ignored, g.id)
+			continue
 		case roleRoot:
 			v.rootPresent = true
 		}
@@ -264,6 +298,7 @@ func classify(dump string, rootID, exclude int64) view {
 	}
 	slices.Sort(v.scenario)
 	slices.Sort(v.internal)
+	slices.Sort(v.ignored)
 	slices.Sort(sig)
 	v.signature = strings.Join(sig, "\n")
 	return v

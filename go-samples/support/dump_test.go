@@ -97,7 +97,14 @@ created by main.run in goroutine 10
 	gorepro.dev/samples/scenarios/x/main.go:25 +0x73
 `
 
+// asSupervisedBy sets the supervisor's goroutine id for one test.
+func asSupervisedBy(t *testing.T, id int64) {
+	old := supervisorID.Swap(id)
+	t.Cleanup(func() { supervisorID.Store(old) })
+}
+
 func TestClassify(t *testing.T) {
+	asSupervisedBy(t, 1)
 	v := classify(dump, 0, 0)
 	if !slices.Equal(v.scenario, []int64{10, 13}) || !slices.Equal(v.internal, []int64{9, 12}) {
 		t.Fatalf("scenario %v internal %v", v.scenario, v.internal)
@@ -189,8 +196,46 @@ created by gorepro.dev/samples/support.Main in goroutine 1
 `
 
 func TestAGoroutineInAHoldOrAGateIsLive(t *testing.T) {
+	asSupervisedBy(t, 1)
 	v := classify(looking, 22, 0)
 	if v.blocked != 1 || v.blockedBy["chan receive"] != 1 || v.live != 2 || v.quiescent() {
 		t.Fatalf("blocked %v, %d live: want the test binary's root blocked and the two looks live", v.blockedBy, v.live)
+	}
+}
+
+// A test binary's root is goroutine 1 (its outermost frame is main.main) and
+// the supervisor, a runtime goroutine, is only in its own dumps, first.
+const inPlace = `goroutine 7 [running]:
+gorepro.dev/samples/support.(*supervisor).loop(0x0?)
+	gorepro.dev/samples/support/supervisor.go:1 +0x1
+
+goroutine 1 [chan receive]:
+testing.(*T).Run(0x0?, {0x0?, 0x0?}, 0x0?)
+	testing/testing.go:2109 +0x4e5
+gorepro.dev/samples/support.runRoot(0x0?)
+	gorepro.dev/samples/support/supervisor.go:2 +0x2
+gorepro.dev/samples/support.mainInPlace(0x0?)
+	gorepro.dev/samples/support/supervisor.go:3 +0x3
+main.main()
+	_testmain.go:52 +0xb0
+
+goroutine 9 [chan send]:
+x.TestLeaks.func1()
+	x/x_test.go:9 +0x1
+created by x.TestLeaks in goroutine 8
+	x/x_test.go:8 +0x1
+`
+
+func TestARootOnGoroutineOneIsKeptAsInternal(t *testing.T) {
+	asSupervisedBy(t, 7)
+	v := classify(inPlace, 1, 0)
+	if !v.rootPresent || !slices.Equal(v.scenario, []int64{1, 9}) || len(v.internal) != 0 {
+		t.Fatalf("running: scenario %v internal %v root %v", v.scenario, v.internal, v.rootPresent)
+	}
+	rootKept.Store(true)
+	t.Cleanup(func() { rootKept.Store(false) })
+	v = classify(inPlace, 1, 0)
+	if v.rootPresent || !slices.Equal(v.scenario, []int64{9}) || !slices.Equal(v.internal, []int64{1}) {
+		t.Fatalf("kept: scenario %v internal %v root %v", v.scenario, v.internal, v.rootPresent)
 	}
 }

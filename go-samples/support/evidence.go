@@ -7,30 +7,33 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/trace"
 )
 
 // verdictRecord is verdict.json. Field order is the documented order.
 type verdictRecord struct {
-	Verdict             string      `json:"verdict"`
-	Proven              bool        `json:"proven"`
-	RootGoroutine       int64       `json:"root_goroutine"`
-	RootReturned        bool        `json:"root_returned"`
-	SupervisorGoroutine int64       `json:"supervisor_goroutine"`
-	InternalGoroutines  []int64     `json:"internal_goroutines"`
-	ScenarioGoroutines  []int64     `json:"scenario_goroutines"`
-	LeakProfile         bool        `json:"leak_profile"`
-	QuiescentAfterNs    int64       `json:"quiescent_after_ns"`
-	VerdictAfterNs      int64       `json:"verdict_after_ns"`
-	PollIntervalUs      int64       `json:"poll_interval_us"`
-	SettleUnprovenMs    int64       `json:"settle_unproven_ms"`
-	Gate                string      `json:"gate"`
-	Note                string      `json:"note"`
-	Violations          []violation `json:"violations"`
-	TraceDroppedBytes   int64       `json:"trace_dropped_bytes"`
-	HoldNs              int64       `json:"hold_ns"`
-	Holds               int         `json:"holds"`
-	HoldsAtBound        int         `json:"holds_at_bound"`
+	Verdict             string        `json:"verdict"`
+	Proven              bool          `json:"proven"`
+	RootGoroutine       int64         `json:"root_goroutine"`
+	RootReturned        bool          `json:"root_returned"`
+	SupervisorGoroutine int64         `json:"supervisor_goroutine"`
+	InternalGoroutines  []int64       `json:"internal_goroutines"`
+	ScenarioGoroutines  []int64       `json:"scenario_goroutines"`
+	LeakProfile         bool          `json:"leak_profile"`
+	QuiescentAfterNs    int64         `json:"quiescent_after_ns"`
+	VerdictAfterNs      int64         `json:"verdict_after_ns"`
+	PollIntervalUs      int64         `json:"poll_interval_us"`
+	SettleUnprovenMs    int64         `json:"settle_unproven_ms"`
+	Gate                string        `json:"gate"`
+	Note                string        `json:"note"`
+	Violations          []violation   `json:"violations"`
+	TraceDroppedBytes   int64         `json:"trace_dropped_bytes"`
+	HoldNs              int64         `json:"hold_ns"`
+	Holds               int           `json:"holds"`
+	HoldsAtBound        int           `json:"holds_at_bound"`
+	IgnoredGoroutines   []int64       `json:"ignored_goroutines"`
+	Owners              []ownerRecord `json:"owners"`
 }
 
 // Evidence file names inside GOREPRO_EVIDENCE_DIR.
@@ -49,9 +52,15 @@ type tracer struct {
 	flight *trace.FlightRecorder // flight mode
 	path   string                // trace.out
 	err    error                 // a failure to start, reported in the note
+	// read is closed when the runtime goroutine that reads the stream (a
+	// test binary's, see startTrace) has read its end; nil with trace.Start.
+	read chan struct{}
 }
 
-func startTrace(c config) *tracer {
+// startTrace starts the trace. In stream mode a test binary's trace is read
+// by a goroutine of the runtime's (goSystem) rather than runtime/trace's
+// reader, which would be one more goroutine for runtime.NumGoroutine to count.
+func startTrace(c config, system bool) *tracer {
 	t := &tracer{}
 	if c.evidenceDir == "" || c.trace == "off" {
 		return t
@@ -64,7 +73,19 @@ func startTrace(c config) *tracer {
 	switch c.trace {
 	case "stream":
 		w := newTraceWindow(c.evidenceDir, c.traceWindow)
-		if err := trace.Start(w); err != nil {
+		if system {
+			if err := runtime.StartTrace(); err != nil {
+				t.err = err
+				return t
+			}
+			t.read = make(chan struct{})
+			goSystem(func() {
+				for data := runtime.ReadTrace(); data != nil; data = runtime.ReadTrace() {
+					w.Write(data)
+				}
+				close(t.read)
+			})
+		} else if err := trace.Start(w); err != nil {
 			t.err = err
 			return t
 		}
@@ -93,8 +114,13 @@ func (t *tracer) finish(verdict string) (dropped int64, err error) {
 		return 0, nil
 	}
 	trace.Log(context.Background(), "gorepro", "verdict "+verdict)
-	if t.window != nil {
+	if t.read != nil {
+		runtime.StopTrace()
+		<-t.read
+	} else if t.window != nil {
 		trace.Stop()
+	}
+	if t.window != nil {
 		dropped, err := t.window.finish(t.path)
 		if err != nil {
 			return dropped, fmt.Errorf("trace: %w", err)

@@ -35,3 +35,17 @@ func takeInstances() *rawInstances {
 		snapshotHolds = make([]uint64, 2*max(nh*instHoldWords, len(snapshotHolds)))
 	}
 }
+
+//go:linkname runtimeSystemGo runtime.goreproSystemGo
+func runtimeSystemGo(fn func())
+
+//go:linkname runtimeSetExitHook runtime.goreproSetExitHook
+func runtimeSetExitHook(f func(code int))
+
+// systemGoroutines: the supervisor of a test binary can run where the program
+// does not see it, and keep a root goroutine that calls os.Exit.
+const systemGoroutines = true
+
+func goSystem(fn func()) { runtimeSystemGo(fn) }
+
+func setExitHook(f func(code int)) { runtimeSetExitHook(f) }

@@ -33,8 +33,12 @@ var exitCodes = map[string]int{
 var (
 	started      time.Time
 	cfgPtr       atomic.Pointer[config]
+	supervisorID atomic.Int64
 	rootID       atomic.Int64
 	rootReturned atomic.Bool
+	// rootKept: the root runs on goroutine 1 (a test binary) and is kept
+	// parked, as an internal goroutine, once it returned or called os.Exit.
+	rootKept     atomic.Bool
 	gateTimedOut atomic.Pointer[string] // name of the first gate that timed out
 )
 
@@ -55,6 +59,13 @@ func currentConfig() *config {
 // never returns: it exits with the verdict's status, unless the scenario
 // panics first.
 func Main(run func()) {
+	s := newSupervisor(false)
+	supervisorID.Store(currentGoroutineID())
+	go runRoot(run)
+	s.loop()
+}
+
+func newSupervisor(inPlace bool) *supervisor {
 	started = time.Now()
 	c := mustLoadConfig()
 	cfgPtr.Store(&c)
@@ -64,9 +75,43 @@ func Main(run func()) {
 		buf:      make([]byte, 64<<10),
 		parent:   os.Getppid(),
 	}
-	s.trace = startTrace(c)
-	go runRoot(run)
-	s.loop()
+	s.trace = startTrace(c, inPlace)
+	return s
+}
+
+// mainInPlace is Main for a test binary: the calling goroutine (goroutine 1)
+// is the root, as under go test, and the supervisor runs on a goroutine the
+// runtime counts as its own, which runtime.Stack(all), runtime.NumGoroutine
+// and the goroutine profile leave out. goleak, a goroutine count or a
+// stack-shape test then sees the goroutines it would see under go test (the
+// trace is read by a runtime goroutine too). A root that returns, or calls
+// os.Exit, stays parked where it is: the supervisor exits the process.
+func mainInPlace(run func()) {
+	s := newSupervisor(true)
+	rootID.Store(currentGoroutineID())
+	setExitHook(func(code int) {
+		if currentGoroutineID() != rootID.Load() {
+			return // another goroutine's os.Exit ends the program, as it would
+		}
+		if code != 0 {
+			fmt.Fprintf(os.Stderr, "gorepro: tests exit status %d\n", code)
+		}
+		keepRoot()
+	})
+	goSystem(func() {
+		supervisorID.Store(currentGoroutineID())
+		s.loop()
+	})
+	runRoot(run)
+	keepRoot()
+}
+
+// keepRoot parks the root for good once it is done, so goroutine 1 never
+// exits (the runtime would end the program when the other goroutines do).
+func keepRoot() {
+	rootKept.Store(true)
+	rootReturned.Store(true)
+	select {}
 }
 
 // runRoot is the root goroutine's outermost frame; the harness recognises
@@ -80,8 +125,9 @@ func runRoot(run func()) {
 	rootReturned.Store(true)
 }
 
-// supervisor is goroutine 1. It must never reference scenario objects: the
-// leak GC treats its stack as a root.
+// supervisor is goroutine 1 of a program, a runtime goroutine of a test binary
+// (mainInPlace). It must never reference scenario objects: the leak GC treats
+// its stack as a root.
 type supervisor struct {
 	cfg      config
 	leakProf *pprof.Profile // nil on go1.26 without GOEXPERIMENT=goroutineleakprofile
@@ -285,7 +331,7 @@ func (s *supervisor) finish(o outcome) {
 		Proven:              o.proven,
 		RootGoroutine:       rootID.Load(),
 		RootReturned:        o.returned,
-		SupervisorGoroutine: 1,
+		SupervisorGoroutine: supervisorID.Load(),
 		InternalGoroutines:  nonNil(v.internal),
 		ScenarioGoroutines:  nonNil(v.scenario),
 		LeakProfile:         s.leakProf != nil,
@@ -299,6 +345,8 @@ func (s *supervisor) finish(o outcome) {
 		HoldNs:              int64(held.heldFor),
 		Holds:               held.count,
 		HoldsAtBound:        held.atBound,
+		IgnoredGoroutines:   nonNil(v.ignored),
+		Owners:              ownersOf(v.goroutines, v.scenario),
 	}
 	if err := writeEvidence(s.cfg.evidenceDir, dump, inst, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)

@@ -37,9 +37,13 @@ func MainTests(m interface{ Run() int }) {
 			os.Exit(exitConfig)
 		}
 	}
-	Main(func() {
+	run := func() {
 		if code := m.Run(); code != 0 {
 			fmt.Fprintf(os.Stderr, "gorepro: tests exit status %d\n", code)
 		}
-	})
+	}
+	if systemGoroutines {
+		mainInPlace(run)
+	}
+	Main(run)
 }

@@ -224,8 +224,8 @@ pub enum CodegenError {
     )]
     NoReleasePoint { path: PathBuf },
     #[error(
-        "{}: the lock-holder registry needs exactly {expected} of `{anchor}` in it, and this Go \
-         has {found} (its sync package changed shape); gorepro needs an update for this Go version",
+        "{}: gorepro's toolchain overlay needs exactly {expected} of `{anchor}` in it, and this \
+         Go has {found} (the file changed shape); gorepro needs an update for this Go version",
         path.display()
     )]
     Anchor {

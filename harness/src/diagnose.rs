@@ -44,6 +44,8 @@ use crate::codegen::Program;
 use crate::codegen::SAMPLES_MODULE_PATH;
 use crate::evidence::world::UserCode;
 use crate::gotest::{FlagError, TestFlags};
+use crate::ignore::{IgnoreFileError, IgnoreRule};
+use crate::leaks::TestLeak;
 use crate::scenario::Variant;
 use crate::shard::Shard;
 use crate::toolchain::{Toolchain, ToolchainError};
@@ -121,6 +123,8 @@ pub struct DiagnoseRequest {
     /// A run still going after this long ends as a `timeout`, as under `go test -timeout`
     /// (from 1 ms to 24 h); `None`: [`DEFAULT_TIMEOUT`].
     pub timeout: Option<Duration>,
+    /// Goroutines to ignore (`--ignore`), besides the rules of each module's `.goreproignore`.
+    pub ignore: Vec<IgnoreRule>,
 }
 
 impl DiagnoseRequest {
@@ -137,6 +141,7 @@ impl DiagnoseRequest {
             env: std::env::vars_os().collect(),
             shard: None,
             timeout: None,
+            ignore: Vec::new(),
         }
     }
 }
@@ -266,6 +271,8 @@ pub enum DiagnoseError {
         "the source rewriter speaks schedule version {found}, the harness {SCHEDULE_VERSION}; rebuild gorepro"
     )]
     RewriterVersion { found: u32 },
+    #[error(transparent)]
+    IgnoreFile(#[from] IgnoreFileError),
     #[error("corpus case {}: {message}", path.display())]
     Corpus { path: PathBuf, message: String },
     #[error(transparent)]
@@ -342,6 +349,8 @@ pub struct Prepared {
     pub sites: usize,
     /// Why the build differs from a plain `go build`, when it does.
     pub notes: Vec<String>,
+    /// The rules of the module's `.goreproignore`.
+    pub ignore: Vec<IgnoreRule>,
 }
 
 /// What every line of a report names: lines of several gorepro processes whose explorations
@@ -402,6 +411,10 @@ pub struct SeedRun {
     /// The test binary's output, kept with `-v` to be shown.
     #[serde(skip)]
     pub test_output: Option<String>,
+    /// Goroutines the ignore rules matched at the verdict.
+    pub ignored_goroutines: usize,
+    /// In a test binary's leak run: the goroutines left behind, by the test that started them.
+    pub leaks: Vec<TestLeak>,
 }
 
 /// A test the testing package reported failing (`--- FAIL: TestX (0.00s)`).
@@ -1271,6 +1284,7 @@ pub fn prepare(
         test_binary: rewrite.mode == "test",
         extra_inputs,
     };
+    let ignore = crate::ignore::load(&target.module_root)?;
     program.add_instances(&toolchain.goroot()?)?;
     let artifact = build::build(toolchain, &program, &harness.config.cache_dir)
         .map_err(|e| build_error(e, &target.path, flags.race))?;
@@ -1283,6 +1297,7 @@ pub fn prepare(
             tests: rewrite.tests,
             sites: rewrite.sites,
             notes,
+            ignore,
         },
         artifact,
     ))))
@@ -1378,6 +1393,16 @@ pub fn run_seed(
         .cloned()
         .collect();
     env.push(("GOREPRO_PERTURB_SEED".into(), seed.value.to_string().into()));
+    let ignore: Vec<IgnoreRule> = (prepared.ignore.iter())
+        .chain(&request.ignore)
+        .cloned()
+        .collect();
+    if !ignore.is_empty() {
+        env.push((
+            "GOREPRO_IGNORE".into(),
+            crate::ignore::env_value(&ignore).into(),
+        ));
+    }
     let tests = prepared.mode == "test";
     if tests {
         env.push((
@@ -1443,6 +1468,11 @@ pub fn run_seed(
     evidence.vet = vet_findings.to_vec();
     let user_code = UserCode::module(&prepared.target.module_path);
     let diagnosis = entry_points_renamed_back(classify::classify(&evidence, &user_code));
+    let ignored_goroutines = evidence
+        .verdict
+        .as_ref()
+        .map_or(0, |v| v.ignored_goroutines.len());
+    let leaks = crate::leaks::by_test(&evidence, &user_code);
     let tests = prepared.mode == "test";
     let (failed_tests, tests_exit_status) = if tests {
         (
@@ -1475,6 +1505,8 @@ pub fn run_seed(
         evidence_dir: output.evidence_dir.display().to_string(),
         diagnosis,
         test_output: request.flags.verbose.then(|| output.stdout.text.clone()),
+        ignored_goroutines,
+        leaks,
     })
 }
 
@@ -1531,6 +1563,10 @@ pub fn replay_command(
         " --seed {seed} --gomaxprocs {}",
         request.gomaxprocs
     ));
+    for rule in &request.ignore {
+        command.push_str(" --ignore ");
+        command.push_str(&shell_word(&rule.to_string()));
+    }
     for flag in request.flags.spelled() {
         command.push(' ');
         command.push_str(&shell_word(&flag));
@@ -1933,6 +1969,8 @@ pub(crate) mod tests {
             evidence_dir: "/evidence".into(),
             diagnosis,
             test_output: None,
+            ignored_goroutines: 0,
+            leaks: Vec::new(),
         }
     }
 

@@ -104,6 +104,12 @@ enum Command {
         timeout: Option<std::time::Duration>,
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=256))]
         gomaxprocs: u32,
+        /// Ignore goroutines you expect to stay, as goleak's IgnoreTopFunction and
+        /// IgnoreAnyFunction do: top:FUNCTION (the innermost frame), any:FUNCTION (any frame) or
+        /// FUNCTION (top), fully qualified as a dump writes it; repeatable. Added to the rules of
+        /// the module's .goreproignore (one rule per line, # comments).
+        #[arg(long, value_name = "RULE")]
+        ignore: Vec<gorepro::ignore::IgnoreRule>,
         /// JSON lines on stdout: one per run as it finishes (replay checks included), a
         /// summary line per package, then a total.
         #[arg(long)]
@@ -413,6 +419,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             sarif,
             go_test_flags,
             shard,
+            ignore,
         } => {
             if let Some(regex) = test {
                 return Err(Error::Usage(format!(
@@ -433,6 +440,7 @@ fn execute(command: Command) -> Result<Status, Error> {
                 env: std::env::vars_os().collect(),
                 shard,
                 timeout,
+                ignore,
             };
             interrupt::install().map_err(|source| Error::Signals { source })?;
             let result = gorepro::diagnose::diagnose(&harness, &request, |event| match event {

@@ -498,6 +498,10 @@ struct SeedLine {
     wall_ms: f64,
     block_to_verdict: Option<LatencyLine>,
     evidence_dir: String,
+    #[serde(default)]
+    ignored_goroutines: usize,
+    #[serde(default)]
+    leaks: Vec<crate::leaks::TestLeak>,
 }
 
 #[derive(Deserialize)]
@@ -707,6 +711,8 @@ impl ExplorationLines {
                 inconclusive: false,
             },
             test_output: None,
+            ignored_goroutines: line.ignored_goroutines,
+            leaks: line.leaks,
         };
         self.runs.insert(seed.value, (run, shard, at));
         Ok(())

@@ -67,8 +67,64 @@ func TestEditsKeepEveryLineWhereItWas(t *testing.T) {
 	if strings.Contains(got, "goreproYield(5)") || res.Sites != 5 {
 		t.Errorf("want 5 scheduling points, got %d:\n%s", res.Sites, got)
 	}
-	if !strings.Contains(got, "func goreproUserTestMain(m interface{ Run() int }) { goreproExit(m.Run()) }") {
-		t.Errorf("TestMain not renamed or os.Exit not rewritten:\n%s", got)
+	// The supervisor of a test binary keeps a root that calls os.Exit itself.
+	if !strings.Contains(got, "func goreproUserTestMain(m interface{ Run() int }) { os.Exit(m.Run()) }") {
+		t.Errorf("TestMain not renamed, or its os.Exit rewritten:\n%s", got)
+	}
+}
+
+const testsSample = `package p_test
+
+import (
+	"testing"
+	tt "testing"
+)
+
+func TestNamed(t *testing.T) {
+	t.Log("x")
+}
+
+func TestUnnamed(*tt.T) {}
+
+func TestBlank(_ *testing.T) { println() }
+
+func TestNotATest(t any) {}
+
+func helper(t *testing.T) {}
+`
+
+func TestEveryTestSaysWhenItStartsOnItsOwnLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "p_test.go"), []byte(testsSample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := prepare(dir, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Files[0].Contents
+	for _, want := range []string{
+		"func TestNamed(t *testing.T) {goreproTestStarted(t); \n\tt.Log",
+		"func TestUnnamed(goreproT *tt.T) {goreproTestStarted(goreproT); }",
+		"func TestBlank(goreproT *testing.T) {goreproTestStarted(goreproT);  println() }",
+		"func TestNotATest(t any) {}",
+		"func helper(t *testing.T) {}",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("want %q in\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\n"); n != strings.Count(testsSample, "\n") {
+		t.Errorf("%d lines, want %d", n, strings.Count(testsSample, "\n"))
+	}
+	var helperFile string
+	for _, f := range res.Files {
+		if filepath.Base(f.Target) == "zz_gorepro_tests_p_test_test.go" {
+			helperFile = f.Contents
+		}
+	}
+	if !strings.Contains(helperFile, "package p_test") || !strings.Contains(helperFile, "func goreproTestStarted(") {
+		t.Errorf("no goreproTestStarted for package p_test in %+v", res.Files)
 	}
 }
 

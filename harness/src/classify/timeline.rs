@@ -456,7 +456,7 @@ fn root_function(world: &World, id: u64) -> Option<String> {
         stack
             .iter()
             .rev()
-            .find(|f| world.user_code.is_user_function(&f.function))
+            .find(|f| world.user_code.is_user_frame(&f.function, &f.file))
             .map(|f| world.user_code.short_function(&f.function))
     };
     // Its own transitions carry its stack only if it ever blocked or was preempted; what it

@@ -2,16 +2,19 @@
 //! and which goroutine holds each lock, read by the support package at the verdict
 //! (`instances.json`, see [`crate::evidence::instances`]).
 //!
-//! Nothing in the toolchain's tree is written. Every program build lays four files over it
+//! Nothing in the toolchain's tree is written. Every program build lays five files over it
 //! with `-overlay`:
 //!
 //! - `runtime/gorepro_instances.go` (added): the lock-holder registry and a stop-the-world
-//!   snapshot of what every goroutine is parked on;
+//!   snapshot of what every goroutine is parked on, a way to start a goroutine the runtime
+//!   counts as its own (the supervisor of a test binary, which the tests then do not see) and
+//!   an exit hook;
 //! - `sync/gorepro_instances.go` (added): new `Lock`/`Unlock`/`RLock`/... that report to the
 //!   registry, then call the originals;
 //! - `sync/mutex.go` and `sync/rwmutex.go`: the toolchain's own files with their exported
 //!   locking methods renamed (`Lock` -> `goreproLock`, ...), so the added file's methods take
-//!   their place.
+//!   their place;
+//! - `runtime/proc.go`: `os_beforeExit` (what `os.Exit` calls first) calls the exit hook.
 //!
 //! The two added files are committed Go (`go-samples/support/_goroot/`, a directory the go
 //! command skips, so gofmt sees them and no build does) and compiled into the harness. The
@@ -109,6 +112,15 @@ pub const RWMUTEX_EDITS: &[Edit] = &[
     edit("rw.w.Unlock()", "rw.w.mu.Unlock()", 2),
 ];
 
+/// `runtime/proc.go`: `os.Exit` calls the exit hook of the added runtime file first, so the
+/// supervisor of a test binary can keep a root goroutine that exits (`goleak.VerifyTestMain`).
+/// The call goes on the declaration's own line: the runtime's line numbers stay the same.
+pub const PROC_EDITS: &[Edit] = &[edit(
+    "func os_beforeExit(exitCode int) {",
+    "func os_beforeExit(exitCode int) { goreproBeforeExit(exitCode);",
+    1,
+)];
+
 /// `original` (the file at `path`) with `edits` applied in order; the first anchor whose count
 /// differs is the error.
 pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, CodegenError> {
@@ -128,11 +140,11 @@ pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, Code
     Ok(text)
 }
 
-/// The four overlay entries (target in `goroot`, contents) for this toolchain.
+/// The five overlay entries (target in `goroot`, contents) for this toolchain.
 pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     let src = goroot.join("src");
     let patched = |name: &str, edits: &[Edit]| {
-        let path = src.join("sync").join(name);
+        let path = src.join(name);
         let original = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read {
             path: path.clone(),
             source,
@@ -146,8 +158,9 @@ pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
             RUNTIME_FILE.to_string(),
         ),
         (src.join("sync/gorepro_instances.go"), SYNC_FILE.to_string()),
-        patched("mutex.go", MUTEX_EDITS)?,
-        patched("rwmutex.go", RWMUTEX_EDITS)?,
+        patched("sync/mutex.go", MUTEX_EDITS)?,
+        patched("sync/rwmutex.go", RWMUTEX_EDITS)?,
+        patched("runtime/proc.go", PROC_EDITS)?,
     ])
 }
 
@@ -227,9 +240,9 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "/go/src/sync/rwmutex.go: the lock-holder registry needs exactly 1 of \
-             `func (rw *RWMutex) RUnlock() {` in it, and this Go has 0 (its sync package \
-             changed shape); gorepro needs an update for this Go version"
+            "/go/src/sync/rwmutex.go: gorepro's toolchain overlay needs exactly 1 of \
+             `func (rw *RWMutex) RUnlock() {` in it, and this Go has 0 (the file changed \
+             shape); gorepro needs an update for this Go version"
         );
         // One more inner use of the writer mutex than expected is as wrong as one fewer.
         let extra = RWMUTEX.replace("rw.w.Lock()\n", "rw.w.Lock()\n\trw.w.Unlock()\n");

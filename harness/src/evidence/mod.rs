@@ -61,6 +61,22 @@ pub struct Verdict {
     pub holds: u64,
     #[serde(default)]
     pub holds_at_bound: u64,
+    /// Goroutines the ignore rules matched (`gorepro diagnose --ignore`, `.goreproignore`): left
+    /// out of every decision and of the scenario.
+    #[serde(default)]
+    pub ignored_goroutines: Vec<u64>,
+    /// The test each scenario goroutine of the final dump belongs to, where the supervisor of a
+    /// test binary could tell.
+    #[serde(default)]
+    pub owners: Vec<Owner>,
+}
+
+/// A goroutine and the test that started it (`verdict.json`'s `owners`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Owner {
+    pub goroutine: u64,
+    /// As go test names it: `TestCache`, `TestCache/expiry`.
+    pub test: String,
 }
 
 impl Verdict {

@@ -234,9 +234,12 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
             .map(|v| {
                 let mut ids: BTreeSet<u64> = v.internal_goroutines.iter().copied().collect();
                 ids.insert(v.supervisor_goroutine);
+                ids.extend(&v.ignored_goroutines);
                 ids
             })
             .unwrap_or_default();
+        // The trace may have named an ignored goroutine a scenario goroutine already.
+        gors.retain(|id, _| Some(*id) == root || !excluded.contains(id));
         // Creators can appear after their children in a dump; repeat until nothing changes.
         loop {
             let mut added = false;
@@ -266,6 +269,11 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
             }
         }
         for g in &dump.goroutines {
+            // A test binary's root runs on goroutine 1 and stays parked there once it is
+            // done, as an internal goroutine: it ended.
+            if excluded.contains(&g.id) {
+                continue;
+            }
             if let Some(gor) = gors.get_mut(&g.id) {
                 gor.final_state = Some(g.state.clone());
                 gor.leaked = g.leaked;
@@ -274,7 +282,12 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
                 gor.final_function = top.map(|f| f.function.clone());
                 gor.final_frames = g.frames.iter().map(|f| f.function.clone()).collect();
                 if gor.start.is_none() {
-                    gor.start = g.frames.last().map(|f| f.function.clone());
+                    // A test binary's root is goroutine 1: it starts in main.main, but what it
+                    // runs starts at the root function, as a program's root does.
+                    gor.start = match Some(g.id) == root && is_root(g) {
+                        true => Some(ROOT_FUNCTION.to_string()),
+                        false => g.frames.last().map(|f| f.function.clone()),
+                    };
                 }
             }
         }
@@ -362,10 +375,12 @@ fn order_key(
     )
 }
 
-/// The root in a dump: its outermost frame, or, when the runtime could not print its stack (it
-/// was running on another thread when a fatal error froze the world), its creator.
+/// The root in a dump: it runs in [`ROOT_FUNCTION`] (its outermost frame, or one below
+/// `main.main` when it is a test binary's goroutine 1), or, when the runtime could not print
+/// its stack (it was running on another thread when a fatal error froze the world), its
+/// creator.
 fn is_root(g: &Goroutine) -> bool {
-    g.frames.last().is_some_and(|f| f.function == ROOT_FUNCTION)
+    g.frames.iter().any(|f| f.function == ROOT_FUNCTION)
         || g.created_by
             .as_ref()
             .is_some_and(|c| c.function == ROOT_CREATOR)
@@ -425,6 +440,14 @@ fn is_harness_function(function: &str) -> bool {
         || function.starts_with("runtime.")
 }
 
+/// A file of a test binary's generated entry point: go test's `_testmain.go` and the files
+/// `gorepro diagnose` lays over the package (`zz_gorepro_main_test.go`, ...). Their frames sit
+/// below the root of a test binary, whose goroutine 1 it is, and are no one's code.
+fn is_generated_entry(file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name == "_testmain.go" || name.starts_with("zz_gorepro_")
+}
+
 /// A goroutine parked inside the `testing` package itself: its innermost frame outside the
 /// runtime and `sync` is a `testing.` function (`testing.(*T).Run` waiting for a test).
 fn is_test_machinery(frames: &[String]) -> bool {
@@ -477,9 +500,12 @@ impl UserCode {
     }
 
     /// A frame of user code: a user function, and not support code inlined into one (a
-    /// closure `support/synchook` returns is named after the user function it was inlined into).
-    fn is_user_frame(&self, function: &str, file: &str) -> bool {
-        self.is_user_function(function) && !file.starts_with(SUPPORT_SUBPACKAGES)
+    /// closure `support/synchook` returns is named after the user function it was inlined into)
+    /// nor a test binary's generated entry point.
+    pub fn is_user_frame(&self, function: &str, file: &str) -> bool {
+        self.is_user_function(function)
+            && !file.starts_with(SUPPORT_SUBPACKAGES)
+            && !is_generated_entry(file)
     }
 
     pub fn top_user_frame<'a>(&self, frames: &'a [Frame]) -> Option<&'a Frame> {
@@ -600,6 +626,38 @@ mod tests {
         assert!(!samples.is_user_function("internal/sync.(*Mutex).lockSlow"));
         assert!(!samples.is_user_function("runtime/trace.Start.func1"));
         assert!(!samples.is_user_function("context.(*cancelCtx).cancel"));
+    }
+
+    #[test]
+    fn a_test_binarys_generated_entry_point_is_no_users_frame() {
+        let code = UserCode::module("myservice");
+        let frame = |function: &str, file: &str| Frame {
+            function: function.into(),
+            file: file.into(),
+            line: 19,
+            inlined: false,
+        };
+        // Goroutine 1 of a test binary, below the root function.
+        let below_root = [
+            frame(ROOT_FUNCTION, "gorepro.dev/samples/support/supervisor.go"),
+            frame(
+                "myservice/store.TestMain",
+                "myservice/store/zz_gorepro_main_test.go",
+            ),
+            frame("main.main", "_testmain.go"),
+        ];
+        assert_eq!(code.top_user_frame(&below_root), None);
+        let user = frame(
+            "myservice/store.goreproUserTestMain",
+            "myservice/store/store_test.go",
+        );
+        assert_eq!(
+            code.user_loc(&user.function, &user.file, user.line),
+            Some(Loc {
+                file: "store/store_test.go".into(),
+                line: 19
+            })
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::vocabulary::taxonomy;
 /// The JUnit XML of one or more explorations.
 pub fn junit(reports: &[&DiagnoseReport]) -> String {
     let mut xml = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let runs: usize = reports.iter().map(|r| r.runs.len()).sum();
-    let failures: usize = reports.iter().map(|r| failing_runs(r)).sum();
+    let runs: usize = reports.iter().map(|r| case_count(r)).sum();
+    let failures: usize = reports.iter().map(|r| failing_cases(r)).sum();
     let mut suites = BytesStart::new("testsuites");
     suites.push_attribute(("name", "gorepro diagnose"));
     suites.push_attribute(("tests", runs.to_string().as_str()));
@@ -28,16 +28,16 @@ pub fn junit(reports: &[&DiagnoseReport]) -> String {
         let seconds: f64 = report.runs.iter().map(|r| r.wall.as_secs_f64()).sum();
         let mut suite = BytesStart::new("testsuite");
         suite.push_attribute(("name", package.as_str()));
-        suite.push_attribute(("tests", report.runs.len().to_string().as_str()));
-        suite.push_attribute(("failures", failing_runs(report).to_string().as_str()));
+        suite.push_attribute(("tests", case_count(report).to_string().as_str()));
+        suite.push_attribute(("failures", failing_cases(report).to_string().as_str()));
         suite.push_attribute(("time", format!("{seconds:.3}").as_str()));
         write(&mut xml, Event::Start(suite.borrow()));
-        for run in &report.runs {
+        for Case { name, run, failed } in report.runs.iter().flat_map(cases) {
             let mut case = BytesStart::new("testcase");
             case.push_attribute(("classname", package.as_str()));
-            case.push_attribute(("name", format!("seed {}", run.seed).as_str()));
+            case.push_attribute(("name", name.as_str()));
             case.push_attribute(("time", format!("{:.3}", run.wall.as_secs_f64()).as_str()));
-            match failure(run) {
+            match failed {
                 None => write(&mut xml, Event::Empty(case)),
                 Some((kind, message)) => {
                     write(&mut xml, Event::Start(case.borrow()));
@@ -66,8 +66,52 @@ fn write(xml: &mut Writer<Vec<u8>>, event: Event<'_>) {
     xml.write_event(event).expect("writing XML into memory");
 }
 
-fn failing_runs(report: &DiagnoseReport) -> usize {
-    report.runs.iter().filter(|r| failure(r).is_some()).count()
+/// The test cases of a run: the run, named after its seed; or, when the run leaked goroutines
+/// that tests started, one failing case per leaking test, named after it (`TestCache (seed
+/// v3:1)`), so a CI view lists the test that leaked.
+fn cases(run: &SeedRun) -> Vec<Case<'_>> {
+    let failed = failure(run);
+    match &failed {
+        Some((kind, message)) if run.reproduced && !run.leaks.is_empty() => (run.leaks.iter())
+            .map(|leak| {
+                let names: Vec<&str> = leak.goroutines.iter().map(|g| g.name.as_str()).collect();
+                let more = if leak.count > names.len() { " ..." } else { "" };
+                let message = format!(
+                    "{message}: {} left {} goroutine(s) behind ({}{more})",
+                    leak.test,
+                    leak.count,
+                    names.join(" ")
+                );
+                Case {
+                    name: format!("{} (seed {})", leak.test, run.seed),
+                    run,
+                    failed: Some((kind.clone(), message)),
+                }
+            })
+            .collect(),
+        _ => vec![Case {
+            name: format!("seed {}", run.seed),
+            run,
+            failed,
+        }],
+    }
+}
+
+/// One JUnit test case: its name, the run it reports, and its failure (type, message).
+struct Case<'a> {
+    name: String,
+    run: &'a SeedRun,
+    failed: Option<(String, String)>,
+}
+
+fn case_count(report: &DiagnoseReport) -> usize {
+    report.runs.iter().map(|r| cases(r).len()).sum()
+}
+
+fn failing_cases(report: &DiagnoseReport) -> usize {
+    (report.runs.iter().flat_map(cases))
+        .filter(|case| case.failed.is_some())
+        .count()
 }
 
 /// Why a run fails as a test case: its bug class (or outcome), and a one-line message.
@@ -189,4 +233,71 @@ fn locations(run: &SeedRun) -> Vec<Value> {
         }
     }
     seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::tests::sample_run;
+    use crate::leaks::{LeakedGoroutine, TestLeak};
+    use crate::vocabulary::Outcome;
+
+    fn leak(test: &str, names: &[&str]) -> TestLeak {
+        TestLeak {
+            test: test.into(),
+            count: names.len(),
+            goroutines: names
+                .iter()
+                .map(|name| LeakedGoroutine {
+                    name: name.to_string(),
+                    state: "chan send".into(),
+                    function: Some("cache.(*Cache).janitor".into()),
+                    at: Some("cache.go:12".into()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_leaking_test_is_the_failing_test_case() {
+        let mut run = sample_run(4, Outcome::Leak, Some("chan.send-no-receiver"), &[]);
+        run.leaks = vec![leak("TestCache", &["G2"]), leak("TestPool", &["G3", "G4"])];
+        let named: Vec<(String, Option<String>)> = cases(&run)
+            .into_iter()
+            .map(|case| (case.name, case.failed.map(|(_, message)| message)))
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                (
+                    "TestCache (seed v3:4)".to_string(),
+                    Some(
+                        "seed v3:4: leak chan.send-no-receiver: TestCache left 1 goroutine(s) behind (G2)"
+                            .to_string()
+                    )
+                ),
+                (
+                    "TestPool (seed v3:4)".to_string(),
+                    Some(
+                        "seed v3:4: leak chan.send-no-receiver: TestPool left 2 goroutine(s) behind (G3 G4)"
+                            .to_string()
+                    )
+                ),
+            ]
+        );
+        // Without an attribution, or without a bug, the case is the run's.
+        run.leaks.clear();
+        assert_eq!(cases(&run)[0].name, "seed v3:4");
+        let mut clean = sample_run(5, Outcome::Clean, None, &[]);
+        clean.leaks = vec![leak("TestCache", &["G2"])];
+        let clean_cases = cases(&clean);
+        assert_eq!(clean_cases.len(), 1);
+        assert_eq!(
+            (
+                clean_cases[0].name.as_str(),
+                clean_cases[0].failed.is_none()
+            ),
+            ("seed v3:5", true)
+        );
+    }
 }

@@ -104,10 +104,53 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
         (false, true) => format!("tests failed  {}", failed_tests(run)),
         (false, false) => "clean".to_string(),
     };
+    let leakers: Vec<&str> = run.leaks.iter().map(|l| l.test.as_str()).collect();
+    let leaked = if leakers.is_empty() {
+        String::new()
+    } else {
+        format!("; leaked by {}", leakers.join(", "))
+    };
     Some(format!(
-        "{label}  {what}  {:.0} ms",
+        "{label}  {what}{leaked}  {:.0} ms",
         run.wall.as_secs_f64() * 1e3
     ))
+}
+
+/// The featured run's leaks by test and ignored goroutines, under its diagnosis.
+fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
+    for leak in &run.leaks {
+        let _ = writeln!(
+            out,
+            "  leaked by {} ({} goroutine{}):",
+            leak.test,
+            leak.count,
+            if leak.count == 1 { "" } else { "s" }
+        );
+        for g in &leak.goroutines {
+            let mut line = format!("    {} [{}]", g.name, g.state);
+            if let Some(function) = &g.function {
+                line += &format!(" in {function}");
+            }
+            if let Some(at) = &g.at {
+                line += &format!(" at {at}");
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        if leak.count > leak.goroutines.len() {
+            let _ = writeln!(
+                out,
+                "    ... and {} more",
+                leak.count - leak.goroutines.len()
+            );
+        }
+    }
+    if run.ignored_goroutines > 0 {
+        let _ = writeln!(
+            out,
+            "  ignored: {} goroutine(s) the ignore rules match (--ignore, .goreproignore)",
+            run.ignored_goroutines
+        );
+    }
 }
 
 /// One JSON line per run: `kind` `seed` (an exploring run) or `replay` (a replay check).
@@ -531,6 +574,7 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
         if run.tests_failed && run.failed_tests.is_empty() {
             let _ = writeln!(out, "  tests failed: {}", failed_tests(run));
         }
+        render_leaks_and_ignored(&mut out, run);
         let _ = writeln!(out, "  evidence files: {}", run.evidence_dir);
     }
     for note in &report.notes {
@@ -613,6 +657,18 @@ mod tests {
         assert_eq!(
             line(&bug, Some(10)),
             "seed v3:3/10  reproduced  deadlock mutex.double-lock  41 ms"
+        );
+        let mut leak = sample_run(4, Outcome::Leak, Some("chan.send-no-receiver"), &[]);
+        leak.leaks = ["TestCache", "TestPool"]
+            .map(|test| crate::leaks::TestLeak {
+                test: test.into(),
+                count: 1,
+                goroutines: Vec::new(),
+            })
+            .to_vec();
+        assert_eq!(
+            line(&leak, Some(10)),
+            "seed v3:4/10  reproduced  leak chan.send-no-receiver; leaked by TestCache, TestPool  41 ms"
         );
         assert_eq!(
             line(&sample_run(7, Outcome::Clean, None, &[]), None),

@@ -105,7 +105,8 @@ fn junit_and_sarif_describe_the_runs() {
     assert_eq!(seeds.len(), 2);
     let classes: Vec<&str> = seeds.iter().map(|s| s["class"].as_str().unwrap()).collect();
 
-    // JUnit: one suite for the package, a test case per seed, failing with the seed's class.
+    // JUnit: one suite for the package, a test case per seed, failing with the seed's class,
+    // named after the test that leaked.
     let xml = std::fs::read_to_string(&junit).unwrap();
     let mut reader = Reader::from_str(&xml);
     let (mut suites, mut cases, mut failures) = (Vec::new(), Vec::new(), Vec::new());
@@ -132,7 +133,13 @@ fn junit_and_sarif_describe_the_runs() {
     assert_eq!(get(&suites[0], "failures"), "2", "{xml}");
     assert_eq!(get(&suites[1], "name"), "inventory/stock", "{xml}");
     let names: Vec<String> = cases.iter().map(|c| get(c, "name")).collect();
-    assert_eq!(names, ["seed v3:1", "seed v3:2"]);
+    assert_eq!(
+        names,
+        [
+            "TestReserveInBackground (seed v3:1)",
+            "TestReserveInBackground (seed v3:2)"
+        ]
+    );
     let types: Vec<String> = failures.iter().map(|f| get(f, "type")).collect();
     assert_eq!(types, classes, "{xml}");
 

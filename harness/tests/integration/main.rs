@@ -19,10 +19,13 @@
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
 //! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
+//! - `coexist`: `gorepro diagnose` beside goleak, goroutine counts and stack-shape tests; the
+//!   leak report per test; ignore rules.
 
 mod bad_input;
 mod catalog;
 mod ci_outputs;
+mod coexist;
 mod common;
 mod diagnose;
 mod diagnose_stream;

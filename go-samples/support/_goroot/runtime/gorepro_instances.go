@@ -1,14 +1,17 @@
 // Added to package runtime by gorepro's -overlay, as
 // $GOROOT/src/runtime/gorepro_instances.go (this directory starts with "_", so the
 // go command never builds it as part of go-samples; the harness embeds it). It adds,
-// without changing any existing runtime file:
+// with one call inserted into proc.go and no other change to a runtime file:
 //
 //   - a registry of lock holders, fed by package sync (Mutex and RWMutex Lock,
 //     RLock, TryLock, TryRLock, Unlock, RUnlock) through push linknames;
 //   - goreproSnapshot, which stops the world and reports, for every goroutine
 //     parked on a channel, a select, a semaphore (Mutex, RWMutex, WaitGroup) or a
 //     notify list (Cond), the object it is parked on (from gp.waiting, which Go
-//     1.26+ sets for semaphores and notify lists too), plus a copy of the registry.
+//     1.26+ sets for semaphores and notify lists too), plus a copy of the registry;
+//   - goreproSystemGo, which starts a goroutine the runtime counts as its own (the
+//     supervisor of a test binary), and an exit hook that os.Exit calls first
+//     (through an edit of os_beforeExit in proc.go).
 //
 // Everything here is diagnostics: a wrong or missing entry must never change what
 // the program does, so the registry drops records (and counts them) rather than
@@ -349,4 +352,33 @@ func goreproSnapshot(waits, holds []uint64) (nw, nh int, overflow uint64) {
 //go:linkname goreproWaitReason
 func goreproWaitReason(code uint8) string {
 	return waitReason(code).String()
+}
+
+// goreproSystemGo runs fn on a new goroutine that the runtime counts as one of
+// its own, because its start function is in package runtime: runtime.Stack(buf,
+// true), runtime.NumGoroutine, the goroutine profile and panic dumps below
+// GOTRACEBACK=system leave it out. The supervisor runs there, so the program it
+// watches does not see it (goleak, goroutine-count checks, stack-shape tests).
+//
+//go:linkname goreproSystemGo
+func goreproSystemGo(fn func()) {
+	go goreproSystemStart(fn)
+}
+
+func goreproSystemStart(fn func()) { fn() }
+
+// goreproExitHook, when set, is called first thing by os.Exit (gorepro's edit
+// of os_beforeExit in proc.go) and may keep the caller there forever: the
+// supervisor keeps the root goroutine that calls os.Exit (a TestMain, or a
+// library called from it such as goleak.VerifyTestMain) and decides the run
+// from what is left, instead of losing it to the exit.
+var goreproExitHook func(code int)
+
+//go:linkname goreproSetExitHook
+func goreproSetExitHook(f func(code int)) { goreproExitHook = f }
+
+func goreproBeforeExit(code int) {
+	if f := goreproExitHook; f != nil {
+		f(code)
+	}
 }
