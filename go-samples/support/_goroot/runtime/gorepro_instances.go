@@ -362,8 +362,11 @@ func goreproWaitReason(code uint8) string {
 
 // Reference scan geometry: a goroutine's scan gives up (and reports itself
 // incomplete) after goreproReachObjects heap objects or goreproReachWords pointer
-// words; its visited table has twice the objects' slots.
+// words, and every scan after goreproReachTotal objects in all (which bounds the
+// stop-the-world: about 140 ns an object); its visited table has twice the
+// objects' slots.
 const (
+	goreproReachTotal   = 1 << 18
 	goreproReachObjects = 1 << 14
 	goreproReachWords   = 1 << 18
 	goreproReachLog     = 15
@@ -391,6 +394,7 @@ type goreproReach struct {
 	stack      stack
 	objects    int
 	words      int
+	total      int // objects visited by every scan so far
 	incomplete bool
 	goid       uint64
 	refs       []uint64
@@ -498,10 +502,11 @@ func (r *goreproReach) push(p uintptr) {
 			return
 		}
 	}
-	if r.objects == len(r.work) {
+	if r.objects == len(r.work) || r.total == goreproReachTotal {
 		r.incomplete = true
 		return
 	}
+	r.total++
 	r.seen[i] = base
 	r.work[r.objects] = base
 	r.objects++
