@@ -194,12 +194,18 @@
 // sync.(*Once).doSlow (a Once's lock is at the Once's address + 4).
 // registry_overflow counts acquisitions the full registry could not record.
 // objects gives each waited-on object's state: a chan's cap, len, closed,
-// timer, senders and receivers; a mutex's locked bit and semaphore waiters;
+// timer (and for a timer's, timer_pending: whether it will still send),
+// senders and receivers; a mutex's locked bit and semaphore waiters;
 // an rwmutex's readers, writer_pending and reader_wait (absent when it was
 // seen only through a writer queued behind another writer) and its writer
 // mutex's locked and sema_waiters; a waitgroup's counter and waiters; a cond's
 // wait_ticket and notify_ticket; and for all but chan the goroutines blocked
-// on it. Addresses are hex strings, valid within one file only.
+// on it. references says, for every parked goroutine, which of those objects
+// it still reaches from the live slots of its stack (the collector's stack
+// maps) through the heap, globals not followed: the goroutines that could
+// still send, receive, signal or unlock (incomplete: the scan gave up). It is
+// a second stop-the-world right after the snapshot. Addresses are hex strings,
+// valid within one file only.
 //
 // A run that panics or dies of a fatal error reaches no verdict and has no
 // instances.json, and neither has a build without the tag (an exported

@@ -25,6 +25,18 @@ type instanceSnapshot struct {
 	Holds            []instHold      `json:"holds"`
 	RegistryOverflow uint64          `json:"registry_overflow"`
 	Objects          []instObject    `json:"objects"`
+	// Who still reaches each waited-on object: one entry per goroutine that was
+	// parked (and so scanned).
+	References []instReference `json:"references"`
+}
+
+// instReference says which waited-on objects goroutine Goid still reaches from
+// the live slots of its stack through the heap (so could still send, receive,
+// signal, unlock...). Incomplete: the scan gave up, it may reach anything.
+type instReference struct {
+	Goid       uint64   `json:"goid"`
+	Objects    []string `json:"objects"`
+	Incomplete bool     `json:"incomplete,omitempty"`
 }
 
 // instGoroutine is a live goroutine when the world was stopped (system
@@ -70,12 +82,14 @@ type instObject struct {
 	Addr string `json:"addr"`
 	Kind string `json:"kind"`
 	// chan
-	Cap       *uint64  `json:"cap,omitempty"`
-	Len       *uint64  `json:"len,omitempty"`
-	Closed    *bool    `json:"closed,omitempty"`
-	Timer     *bool    `json:"timer,omitempty"`
-	Senders   []uint64 `json:"senders,omitempty"`
-	Receivers []uint64 `json:"receivers,omitempty"`
+	Cap    *uint64 `json:"cap,omitempty"`
+	Len    *uint64 `json:"len,omitempty"`
+	Closed *bool   `json:"closed,omitempty"`
+	Timer  *bool   `json:"timer,omitempty"`
+	// Only for a timer's channel: the timer will still fire (send).
+	TimerPending *bool    `json:"timer_pending,omitempty"`
+	Senders      []uint64 `json:"senders,omitempty"`
+	Receivers    []uint64 `json:"receivers,omitempty"`
 	// mutex, and the writer mutex w of an rwmutex
 	Locked      *bool   `json:"locked,omitempty"`
 	SemaWaiters *uint64 `json:"sema_waiters,omitempty"`
@@ -122,6 +136,11 @@ type rawInstances struct {
 	nw, nh       int
 	overflow     uint64
 	reason       func(uint8) string
+	// The reference scan: the waited-on objects, the heap object around each,
+	// and nr (goid, base) pairs.
+	targets, bases []uintptr
+	refs           []uint64
+	nr             int
 }
 
 // instances is the snapshot for the evidence, taken right after the final dump
@@ -136,7 +155,57 @@ func (s *supervisor) instances() *rawInstances {
 }
 
 func (r *rawInstances) decode() instanceSnapshot {
-	return decodeInstances(r.waits, r.holds, r.nw, r.nh, r.overflow, r.reason)
+	s := decodeInstances(r.waits, r.holds, r.nw, r.nh, r.overflow, r.reason)
+	s.References = decodeReferences(r.targets, r.bases, r.refs, r.nr)
+	return s
+}
+
+// waitTargets lists, once each, the objects nw wait records name.
+func waitTargets(waits []uint64, nw int) []uintptr {
+	var targets []uintptr
+	for i := range nw {
+		r := waits[i*instWaitWords:][:instWaitWords]
+		if r[1]&0xff != instKindNone && !slices.Contains(targets, uintptr(r[2])) {
+			targets = append(targets, uintptr(r[2]))
+		}
+	}
+	return targets
+}
+
+// Markers in the pairs of the reference scan (goreproRefScanned, goreproRefIncomplete).
+const (
+	refIncomplete = ^uint64(0)
+	refScanned    = ^uint64(0) - 1
+)
+
+// decodeReferences turns nr (goid, object base) pairs into one reference entry
+// per scanned goroutine, naming the targets (as the waits name them) inside each
+// object it reached, sorted by goroutine and address.
+func decodeReferences(targets, bases []uintptr, refs []uint64, nr int) []instReference {
+	out := []instReference{}
+	reached := map[uint64]bool{}
+	for i := range nr {
+		goid, v := refs[2*i], refs[2*i+1]
+		switch v {
+		case refIncomplete:
+			out = append(out, instReference{Goid: goid, Objects: []string{}, Incomplete: true})
+			clear(reached)
+		case refScanned:
+			objects := []string{}
+			for k, t := range targets {
+				if k < len(bases) && bases[k] != 0 && reached[uint64(bases[k])] {
+					objects = append(objects, hexAddr(uint64(t)))
+				}
+			}
+			slices.SortFunc(objects, func(a, b string) int { return cmp.Compare(parseHex(a), parseHex(b)) })
+			out = append(out, instReference{Goid: goid, Objects: objects})
+			clear(reached)
+		default:
+			reached[v] = true
+		}
+	}
+	slices.SortFunc(out, func(a, b instReference) int { return cmp.Compare(a.Goid, b.Goid) })
+	return out
 }
 
 // decodeInstances turns nw wait and nh hold records into the snapshot; reason
@@ -183,6 +252,9 @@ func decodeInstances(waits, holds []uint64, nw, nh int, overflow uint64, reason 
 			o := obj(r[2], "chan")
 			o.Cap, o.Len = ptr(r[5]), ptr(r[6])
 			o.Closed, o.Timer = ptr(r[7]&2 != 0), ptr(r[7]&1 != 0)
+			if r[7]&1 != 0 {
+				o.TimerPending = ptr(r[7]&4 != 0)
+			}
 			switch r[4] {
 			case 1:
 				w.Op = "send"

@@ -12,6 +12,9 @@ import _ "unsafe" // for go:linkname
 //go:linkname runtimeSnapshot runtime.goreproSnapshot
 func runtimeSnapshot(waits, holds []uint64) (nw, nh int, overflow uint64)
 
+//go:linkname runtimeReferences runtime.goreproReferences
+func runtimeReferences(targets, bases []uintptr, refs []uint64) int
+
 //go:linkname runtimeWaitReason runtime.goreproWaitReason
 func runtimeWaitReason(code uint8) string
 
@@ -20,6 +23,7 @@ func runtimeWaitReason(code uint8) string
 var (
 	snapshotWaits = make([]uint64, 256*instWaitWords)
 	snapshotHolds = make([]uint64, 256*instHoldWords)
+	snapshotRefs  = make([]uint64, 2*1024)
 )
 
 // takeInstances stops the world once (again with bigger buffers if they were
@@ -28,8 +32,10 @@ func takeInstances() *rawInstances {
 	for {
 		nw, nh, overflow := runtimeSnapshot(snapshotWaits, snapshotHolds)
 		if nw*instWaitWords <= len(snapshotWaits) && nh*instHoldWords <= len(snapshotHolds) {
-			return &rawInstances{waits: snapshotWaits, holds: snapshotHolds, nw: nw, nh: nh,
+			raw := &rawInstances{waits: snapshotWaits, holds: snapshotHolds, nw: nw, nh: nh,
 				overflow: overflow, reason: runtimeWaitReason}
+			raw.references()
+			return raw
 		}
 		snapshotWaits = make([]uint64, 2*max(nw*instWaitWords, len(snapshotWaits)))
 		snapshotHolds = make([]uint64, 2*max(nh*instHoldWords, len(snapshotHolds)))
@@ -49,3 +55,18 @@ const systemGoroutines = true
 func goSystem(fn func()) { runtimeSystemGo(fn) }
 
 func setExitHook(f func(code int)) { runtimeSetExitHook(f) }
+
+// references runs the runtime's reference scan over the objects the snapshot's
+// goroutines wait on (again with a bigger buffer if it was too small).
+func (r *rawInstances) references() {
+	r.targets = waitTargets(r.waits, r.nw)
+	r.bases = make([]uintptr, len(r.targets))
+	for {
+		n := runtimeReferences(r.targets, r.bases, snapshotRefs)
+		if 2*n <= len(snapshotRefs) {
+			r.refs, r.nr = snapshotRefs, n
+			return
+		}
+		snapshotRefs = make([]uint64, 4*n)
+	}
+}

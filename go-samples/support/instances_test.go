@@ -51,7 +51,7 @@ func TestInstanceRecordsDecodeToTheirObjects(t *testing.T) {
 		waitRecord(1, running, 0, instKindNone, 0),
 		waitRecord(7, waiting, 1, instKindMutex, 0x1000, 1|1<<3),
 		waitRecord(8, leaked, 2, instKindChan, 0x2000, 1, 1, 1, 0),
-		waitRecord(8, leaked, 2, instKindChan, 0x3000, 2, 1, 0, 1),
+		waitRecord(8, leaked, 2, instKindChan, 0x3000, 2, 1, 0, 1|4), // a pending timer's
 		waitRecord(9, waiting, 1, instKindMutex, 0x4000, 1|1<<3),
 		waitRecord(11, waiting, 3, instKindRWMutexR, 0x5000, writerPending, 1, 1),
 		waitRecord(12, waiting, 4, instKindWaitGroup, 0x6000, 2<<32|1),
@@ -106,7 +106,7 @@ func TestInstanceRecordsDecodeToTheirObjects(t *testing.T) {
 	objects, _ := json.Marshal(s.Objects)
 	want := `[{"addr":"0x1000","kind":"mutex","locked":true,"sema_waiters":1,"blocked":[7]},` +
 		`{"addr":"0x2000","kind":"chan","cap":1,"len":1,"closed":false,"timer":false,"senders":[8]},` +
-		`{"addr":"0x3000","kind":"chan","cap":1,"len":0,"closed":false,"timer":true,"receivers":[8]},` +
+		`{"addr":"0x3000","kind":"chan","cap":1,"len":0,"closed":false,"timer":true,"timer_pending":true,"receivers":[8]},` +
 		`{"addr":"0x4000","kind":"rwmutex","locked":true,"sema_waiters":1,"blocked":[9]},` +
 		`{"addr":"0x5000","kind":"rwmutex","locked":true,"sema_waiters":0,"readers":2,"writer_pending":true,"reader_wait":1,"blocked":[11]},` +
 		`{"addr":"0x6000","kind":"waitgroup","counter":2,"waiters":1,"blocked":[12]},` +
@@ -182,5 +182,23 @@ func TestWithoutTheOverlayThereIsNoInstancesFile(t *testing.T) {
 		if list, ok := back[key].([]any); !ok || len(list) != 0 {
 			t.Errorf("%s: %v, want an empty list", key, back[key])
 		}
+	}
+}
+
+// The reference scan's pairs become one entry per scanned goroutine, naming the
+// waited-on objects inside the heap objects it reached.
+func TestReferencePairsNameTheTargetsReached(t *testing.T) {
+	targets := []uintptr{0x2000, 0x2010, 0x3000, 0x9000}
+	bases := []uintptr{0x2000, 0x2000, 0x3000, 0} // 0x2010 lives in 0x2000's object; 0x9000 is off the heap
+	refs := []uint64{
+		8, 0x3000, 8, 0x2000, 8, refScanned,
+		3, refScanned,
+		5, 0x3000, 5, refIncomplete,
+	}
+	got, _ := json.Marshal(decodeReferences(targets, bases, refs, len(refs)/2))
+	want := `[{"goid":3,"objects":[]},{"goid":5,"objects":[],"incomplete":true},` +
+		`{"goid":8,"objects":["0x2000","0x2010","0x3000"]}]`
+	if string(got) != want {
+		t.Errorf("references\n got %s\nwant %s", got, want)
 	}
 }

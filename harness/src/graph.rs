@@ -100,6 +100,9 @@ pub struct ChannelState {
     pub closed: bool,
     /// A timer's or ticker's channel: the runtime itself sends on it.
     pub timer: bool,
+    /// For a timer's channel: whether the timer will still fire. `None` when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timer_pending: Option<bool>,
 }
 
 /// One primitive instance.
@@ -149,6 +152,19 @@ pub struct Graph {
     /// Lock acquisitions the runtime could not record (its table was full): holders may be
     /// missing.
     pub overflow: u64,
+    /// Which instances each parked scenario goroutine still reaches (so could still operate
+    /// on: receive from, send on, signal, ...). A goroutine missing here was not scanned.
+    pub reach: BTreeMap<u64, Reach>,
+}
+
+/// What a goroutine still reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reach {
+    /// Indices into [`Graph::instances`].
+    Known(BTreeSet<usize>),
+    /// Its scan gave up: it may reach anything.
+    Unknown,
 }
 
 /// A goroutine's rank and how it touches an instance (`0 wait Lock`, `1 hold Write`).
@@ -190,6 +206,12 @@ pub enum Shape {
         holder_alive: bool,
         waiters: Vec<u64>,
     },
+    /// A goroutine receives from a timer's empty channel, and the timer is no longer pending:
+    /// it fired and its value was taken, or it was stopped. Nothing will ever send.
+    StaleTimer { goroutine: u64, instance: usize },
+    /// Each goroutine waits (on a channel or a Cond) for an operation that only the next one
+    /// still reaches, the last for one only the first reaches: `(goroutine, instance, op)`.
+    WaitCycle { steps: Vec<(u64, usize, Op)> },
 }
 
 /// The graph of a run, from its instance evidence (`instances.json`) and the final dump. Only
@@ -213,12 +235,14 @@ pub fn build(evidence: &Evidence, world: &World) -> Graph {
                     len,
                     closed,
                     timer,
+                    timer_pending,
                     ..
                 } => Some(ChannelState {
                     capacity: cap,
                     length: len,
                     closed,
                     timer,
+                    timer_pending,
                 }),
                 _ => None,
             });
@@ -325,6 +349,20 @@ pub fn build(evidence: &Evidence, world: &World) -> Graph {
             in_acquirer,
         });
     }
+    for reference in found.references.iter().filter(|r| scenario(r.goid)) {
+        let reach = if reference.incomplete {
+            Reach::Unknown
+        } else {
+            Reach::Known(
+                reference
+                    .objects
+                    .iter()
+                    .filter_map(|a| index.get(a).copied())
+                    .collect(),
+            )
+        };
+        graph.reach.insert(reference.goid, reach);
+    }
     graph
 }
 
@@ -356,6 +394,99 @@ impl Graph {
             .or_else(|| self.lock_cycle(stuck))
             .or_else(|| self.held_across(stuck))
             .or_else(|| self.abandoned(stuck))
+            .or_else(|| self.stale_timer(stuck))
+            .or_else(|| self.wait_cycle(stuck))
+    }
+
+    /// The only thing a goroutine waits on (no select).
+    fn sole_wait(&self, goroutine: u64) -> Option<&Wait> {
+        let mut waits = self.waits_of(goroutine);
+        let wait = waits.next()?;
+        waits.next().is_none().then_some(wait)
+    }
+
+    fn stale_timer(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        stuck.iter().find_map(|&g| {
+            let wait = self.sole_wait(g).filter(|w| w.op == Op::Receive)?;
+            let state = self.instances[wait.instance].channel?;
+            (state.timer
+                && state.timer_pending == Some(false)
+                && state.length == 0
+                && !state.closed)
+                .then_some(Shape::StaleTimer {
+                    goroutine: g,
+                    instance: wait.instance,
+                })
+        })
+    }
+
+    /// The stuck goroutines that could still complete `g`'s wait: they reach the instance
+    /// and do not wait on it themselves (a second sender cannot take a send's value, a second
+    /// Cond waiter cannot signal). Goroutines whose reach is unknown are left out: the graph
+    /// claims no edge it cannot see.
+    fn completers<'a>(
+        &'a self,
+        wait: &'a Wait,
+        stuck: &'a BTreeSet<u64>,
+    ) -> impl Iterator<Item = u64> + 'a {
+        stuck.iter().copied().filter(move |&h| {
+            h != wait.goroutine
+                && matches!(self.reach.get(&h), Some(Reach::Known(r)) if r.contains(&wait.instance))
+                && !self.waits_of(h).any(|w| w.instance == wait.instance)
+        })
+    }
+
+    /// A cycle of channel and Cond waits over "only a goroutine that still reaches it could
+    /// complete it": the goroutines of the cycle wait for each other. WaitGroup and lock waits
+    /// are left to the other shapes. The cycle through the smallest goroutine id, shortest
+    /// first, so the same cycle is always told the same way.
+    fn wait_cycle(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        // Bounds that keep a pile of goroutines from making the search explode.
+        const LONGEST: usize = 6;
+        const PATHS: usize = 4096;
+        let step = |g: u64| -> Option<&Wait> {
+            let wait = self.sole_wait(g)?;
+            let kind = self.instances[wait.instance].kind;
+            let cyclic = match kind {
+                Kind::Channel => matches!(wait.op, Op::Send | Op::Receive),
+                Kind::Cond => wait.op == Op::Wait,
+                _ => false,
+            };
+            cyclic.then_some(wait)
+        };
+        for &start in stuck {
+            // Breadth first from `start` through larger ids only: each cycle is found once,
+            // from its smallest goroutine, and the shortest one first.
+            let Some(first) = step(start) else {
+                continue;
+            };
+            let mut paths = vec![vec![(start, first.instance, first.op)]];
+            for _ in 0..LONGEST {
+                let mut longer = Vec::new();
+                for path in &paths {
+                    let Some(wait) = path.last().and_then(|&(g, _, _)| step(g)) else {
+                        continue;
+                    };
+                    for h in self.completers(wait, stuck) {
+                        if h == start && path.len() >= 2 {
+                            return Some(Shape::WaitCycle {
+                                steps: path.clone(),
+                            });
+                        }
+                        if h <= start || path.iter().any(|(p, _, _)| *p == h) {
+                            continue;
+                        }
+                        if let Some(next) = step(h).filter(|_| longer.len() < PATHS) {
+                            let mut path = path.clone();
+                            path.push((h, next.instance, next.op));
+                            longer.push(path);
+                        }
+                    }
+                }
+                paths = longer;
+            }
+        }
+        None
     }
 
     fn self_wait(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
@@ -588,6 +719,7 @@ mod tests {
             waits: vec![wait(7, 0, Op::RLock)],
             holds: vec![hold(0, 7, Mode::Write)],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         assert_eq!(
             graph.shape(&stuck(&[7])),
@@ -610,6 +742,7 @@ mod tests {
             waits: vec![wait(5, 0, Op::Lock), wait(6, 0, Op::Lock)],
             holds: vec![returned],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         assert_eq!(
             graph.shape(&stuck(&[5, 6])),
@@ -633,6 +766,7 @@ mod tests {
             ],
             holds: vec![hold(0, 4, Mode::Write), hold(1, 9, Mode::Write)],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         assert_eq!(
             graph.shape(&stuck(&[4, 9, 12])),
@@ -649,6 +783,7 @@ mod tests {
             waits: vec![wait(5, 0, Op::RLock), wait(6, 0, Op::Lock)],
             holds: vec![hold(0, 5, Mode::Read)],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         assert_eq!(
             graph.shape(&stuck(&[5, 6])),
@@ -673,6 +808,7 @@ mod tests {
                         length: 1,
                         closed: false,
                         timer: false,
+                        timer_pending: None,
                     }),
                 },
             ],
@@ -683,6 +819,7 @@ mod tests {
             ],
             holds: vec![hold(0, 5, Mode::Write)],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         // The test goroutine (1) waiting elsewhere does not change the story.
         assert_eq!(
@@ -697,7 +834,7 @@ mod tests {
         );
     }
 
-    fn channel(address: u64, timer: bool) -> Instance {
+    fn channel(address: u64, timer_pending: Option<bool>) -> Instance {
         Instance {
             kind: Kind::Channel,
             address,
@@ -705,9 +842,109 @@ mod tests {
                 capacity: 0,
                 length: 0,
                 closed: false,
-                timer,
+                timer: timer_pending.is_some(),
+                timer_pending,
             }),
         }
+    }
+
+    fn reaches(entries: &[(u64, &[usize])]) -> BTreeMap<u64, Reach> {
+        entries
+            .iter()
+            .map(|(g, r)| (*g, Reach::Known(r.iter().copied().collect())))
+            .collect()
+    }
+
+    #[test]
+    fn two_senders_each_holding_the_others_channel_are_a_cycle() {
+        // G1 waits for both on a WaitGroup and still holds both channels: not part of it.
+        let graph = Graph {
+            instances: vec![
+                channel(0x10, None),
+                channel(0x20, None),
+                lock(Kind::WaitGroup, 0x30),
+            ],
+            waits: vec![
+                wait(1, 2, Op::Wait),
+                wait(4, 0, Op::Send),
+                wait(5, 1, Op::Send),
+            ],
+            holds: vec![],
+            overflow: 0,
+            reach: reaches(&[(1, &[0, 1, 2]), (4, &[0, 1, 2]), (5, &[0, 1, 2])]),
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[1, 4, 5])),
+            Some(Shape::WaitCycle {
+                steps: vec![(4, 0, Op::Send), (5, 1, Op::Send)]
+            })
+        );
+    }
+
+    #[test]
+    fn senders_piled_on_one_channel_are_no_cycle() {
+        // Each still holds the channel (it sends in a loop), but a sender cannot take a send.
+        let graph = Graph {
+            instances: vec![channel(0x10, None)],
+            waits: vec![wait(4, 0, Op::Send), wait(5, 0, Op::Send)],
+            holds: vec![],
+            overflow: 0,
+            reach: reaches(&[(4, &[0]), (5, &[0])]),
+        };
+        assert_eq!(graph.shape(&stuck(&[4, 5])), None);
+    }
+
+    #[test]
+    fn an_unscanned_goroutine_closes_no_cycle() {
+        let mut reach = reaches(&[(4, &[1])]);
+        reach.insert(5, Reach::Unknown);
+        let graph = Graph {
+            instances: vec![channel(0x10, None), channel(0x20, None)],
+            waits: vec![wait(4, 0, Op::Send), wait(5, 1, Op::Send)],
+            holds: vec![],
+            overflow: 0,
+            reach,
+        };
+        assert_eq!(graph.shape(&stuck(&[4, 5])), None);
+    }
+
+    #[test]
+    fn a_cond_waiter_and_its_signaller_blocked_on_the_waiters_channel() {
+        let graph = Graph {
+            instances: vec![lock(Kind::Cond, 0x10), channel(0x20, None)],
+            waits: vec![wait(7, 0, Op::Wait), wait(6, 1, Op::Send)],
+            holds: vec![],
+            overflow: 0,
+            reach: reaches(&[(6, &[0, 1]), (7, &[0, 1])]),
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[6, 7])),
+            Some(Shape::WaitCycle {
+                steps: vec![(6, 1, Op::Send), (7, 0, Op::Wait)]
+            })
+        );
+    }
+
+    #[test]
+    fn a_receive_from_a_timer_that_no_longer_runs() {
+        let graph = Graph {
+            instances: vec![channel(0x10, Some(false))],
+            waits: vec![wait(3, 0, Op::Receive)],
+            holds: vec![],
+            overflow: 0,
+            reach: reaches(&[(3, &[0])]),
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[3])),
+            Some(Shape::StaleTimer {
+                goroutine: 3,
+                instance: 0
+            })
+        );
+        // A pending timer will send: no shape.
+        let mut pending = graph.clone();
+        pending.instances[0] = channel(0x10, Some(true));
+        assert_eq!(pending.shape(&stuck(&[3])), None);
     }
 
     fn case(goroutine: u64, instance: usize, op: Op) -> Wait {
@@ -723,10 +960,10 @@ mod tests {
         let graph = Graph {
             instances: vec![
                 lock(Kind::Mutex, 0x10),
-                channel(0x30, false),
-                channel(0x40, false),
-                channel(0x50, false),
-                channel(0x60, true),
+                channel(0x30, None),
+                channel(0x40, None),
+                channel(0x50, None),
+                channel(0x60, Some(true)),
             ],
             waits: vec![
                 case(1, 3, Op::Receive),
@@ -737,6 +974,7 @@ mod tests {
             ],
             holds: vec![hold(0, 5, Mode::Write)],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         assert_eq!(
             graph.shape(&stuck(&[1, 5, 6])),
@@ -753,11 +991,11 @@ mod tests {
     #[test]
     fn a_select_that_a_timer_or_a_send_case_can_end_is_not_held_across() {
         for (other, op) in [
-            (channel(0x40, true), Op::Receive),
-            (channel(0x40, false), Op::Send),
+            (channel(0x40, Some(true)), Op::Receive),
+            (channel(0x40, None), Op::Send),
         ] {
             let graph = Graph {
-                instances: vec![lock(Kind::Mutex, 0x10), channel(0x30, false), other],
+                instances: vec![lock(Kind::Mutex, 0x10), channel(0x30, None), other],
                 waits: vec![
                     case(5, 1, Op::Receive),
                     case(5, 2, op),
@@ -765,6 +1003,7 @@ mod tests {
                 ],
                 holds: vec![hold(0, 5, Mode::Write)],
                 overflow: 0,
+                reach: BTreeMap::new(),
             };
             assert_eq!(graph.shape(&stuck(&[5, 6])), None, "{op:?}");
         }
@@ -788,6 +1027,7 @@ mod tests {
             ],
             holds: vec![hold(0, 4, Mode::Read), hold(0, 5, Mode::Read)],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         assert_eq!(
             graph.shape(&stuck(&[1, 4, 5, 6])),
@@ -808,6 +1048,7 @@ mod tests {
             waits: vec![wait(9, 0, Op::Lock), wait(4, 1, Op::Lock)],
             holds: vec![],
             overflow: 0,
+            reach: BTreeMap::new(),
         };
         // Goroutine 9 is named G1, goroutine 4 is G2.
         let rank = |g: u64| {

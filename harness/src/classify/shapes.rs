@@ -112,6 +112,9 @@ pub fn describe(graph: &Graph, world: &World) -> Option<WaitFor> {
                     if c.timer {
                         state.push_str(", a timer's");
                     }
+                    if c.timer_pending == Some(false) {
+                        state.push_str(", not pending");
+                    }
                     state + ")"
                 })
                 .unwrap_or_default();
@@ -392,6 +395,96 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
             })
         }
         Shape::HeldAcross { .. } => held_across(facts, &labels, &shape),
+        Shape::StaleTimer {
+            goroutine: g,
+            instance,
+        } => Some(Finding {
+            class: "timer.drain-after-receive",
+            observations: vec![format!(
+                "{} waits to receive from {}{}: a timer's channel, empty, whose timer is no \
+                 longer pending (it fired or was stopped), so nothing will ever send on it",
+                name(g),
+                labels[instance],
+                at(g)
+            )],
+            explanation: format!(
+                "{} drains a timer's channel (`<-timer.C`) that has nothing left to give: the \
+                 timer already fired and its value was received (often by the same loop's \
+                 select, which is how it noticed), or it was stopped before firing. `if \
+                 !t.Stop() {{ <-t.C }}` is right only when nothing else can have received the \
+                 value. Since Go 1.23 a timer's channel holds no stale value after Stop or Reset: \
+                 drop the drain and call Reset (or Stop) alone; where it must stay, drain without \
+                 blocking (`select {{ case <-t.C: default: }}`).",
+                name(g)
+            ),
+        }),
+        Shape::WaitCycle { steps } => {
+            let next = |i: usize| steps[(i + 1) % steps.len()].0;
+            let signaller = steps.iter().enumerate().find(|&(i, &(_, _, op))| {
+                op == Op::Wait && matches!(steps[(i + 1) % steps.len()].2, Op::Send | Op::Receive)
+            });
+            if signaller.is_none() && steps.iter().any(|&(_, _, op)| op == Op::Wait) {
+                return None;
+            }
+            let observations = steps
+                .iter()
+                .enumerate()
+                .map(|(i, &(g, instance, op))| {
+                    let role = match op {
+                        Op::Send => "receive from it",
+                        Op::Receive => "send on or close it",
+                        _ => "signal it",
+                    };
+                    format!(
+                        "{} {} {}{}; {} still reaches it and could {role}, but is stuck too",
+                        name(g),
+                        op.waiting(),
+                        labels[instance],
+                        at(g),
+                        name(next(i)),
+                    )
+                })
+                .collect();
+            let who: Vec<String> = steps.iter().map(|&(g, _, _)| name(g)).collect();
+            let who = crate::evidence::world::name_list(&who, " and ");
+            Some(match signaller {
+                Some((i, &(waiter, cond, _))) => {
+                    let (signaller, blocked_on, op) = steps[(i + 1) % steps.len()];
+                    Finding {
+                        class: "cond.signaller-blocked-on-waiter",
+                        observations,
+                        explanation: format!(
+                            "{} waits in Cond.Wait on {} for a signal that {} would send, but {} \
+                             is blocked first in a {} on {} that only {} would complete, after \
+                             its Wait returns: {who} wait for each other, and no Signal comes. \
+                             Signal (after updating the condition under the lock) before any \
+                             operation that needs the waiter, or let the waiter drain the \
+                             channel before it waits; often the channel's close can be the \
+                             completion signal and the Cond can go.",
+                            name(waiter),
+                            labels[cond],
+                            name(signaller),
+                            name(signaller),
+                            if op == Op::Send { "send" } else { "receive" },
+                            labels[blocked_on],
+                            name(waiter),
+                        ),
+                    }
+                }
+                None => Finding {
+                    class: "chan.circular-wait",
+                    observations,
+                    explanation: format!(
+                        "{who} wait for each other over channels: each is blocked in a channel \
+                         operation that only the next one could complete, and that one is blocked \
+                         in its own. An unbuffered send waits for its receive, so goroutines that \
+                         all send first (or all receive first) never meet. Break the cycle: let \
+                         one side receive before it sends, send from a goroutine of its own, or \
+                         buffer each channel for every send made before its receive."
+                    ),
+                },
+            })
+        }
         Shape::Abandoned {
             instance,
             holder,

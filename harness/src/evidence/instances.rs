@@ -17,6 +17,10 @@
 //!   copy's address. Other primitives (channels, WaitGroups) have no holders.
 //! - A `sync.Once` shows up as a [`Kind::Mutex`] at the Once's address + 4 whose holder's
 //!   stack contains `sync.(*Once).doSlow`.
+//! - References (who still reaches each waited-on object) come from a scan of every parked
+//!   goroutine's live stack slots, as the collector's stack maps give them, and of the heap
+//!   objects they reach. Globals are not roots, so an object reached only through a global is
+//!   reached by nobody here; a scan that hits its budget says so ([`Reference::incomplete`]).
 //! - Addresses differ from run to run: compare them within one file, never across runs.
 
 use serde::{Deserialize, Deserializer};
@@ -37,6 +41,23 @@ pub struct Instances {
     pub registry_overflow: u64,
     /// The state of every object some goroutine waits on, sorted by address.
     pub objects: Vec<Object>,
+    /// Which of those objects each parked goroutine still reaches (from the live slots of its
+    /// stack, through the heap): the goroutines that could still operate on them. Sorted by
+    /// goroutine; empty in a file from before the scan existed.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+}
+
+/// The waited-on objects goroutine `goid` still reaches. Globals are not followed: an object
+/// reached only through a global is reached by nobody here.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Reference {
+    pub goid: u64,
+    #[serde(deserialize_with = "hex_list")]
+    pub objects: Vec<u64>,
+    /// The scan gave up (too much heap): the goroutine may reach anything.
+    #[serde(default)]
+    pub incomplete: bool,
 }
 
 /// A goroutine that existed when the world was stopped.
@@ -182,6 +203,10 @@ pub enum ObjectState {
         /// The channel of a `time.Timer`/`time.Ticker` (the runtime can still send on it).
         #[serde(default)]
         timer: bool,
+        /// For a timer's channel: whether the timer will still fire. `None` when not a timer's
+        /// (or in a file from before the field existed).
+        #[serde(default)]
+        timer_pending: Option<bool>,
         /// Goroutines parked sending (select cases included).
         #[serde(default)]
         senders: Vec<u64>,
@@ -249,6 +274,11 @@ impl Instances {
         self.holds.iter().filter(move |h| h.object == address)
     }
 
+    /// What goroutine `goid` still reaches, if it was scanned.
+    pub fn references_of(&self, goid: u64) -> Option<&Reference> {
+        self.references.iter().find(|r| r.goid == goid)
+    }
+
     /// The state of the object at `address`, if some goroutine waits on it.
     pub fn object(&self, address: u64) -> Option<&Object> {
         self.objects.iter().find(|o| o.address == address)
@@ -269,6 +299,13 @@ fn parse_hex<E: serde::de::Error>(text: &str) -> Result<u64, E> {
 
 fn hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     parse_hex(&String::deserialize(deserializer)?)
+}
+
+fn hex_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    Vec::<String>::deserialize(deserializer)?
+        .iter()
+        .map(|text| parse_hex(text))
+        .collect()
 }
 
 fn optional_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
@@ -300,9 +337,10 @@ mod tests {
              {"function": "main.run", "file": "example.com/m/main.go", "line": 12}]}
  ],
  "registry_overflow": 3,
+ "references": [{"goid": 8, "objects": ["0x2000", "0x7000"]}, {"goid": 9, "objects": [], "incomplete": true}],
  "objects": [
   {"addr": "0x2000", "kind": "chan", "cap": 1, "len": 1, "closed": false, "timer": false, "senders": [8]},
-  {"addr": "0x3000", "kind": "chan", "cap": 1, "len": 0, "closed": false, "timer": true, "receivers": [8]},
+  {"addr": "0x3000", "kind": "chan", "cap": 1, "len": 0, "closed": false, "timer": true, "timer_pending": false, "receivers": [8]},
   {"addr": "0x4000", "kind": "rwmutex", "locked": true, "sema_waiters": 1, "blocked": [9]},
   {"addr": "0x5000", "kind": "rwmutex", "locked": true, "sema_waiters": 0, "readers": 2, "writer_pending": true, "reader_wait": 1, "blocked": [11]},
   {"addr": "0x6000", "kind": "waitgroup", "counter": 2, "waiters": 1, "blocked": [12]},
@@ -348,6 +386,9 @@ mod tests {
             }
         );
         assert_eq!(i.registry_overflow, 3);
+        assert_eq!(i.references_of(8).unwrap().objects, [0x2000, 0x7000]);
+        assert!(i.references_of(9).unwrap().incomplete);
+        assert!(i.references_of(14).is_none());
         let state = |address| &i.object(address).unwrap().state;
         assert_eq!(
             state(0x3000),
@@ -356,6 +397,7 @@ mod tests {
                 len: 0,
                 closed: false,
                 timer: true,
+                timer_pending: Some(false),
                 senders: vec![],
                 receivers: vec![8]
             }

@@ -89,6 +89,12 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "the scenario's own invariant check (a lost message) with nothing blocked or failed: the runtime shows nothing",
     },
     BugClass {
+        id: "chan.circular-wait",
+        family: "channels",
+        title: "Goroutines blocked on channel operations in a cycle: each waits for one only the next could complete",
+        decided_by: "the wait-for graph: stuck goroutines each blocked in one channel send or receive whose channel, of the stuck goroutines, the next one still reaches (a live reference from its stack, through the heap) without waiting on it itself, closing a cycle",
+    },
+    BugClass {
         id: "ctx.result-send-ignores-cancel",
         family: "context",
         title: "A worker watches ctx.Done() but sends its result unguarded; after cancel nobody receives",
@@ -173,6 +179,12 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "`fatal error: sync: unlock of unlocked mutex` raised inside `sync.(*Cond).Wait`",
     },
     BugClass {
+        id: "cond.signaller-blocked-on-waiter",
+        family: "sync.Cond",
+        title: "The goroutine that would Signal is blocked on a channel that only the Cond waiter would drain",
+        decided_by: "the wait-for graph: a goroutine blocked in `sync.Cond.Wait` whose Cond a stuck goroutine still reaches, that one blocked in a channel operation whose channel, of the stuck goroutines, only the waiter reaches (a cycle of waits)",
+    },
+    BugClass {
         id: "mutex.lock-never-released",
         family: "sync.Mutex",
         title: "Lock of a Mutex or RWMutex that is never unlocked (fallback)",
@@ -249,6 +261,12 @@ pub const CLASSES: &[BugClass] = &[
         family: "timers",
         title: "A ticker or timer loop with no stop signal: the goroutine outlives its owner",
         decided_by: "a goroutine left behind that timers woke again and again (trace)",
+    },
+    BugClass {
+        id: "timer.drain-after-receive",
+        family: "timers",
+        title: "Draining timer.C after Stop returned false when the tick was already received: the receive waits forever",
+        decided_by: "the wait-for graph: a goroutine blocked only in a receive from a timer's channel that is empty and whose timer is no longer pending (instance evidence)",
     },
     BugClass {
         id: "map.concurrent-writes",

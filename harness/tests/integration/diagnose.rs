@@ -413,8 +413,8 @@ struct RealworldCase {
 /// The realworld cases are well-formed, build, and their fixed twins diagnose clean. Their
 /// buggy twins are measured (go-samples/realworld/BASELINE.md); the lock-shaped ones are
 /// asserted by `realworld_lock_shapes_get_their_class_from_the_graph` and
-/// `realworld_locks_held_across_a_receive_or_a_wait_get_their_class`, the others have no class
-/// of their own yet.
+/// `realworld_locks_held_across_a_receive_or_a_wait_get_their_class`, the channel-shaped ones
+/// by `realworld_channel_shapes_get_their_class_from_the_graph`.
 #[test]
 fn realworld_cases_build_and_their_fixed_twins_are_clean() {
     let harness = harness();
@@ -556,6 +556,39 @@ fn realworld_locks_held_across_a_receive_or_a_wait_get_their_class() {
         }
         if let Some(wrong) = classes.iter().find(|c| **c != Some(case.class.as_str())) {
             failures.push(format!("{name}: classed {wrong:?}, not {}", case.class));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The channel-shaped realworld cases (two goroutines each sending to the other, a drain of a
+/// timer whose tick was already received, a Cond signaller blocked on a channel only the waiter
+/// would drain) get their class and outcome from the wait-for graph on every seed: a whole-program
+/// deadlock with the test goroutine waiting on a WaitGroup, and leaks after the test returned
+/// (from a timeout select, or after closing what it used). All three reproduce on every seed.
+#[test]
+fn realworld_channel_shapes_get_their_class_from_the_graph() {
+    let harness = harness();
+    let dir = root().join("go-samples/realworld");
+    let mut failures = Vec::new();
+    for name in ["circularsend", "timerdrain", "signalblocked"] {
+        let case_dir = dir.join(name);
+        let case: RealworldCase =
+            toml::from_str(&std::fs::read_to_string(case_dir.join("case.toml")).unwrap()).unwrap();
+        let report = run(&harness, &request(&case_dir, Some("^TestBuggy$"), 6)).unwrap();
+        let found: Vec<(String, Option<&str>)> = report
+            .runs
+            .iter()
+            .filter(|r| r.reproduced)
+            .map(|r| (r.diagnosis.outcome.to_string(), r.diagnosis.class))
+            .collect();
+        println!("{name:<16} {}/6 reproduced: {found:?}", found.len());
+        if found.len() != 6 {
+            failures.push(format!("{name}: reproduced on {} of 6 seeds", found.len()));
+        }
+        let expected = (case.outcome.clone(), Some(case.class.as_str()));
+        if let Some(wrong) = found.iter().find(|f| **f != expected) {
+            failures.push(format!("{name}: diagnosed {wrong:?}, not {expected:?}"));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");

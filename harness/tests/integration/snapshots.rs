@@ -56,6 +56,7 @@ macro_rules! scenario_tests {
 
 scenario_tests! {
     chan_buffer_full => "chan-buffer-full",
+    chan_circular_wait => "chan-circular-wait",
     chan_close_of_closed => "chan-close-of-closed",
     chan_close_of_nil => "chan-close-of-nil",
     chan_empty_select => "chan-empty-select",
@@ -71,6 +72,7 @@ scenario_tests! {
     chan_send_on_closed => "chan-send-on-closed",
     cond_if_not_for => "cond-if-not-for",
     cond_lost_wakeup => "cond-lost-wakeup",
+    cond_signaller_blocked => "cond-signaller-blocked",
     cond_signal_not_broadcast => "cond-signal-not-broadcast",
     cond_wait_without_lock => "cond-wait-without-lock",
     ctx_cancel_never_called => "ctx-cancel-never-called",
@@ -92,6 +94,7 @@ scenario_tests! {
     rwmutex_rlock_upgrade => "rwmutex-rlock-upgrade",
     sched_starvation => "sched-starvation",
     ticker_leak => "ticker-leak",
+    timer_drain_after_receive => "timer-drain-after-receive",
     wg_add_concurrent_with_wait => "wg-add-concurrent-with-wait",
     wg_add_inside_goroutine => "wg-add-inside-goroutine",
     wg_missing_done => "wg-missing-done",

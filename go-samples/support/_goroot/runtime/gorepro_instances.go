@@ -11,7 +11,10 @@
 //     1.26+ sets for semaphores and notify lists too), plus a copy of the registry;
 //   - goreproSystemGo, which starts a goroutine the runtime counts as its own (the
 //     supervisor of a test binary), and an exit hook that os.Exit calls first
-//     (through an edit of os_beforeExit in proc.go).
+//     (through an edit of os_beforeExit in proc.go);
+//   - goreproReferences, which stops the world and reports which of those objects
+//     each parked goroutine still reaches (its live stack slots, by the stack maps
+//     the collector uses, and the heap objects they lead to).
 //
 // Everything here is diagnostics: a wrong or missing entry must never change what
 // the program does, so the registry drops records (and counts them) rather than
@@ -20,6 +23,7 @@
 package runtime
 
 import (
+	"internal/abi"
 	"internal/goarch"
 	"internal/runtime/atomic"
 	"unsafe"
@@ -232,7 +236,7 @@ const (
 // Wait record: goid, state<<32|reason<<8|kind, object base address, raw address
 // (sema, notify list or hchan), then kind-specific words:
 //
-//	chan:      dir (1 send, 2 recv, 0 unknown), dataqsiz, qcount, closed<<1|timer
+//	chan:      dir (1 send, 2 recv, 0 unknown), dataqsiz, qcount, pending<<2|closed<<1|timer
 //	mutex:     state word of the internal Mutex (locked=1, woken=2, starving=4, waiters=state>>3)
 //	rwmutex:   readerCount, readerWait, state word of rw.w
 //	waitgroup: state (counter<<32 | waiters)
@@ -285,9 +289,14 @@ func goreproSnapshot(waits, holds []uint64) (nw, nh int, overflow uint64) {
 						dir = 2
 					}
 				}
+				// timer: 1 for a timer's channel, |4 while the timer is
+				// pending (it will still send).
 				timer := uint64(0)
 				if c.timer != nil {
 					timer = 1
+					if c.timer.when > 0 {
+						timer |= 4
+					}
 				}
 				emit(goreproObjChan, uintptr(unsafe.Pointer(c)), uintptr(unsafe.Pointer(c)),
 					dir, uint64(c.dataqsiz), uint64(c.qcount), uint64(c.closed)<<1|timer)
@@ -381,4 +390,307 @@ func goreproBeforeExit(code int) {
 	if f := goreproExitHook; f != nil {
 		f(code)
 	}
+}
+
+// Reference scan geometry: a goroutine's scan gives up (and reports itself
+// incomplete) after goreproReachObjects heap objects or goreproReachWords pointer
+// words, and every scan after goreproReachTotal objects in all (which bounds the
+// stop-the-world: about 140 ns an object); its visited table has twice the
+// objects' slots.
+const (
+	goreproReachTotal   = 1 << 18
+	goreproReachObjects = 1 << 14
+	goreproReachWords   = 1 << 18
+	goreproReachLog     = 15
+	goreproReachBlocks  = 1024 // pointer blocks (frames' locals and args, stack objects) per goroutine
+
+	goreproRefIncomplete = ^uint64(0)     // the goroutine's scan gave up
+	goreproRefScanned    = ^uint64(0) - 1 // the goroutine was scanned (its hits precede)
+)
+
+// goreproReach is the state of a reference scan: the heap objects that are
+// targets (value 1) or must not be entered (value 0: goroutines, Ms, Ps and the
+// sudogs of parked goroutines, the scheduler's state rather than what user code
+// holds), and the visited set and work list of the goroutine being scanned. Its
+// tables are allocated before the world stops.
+type goreproReach struct {
+	fixed      []uintptr // open addressing by object base; 0 = free
+	fixedValue []uint8
+	fixedLog   uint
+	fixedUsed  int
+	seen       []uintptr
+	work       []uintptr
+	blocks     []goreproBlock // the goroutine's live slots, then its stack objects
+	live       int            // blocks[:live] are live slots; the rest are stack objects
+	nblocks    int
+	stack      stack
+	objects    int
+	words      int
+	total      int // objects visited by every scan so far
+	incomplete bool
+	goid       uint64
+	refs       []uint64
+	n          int
+}
+
+// goreproBlock is a run of stack words and the bitmap of those that are pointers.
+type goreproBlock struct {
+	b, n    uintptr
+	mask    *uint8
+	scanned bool
+}
+
+func (r *goreproReach) addBlock(b, n uintptr, mask *uint8) {
+	if r.nblocks == len(r.blocks) {
+		r.incomplete = true
+		return
+	}
+	r.blocks[r.nblocks] = goreproBlock{b: b, n: n, mask: mask}
+	r.nblocks++
+}
+
+func goreproSlot(p uintptr, log uint) uintptr {
+	return uintptr((uint64(p) * 0x9E3779B97F4A7C15) >> (64 - log))
+}
+
+// goreproObject is the base of the heap object that contains p, or 0.
+func goreproObject(p uintptr) uintptr {
+	s := spanOfHeap(p)
+	if s == nil {
+		return 0
+	}
+	return s.base() + s.objIndex(p)*s.elemsize
+}
+
+func (r *goreproReach) emit(a, b uint64) {
+	if 2*r.n+2 <= len(r.refs) {
+		r.refs[2*r.n], r.refs[2*r.n+1] = a, b
+	}
+	r.n++
+}
+
+// fix enters base into the fixed table; false when the table is full.
+func (r *goreproReach) fix(base uintptr, value uint8) bool {
+	if base == 0 {
+		return true
+	}
+	if 2*(r.fixedUsed+1) > len(r.fixed) {
+		return false
+	}
+	mask := uintptr(len(r.fixed) - 1)
+	for i := goreproSlot(base, r.fixedLog); ; i = (i + 1) & mask {
+		if r.fixed[i] == base {
+			r.fixedValue[i] |= value
+			return true
+		}
+		if r.fixed[i] == 0 {
+			r.fixed[i], r.fixedValue[i] = base, value
+			r.fixedUsed++
+			return true
+		}
+	}
+}
+
+func (r *goreproReach) lookup(base uintptr) (uint8, bool) {
+	mask := uintptr(len(r.fixed) - 1)
+	for i := goreproSlot(base, r.fixedLog); r.fixed[i] != 0; i = (i + 1) & mask {
+		if r.fixed[i] == base {
+			return r.fixedValue[i], true
+		}
+	}
+	return 0, false
+}
+
+// push follows one pointer word.
+func (r *goreproReach) push(p uintptr) {
+	r.words++
+	if r.words > goreproReachWords {
+		r.incomplete = true
+		return
+	}
+	if r.stack.lo <= p && p < r.stack.hi {
+		// An address-taken local: live because a live slot points to it, as the
+		// collector decides.
+		for i := r.live; i < r.nblocks; i++ {
+			if o := &r.blocks[i]; o.b <= p && p < o.b+o.n && !o.scanned {
+				o.scanned = true
+				r.block(o.b, o.n, o.mask)
+			}
+		}
+		return
+	}
+	base := goreproObject(p)
+	if base == 0 {
+		return
+	}
+	v, fixed := r.lookup(base)
+	if fixed && v == 0 {
+		return
+	}
+	mask := uintptr(len(r.seen) - 1)
+	i := goreproSlot(base, goreproReachLog)
+	for ; r.seen[i] != 0; i = (i + 1) & mask {
+		if r.seen[i] == base {
+			return
+		}
+	}
+	if r.objects == len(r.work) || r.total == goreproReachTotal {
+		r.incomplete = true
+		return
+	}
+	r.total++
+	r.seen[i] = base
+	r.work[r.objects] = base
+	r.objects++
+	if fixed {
+		r.emit(r.goid, uint64(base))
+	}
+}
+
+// block follows the words of [b, b+n) whose bit is set in mask.
+func (r *goreproReach) block(b, n uintptr, mask *uint8) {
+	for i := uintptr(0); i < n; i += goarch.PtrSize {
+		if *addb(mask, i/(goarch.PtrSize*8))>>(i/goarch.PtrSize%8)&1 != 0 {
+			r.push(*(*uintptr)(unsafe.Pointer(b + i)))
+		}
+	}
+}
+
+// goroutine scans the live pointer slots of gp's stack, as the garbage
+// collector's stack maps give them, and every heap object they reach.
+func (r *goreproReach) goroutine(gp *g) {
+	clear(r.seen)
+	r.objects, r.words, r.incomplete, r.goid = 0, 0, false, gp.goid
+	r.nblocks, r.live, r.stack = 0, 0, gp.stack
+	var u unwinder
+	for u.init(gp, 0); u.valid() && !r.incomplete; u.next() {
+		frame := &u.frame
+		if frame.fn.valid() && (frame.fn.funcID == abi.FuncID_asyncPreempt || frame.fn.funcID == abi.FuncID_debugCallV2) {
+			r.incomplete = true // the interrupted frame's registers have no precise map
+			return
+		}
+		locals, args, _ := frame.getStackMap(false)
+		if locals.n > 0 {
+			size := uintptr(locals.n) * goarch.PtrSize
+			r.addBlock(frame.varp-size, size, locals.bytedata)
+		}
+		if args.n > 0 {
+			r.addBlock(frame.argp, uintptr(args.n)*goarch.PtrSize, args.bytedata)
+		}
+	}
+	// The stack objects (address-taken locals) of every frame, scanned only when
+	// a live slot reaches them.
+	r.live = r.nblocks
+	for u.init(gp, 0); u.valid() && !r.incomplete; u.next() {
+		frame := &u.frame
+		_, _, objs := frame.getStackMap(false)
+		if frame.varp == 0 {
+			continue
+		}
+		for i := range objs {
+			obj := &objs[i]
+			base := frame.varp
+			if obj.off >= 0 {
+				base = frame.argp
+			}
+			ptr := base + uintptr(obj.off)
+			if ptr < frame.sp {
+				continue
+			}
+			n, mask := obj.gcdata()
+			r.addBlock(ptr, n, mask)
+		}
+	}
+	if gp.sched.ctxt != nil {
+		r.push(uintptr(gp.sched.ctxt))
+	}
+	for i := 0; i < r.live && !r.incomplete; i++ {
+		r.block(r.blocks[i].b, r.blocks[i].n, r.blocks[i].mask)
+	}
+	for i := 0; i < r.objects && !r.incomplete; i++ {
+		base := r.work[i]
+		s := spanOfHeap(base)
+		if s == nil || s.spanclass.noscan() {
+			continue
+		}
+		limit := base + s.elemsize
+		tp := s.typePointersOfUnchecked(base)
+		for !r.incomplete {
+			var addr uintptr
+			if tp, addr = tp.nextFast(); addr == 0 {
+				if tp, addr = tp.next(limit); addr == 0 {
+					break
+				}
+			}
+			r.push(*(*uintptr)(unsafe.Pointer(addr)))
+		}
+	}
+}
+
+// goreproReferences stops the world and writes into bases the heap object that
+// contains each target (0 off the heap), and into refs, for every parked
+// goroutine, one pair (goid, base) per target object the goroutine still reaches
+// from the live slots of its stack through the heap (the goroutines that could
+// still operate on it), then (goid, goreproRefScanned), or (goid,
+// goreproRefIncomplete) alone when its scan gave up. Globals are not roots: a
+// target reached only from a global is reached by nobody. It returns how many
+// pairs it wanted to write.
+//
+//go:linkname goreproReferences
+func goreproReferences(targets, bases []uintptr, refs []uint64) int {
+	r := &goreproReach{
+		seen:   make([]uintptr, 1<<goreproReachLog),
+		work:   make([]uintptr, goreproReachObjects),
+		blocks: make([]goreproBlock, goreproReachBlocks),
+		refs:   refs,
+	}
+	// Room for every goroutine, M, P, target and a few sudogs each; goroutines
+	// created since are caught by fix.
+	want := 4 * (int(atomic.Loaduintptr(&allglen)) + len(targets) + 64)
+	for r.fixedLog = 6; 1<<r.fixedLog < 2*want; r.fixedLog++ {
+	}
+	r.fixed = make([]uintptr, 1<<r.fixedLog)
+	r.fixedValue = make([]uint8, 1<<r.fixedLog)
+	stw := stopTheWorld(stwGoroutineProfile)
+	room := true
+	forEachGRace(func(gp *g) {
+		room = room && r.fix(goreproObject(uintptr(unsafe.Pointer(gp))), 0)
+		for sg := gp.waiting; sg != nil; sg = sg.waitlink {
+			room = room && r.fix(goreproObject(uintptr(unsafe.Pointer(sg))), 0)
+		}
+	})
+	for mp := allm; mp != nil; mp = mp.alllink {
+		room = room && r.fix(goreproObject(uintptr(unsafe.Pointer(mp))), 0)
+	}
+	for _, pp := range allp {
+		room = room && r.fix(goreproObject(uintptr(unsafe.Pointer(pp))), 0)
+	}
+	for k, t := range targets {
+		if k < len(bases) {
+			bases[k] = goreproObject(t)
+			room = room && r.fix(bases[k], 1)
+		}
+	}
+	forEachGRace(func(gp *g) {
+		if isSystemGoroutine(gp, false) {
+			return
+		}
+		if status := readgstatus(gp) &^ _Gscan; status != _Gwaiting && status != _Gleaked {
+			return
+		}
+		if !room {
+			r.emit(gp.goid, goreproRefIncomplete)
+			return
+		}
+		start := r.n
+		r.goroutine(gp)
+		if r.incomplete {
+			r.n = start
+			r.emit(gp.goid, goreproRefIncomplete)
+		} else {
+			r.emit(gp.goid, goreproRefScanned)
+		}
+	})
+	startTheWorld(stw)
+	return r.n
 }
