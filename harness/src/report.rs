@@ -103,6 +103,12 @@ pub fn render_diagnosis(
             if let Some(function) = &group.function {
                 let _ = write!(line, " in {function}");
             }
+            if let Some(inside) = &group.inside {
+                let _ = write!(line, " (inside {inside})");
+            }
+            if let Some(started_in) = &group.started_in {
+                let _ = write!(line, ", started in {started_in}");
+            }
             if let Some(created) = &group.created_by {
                 let _ = write!(line, ", created by {created}");
             }

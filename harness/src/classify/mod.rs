@@ -157,9 +157,17 @@ pub struct StuckGroup {
     /// The runtime's wait reason (`chan send`), or its state for a live leftover (`sleep`).
     pub wait: String,
     pub primitive: Primitive,
-    /// The blocked operation in user code.
+    /// The blocked operation in user code: the first frame in the user's module.
     pub at: Option<String>,
+    /// The function of that frame.
     pub function: Option<String>,
+    /// The library call above that frame that it is blocked inside, when there is one (see
+    /// [`world::Gor::final_inside`]).
+    pub inside: Option<String>,
+    /// The user function the goroutines' own code began in, when a wrapper outside the
+    /// user's module started them (`errgroup.(*Group).Go`, `testing.tRunner`) and it is not
+    /// `function` itself: which caller's closure, which test.
+    pub started_in: Option<String>,
     /// `G1 at scenarios/x/main.go:30`.
     pub created_by: Option<String>,
     /// The goroutine-leak profile marked them leaked (unreachable: nothing can wake them).
@@ -397,6 +405,8 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
                     .start
                     .as_deref()
                     .map(|f| world.user_code.short_function(f)),
+                inside: None,
+                started_in: started_in(world, g, g.start.as_deref()),
                 created_by: g
                     .created_at
                     .as_ref()
@@ -418,6 +428,8 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
                 .final_function
                 .as_deref()
                 .map(|f| world.user_code.short_function(f)),
+            inside: g.final_inside.clone(),
+            started_in: started_in(world, g, g.final_function.as_deref()),
             created_by: g
                 .created_at
                 .as_ref()
@@ -446,16 +458,37 @@ pub(crate) fn last_block_loc(world: &World, id: u64) -> Option<Loc> {
         .find_map(|t| world.user_code.user_loc_trace(&t.transition_stack))
 }
 
+/// [`StuckGroup::started_in`] of a goroutine whose reported function is `function`.
+fn started_in(world: &World, g: &world::Gor, function: Option<&str>) -> Option<String> {
+    let wrapped = g
+        .start
+        .as_deref()
+        .is_some_and(|s| !world.user_code.is_user_function(s));
+    g.entry
+        .as_deref()
+        .filter(|&entry| wrapped && Some(entry) != function && Some(g.id) != world.root)
+        .map(|entry| world.user_code.short_function(entry))
+}
+
+/// Goroutines are grouped by the first frame in the user's module (the blocked line and its
+/// function), then by what started them (the user function their code began in, the `go`
+/// statement's line), so that one wrapper shared by several callers does not lump them.
 fn same_place(a: &StuckGroup, b: &StuckGroup) -> bool {
-    a.wait == b.wait && a.at == b.at && a.function == b.function && a.leaked == b.leaked && {
-        // Creators differ by name but not by place when identical workers are grouped.
-        let site = |s: &StuckGroup| {
-            s.created_by
-                .as_ref()
-                .and_then(|c| c.split_once(" at ").map(|(_, at)| at.to_string()))
-        };
-        site(a) == site(b)
-    }
+    a.wait == b.wait
+        && a.at == b.at
+        && a.function == b.function
+        && a.inside == b.inside
+        && a.started_in == b.started_in
+        && a.leaked == b.leaked
+        && {
+            // Creators differ by name but not by place when identical workers are grouped.
+            let site = |s: &StuckGroup| {
+                s.created_by
+                    .as_ref()
+                    .and_then(|c| c.split_once(" at ").map(|(_, at)| at.to_string()))
+            };
+            site(a) == site(b)
+        }
 }
 
 fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
