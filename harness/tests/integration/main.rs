@@ -16,9 +16,12 @@
 //! - `supervision`: timers, tickers and leftovers under diagnose; what the holds cost.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
+//! - `big_reports`: a big test package's report: grouping by user frame, the timeline's width,
+//!   the `diagnose --html` page.
 //! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
 
 mod bad_input;
+mod big_reports;
 mod catalog;
 mod ci_outputs;
 mod common;
