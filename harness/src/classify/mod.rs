@@ -647,6 +647,101 @@ mod tests {
         assert_eq!(stuck(&diagnosis), expected);
     }
 
+    /// Two tests each start a goroutine through one wrapper of another module (the shape of
+    /// errgroup.Go); both block at the same line of a shared function. From the dump alone
+    /// (no trace), the wrapper is their start and their creation site: only the outermost user
+    /// frame, each test's closure, tells them apart.
+    #[test]
+    fn a_wrapper_shared_by_two_tests_does_not_lump_their_goroutines() {
+        let goroutines = "\
+goroutine 20 [chan send]:
+myservice/ingest.Publish(...)
+	myservice/ingest/ingest.go:46
+myservice/ingest.TestFirstOrder.func1()
+	myservice/ingest/ingest_test.go:29 +0x2a
+example.com/dep/group.(*Group).Go.func1()
+	example.com/dep/group/group.go:20 +0x4b
+created by example.com/dep/group.(*Group).Go in goroutine 7
+	example.com/dep/group/group.go:18 +0x8e
+
+goroutine 21 [chan send]:
+myservice/ingest.Publish(...)
+	myservice/ingest/ingest.go:46
+myservice/ingest.TestFirstInvoice.func1()
+	myservice/ingest/ingest_test.go:40 +0x2a
+example.com/dep/group.(*Group).Go.func1()
+	example.com/dep/group/group.go:20 +0x4b
+created by example.com/dep/group.(*Group).Go in goroutine 8
+	example.com/dep/group/group.go:18 +0x8e
+
+goroutine 22 [semacquire]:
+sync.runtime_SemacquireWaitGroup(0x1?)
+	runtime/sema.go:114 +0x2e
+sync.(*WaitGroup).Wait(0x0?)
+	sync/waitgroup.go:118 +0x48
+example.com/dep/group.(*Group).Wait(...)
+	example.com/dep/group/group.go:29
+myservice/ingest.TestWait(0x0?)
+	myservice/ingest/ingest_test.go:52 +0x10
+testing.tRunner(0x0, 0x0)
+	testing/testing.go:1934 +0xea
+created by testing.(*T).Run in goroutine 6
+	testing/testing.go:1997 +0x465
+";
+        let verdict = r#"{"verdict":"leak","proven":true,"root_goroutine":6,"root_returned":true,
+            "supervisor_goroutine":1,"scenario_goroutines":[20,21,22],"leak_profile":true,
+            "quiescent_after_ns":0,"verdict_after_ns":1000000}"#;
+        let diagnosis = classify(
+            &assemble(Raw {
+                exit: Exit::Code(4),
+                backstop: None,
+                verdict_json: Some(verdict),
+                goroutines: Some(goroutines),
+                instances_json: None,
+                stderr: "",
+                trace: Err("no trace"),
+            }),
+            &world::UserCode::module("myservice"),
+        );
+        let stuck: Vec<_> = diagnosis
+            .stuck
+            .iter()
+            .map(|g| {
+                (
+                    g.goroutines.len(),
+                    g.function.as_deref(),
+                    g.started_in.as_deref(),
+                    g.inside.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stuck,
+            vec![
+                (
+                    1,
+                    Some("ingest.Publish"),
+                    Some("ingest.TestFirstInvoice.func1"),
+                    None
+                ),
+                (
+                    1,
+                    Some("ingest.Publish"),
+                    Some("ingest.TestFirstOrder.func1"),
+                    None
+                ),
+                (
+                    1,
+                    Some("ingest.TestWait"),
+                    None,
+                    Some("example.com/dep/group.(*Group).Wait")
+                ),
+            ],
+            "{:#?}",
+            diagnosis.stuck
+        );
+    }
+
     #[test]
     fn a_timeout_the_holds_explain_is_inconclusive() {
         let goroutines = std::fs::read_to_string(format!("{RECORDED}goroutines.txt")).unwrap();

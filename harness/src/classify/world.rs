@@ -318,11 +318,7 @@ fn entry(gor: &Gor, history: Option<&Vec<Transition>>, user_code: &UserCode) -> 
 
 /// Sort key: the root first, then by what the goroutine is and how it ended; ids only break
 /// ties between goroutines that are indistinguishable anyway.
-fn order_key(
-    g: &Gor,
-    root: Option<u64>,
-    failing: Option<u64>,
-) -> impl Ord + use<> {
+fn order_key(g: &Gor, root: Option<u64>, failing: Option<u64>) -> impl Ord + use<> {
     // How it ended, coarsely enough that only what the diagnosis reports tells goroutines
     // apart: at a crash the other goroutines' states are incidental (runnable in one run,
     // waiting in the next), so every state that is not blocked on synchronization is one.
