@@ -1,13 +1,17 @@
 // Loads pages of `gorepro report --html` in Debian's headless Chromium, takes screenshots and
 // asserts on what the pages show: the swimlanes are there, the stuck lanes are marked, the
 // blocked source lines are highlighted, nothing is fetched from the network.
-//   usage: node check-report.mjs <html dir> <screenshot dir>
+// With a third directory, `gorepro diagnose --html` pages of the big fixture package
+// (harness/tests/fixtures/diagnose/bigpool/ingest: 300 pool workers, publishers started through a
+// shared wrapper) are checked too: its lanes bounded and the stuck ones first, the workers in one
+// box of the wait-for graph, the blocked lines highlighted, the folded steps table within width.
+//   usage: node check-report.mjs <html dir> <screenshot dir> [<diagnose html dir>]
 import { chromium } from "playwright-core";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-const [dir, shots] = process.argv.slice(2);
+const [dir, shots, diagnoseDir] = process.argv.slice(2);
 if (!dir || !shots) {
   console.error("usage: node check-report.mjs <html dir> <screenshot dir>");
   process.exit(2);
@@ -32,10 +36,10 @@ const page = await browser.newPage();
 const requests = [];
 page.on("request", (request) => requests.push(request.url()));
 
-async function open(name) {
-  const url = "file://" + path.resolve(dir, name);
+async function open(name, from = dir, shot = name.replace(/\.html$/, ".png")) {
+  const url = "file://" + path.resolve(from, name);
   await page.goto(url, { waitUntil: "load" });
-  await page.screenshot({ path: path.join(shots, name.replace(/\.html$/, ".png")), fullPage: true });
+  await page.screenshot({ path: path.join(shots, shot), fullPage: true });
 }
 
 // A page whose story has a stuck lane: G3 G4 sleep in Cond.Wait, G1 in WaitGroup.Wait.
@@ -79,6 +83,38 @@ await open("index.html");
 const rows = await page.locator("table#runs tr").count();
 check(rows > 50, `the index lists the catalog (${rows - 1} runs)`);
 check(await page.locator("table#runs td.fail").count() === 0, "every run in the index is as expected");
+
+if (diagnoseDir) {
+  await open("index.html", diagnoseDir, "diagnose-index.png");
+  const link = page.locator("table#packages a", { hasText: "bigpool/ingest" });
+  check(await link.count() === 1, "the diagnose index links the package's page");
+  await link.click();
+  await page.waitForLoadState("load");
+  await page.screenshot({ path: path.join(shots, "diagnose-bigpool_ingest.png"), fullPage: true });
+  check(page.url().endsWith("/bigpool_ingest.html"), `the link opens the package's page (${page.url()})`);
+  check((await page.locator("#verdict").textContent()).includes("chan.range-not-closed"),
+    "the verdict names the featured run's class");
+  const dlanes = await page.locator("svg#swimlanes g.lane").evaluateAll((gs) =>
+    gs.map((g) => ({ lane: g.dataset.lane, members: Number(g.dataset.members), stuck: g.classList.contains("stuck") })));
+  check(dlanes.length >= 4 && dlanes.length <= 24, `a bounded number of lanes is drawn (${dlanes.length})`);
+  check(dlanes.some((l) => l.members === 300 && l.stuck), "the 300 pool workers are one stuck lane");
+  check(await page.locator("svg#swimlanes g.lane.stuck text.stuck-label", { hasText: "STUCK" }).count() === 4,
+    "the four stuck lanes end in STUCK");
+  const graph = page.locator("svg#wait-for-graph");
+  check(await graph.isVisible(), "the wait-for graph is visible");
+  const boxes = await page.locator("svg#wait-for-graph rect.goroutine").evaluateAll((rs) => rs.map((r) => Number(r.dataset.members)));
+  check(boxes.includes(300) && boxes.length <= 12, `the workers share one box of the graph (boxes: ${JSON.stringify(boxes)})`);
+  const graphBox = await graph.boundingBox();
+  check(graphBox.height < 600, `the graph stays short (${graphBox.height} px)`);
+  const steps = await page.locator("#steps").textContent();
+  const widest = Math.max(...steps.split("\n").map((l) => [...l].length));
+  check(widest <= 160, `the steps table is folded within 160 characters (widest ${widest})`);
+  check(steps.split("\n")[0].trim().startsWith("G5..G304 (300 goroutines)"), "the steps table starts with the stuck workers");
+  const dblocked = await page.locator("pre.src span.blocked").allTextContents();
+  check(dblocked.some((l) => l.includes("for j := range p.jobs")) && dblocked.some((l) => l.includes("out <- r")),
+    "the blocked lines (the workers' range, the publishers' send) are highlighted");
+  check((await page.locator("#replay").textContent()).includes("--seed"), "the replay command carries the seed");
+}
 
 check(requests.every((u) => u.startsWith("file://")), `nothing but local files was loaded (${requests.length} requests)`);
 await browser.close();

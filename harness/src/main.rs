@@ -48,7 +48,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum TopCommand {
     #[command(flatten)]
-    Harness(Command),
+    Harness(Box<Command>),
     /// Combine the --json lines of `run` or `diagnose` processes (one per --shard, or several
     /// explorations) into the report one process would have printed.
     Merge {
@@ -120,6 +120,11 @@ enum Command {
         /// Also write the results as SARIF 2.1.0 to FILE (a result per bug class found).
         #[arg(long, value_name = "FILE")]
         sarif: Option<std::path::PathBuf>,
+        /// Also write an HTML page per explored package (its seeds, then the featured run's
+        /// swimlanes, steps, wait-for graph, diagnosis and marked source) and an index.html
+        /// to DIR (created if missing).
+        #[arg(long, value_name = "DIR")]
+        html: Option<std::path::PathBuf>,
         /// go test's flags (gorepro moves them here from wherever they were written).
         #[arg(last = true, hide = true)]
         go_test_flags: Vec<String>,
@@ -273,7 +278,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(gorepro::gotest::go_test_flags_last(std::env::args_os()));
     let result = match cli.command {
         TopCommand::Merge { files, json } => merge_command(&files, json),
-        TopCommand::Harness(command) => execute(command),
+        TopCommand::Harness(command) => execute(*command),
     };
     match result {
         Ok(Status::Success) => ExitCode::SUCCESS,
@@ -316,6 +321,65 @@ fn write_file(path: &std::path::Path, contents: String) -> Result<(), Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// `diagnose --html DIR`: a page per explored package and an index.
+fn write_diagnose_pages(
+    dir: &std::path::Path,
+    reports: &[&gorepro::diagnose::DiagnoseReport],
+) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut pages: Vec<(&gorepro::diagnose::DiagnoseReport, String)> = Vec::new();
+    for &report in reports {
+        let taken: Vec<String> = pages.iter().map(|(_, name)| name.clone()).collect();
+        let name = report::html::diagnose_page_name(&report.exploration.import_path, &taken);
+        let sources = report
+            .featured()
+            .map(|run| {
+                named_sources(
+                    std::path::Path::new(&report.exploration.path),
+                    &run.diagnosis,
+                )
+            })
+            .unwrap_or_default();
+        let path = dir.join(&name);
+        write_file(&path, report::html::diagnose_page(report, &sources))?;
+        pages.push((report, name));
+    }
+    // Silent, as --junit and --sarif are: stdout may be JSON lines.
+    write_file(
+        &dir.join("index.html"),
+        report::html::diagnose_index(&pages),
+    )
+}
+
+/// The user files a diagnosis names, read from the module they belong to: its paths are
+/// module-relative, and the module's root is the nearest directory above the package (or
+/// file) that holds a go.mod. A file that cannot be read is left out: the page still shows the
+/// diagnosis.
+fn named_sources(
+    package: &std::path::Path,
+    diagnosis: &gorepro::Diagnosis,
+) -> Vec<report::html::SourceFile> {
+    let start = if package.is_file() {
+        package.parent().unwrap_or(package)
+    } else {
+        package
+    };
+    let root = start
+        .ancestors()
+        .find(|dir| dir.join("go.mod").is_file())
+        .unwrap_or(start);
+    report::html::named_files(diagnosis)
+        .into_iter()
+        .filter_map(|name| {
+            let text = std::fs::read_to_string(root.join(&name)).ok()?;
+            Some(report::html::SourceFile { name, text })
+        })
+        .collect()
 }
 
 /// `gorepro merge`: needs no Go, so no harness.
@@ -417,6 +481,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             json,
             junit,
             sarif,
+            html,
             go_test_flags,
             shard,
             ignore,
@@ -456,6 +521,9 @@ fn execute(command: Command) -> Result<Status, Error> {
                 let log = serde_json::to_string_pretty(&report::ci::sarif(&reports))
                     .expect("a SARIF value serializes");
                 write_file(&path, log + "\n")?;
+            }
+            if let Some(dir) = html {
+                write_diagnose_pages(&dir, &reports)?;
             }
             Ok(match result.interrupted {
                 Some(signal) => Status::Interrupted(signal),

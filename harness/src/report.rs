@@ -8,6 +8,7 @@ pub mod html;
 
 mod diagnose;
 mod fuzz;
+mod timeline;
 pub use diagnose::{
     print_diagnose_event, print_diagnose_report, print_diagnose_total, render_diagnose,
     render_diagnose_diagnosis, render_diagnose_line, render_diagnose_progress,
@@ -19,13 +20,13 @@ pub use fuzz::{
     render_fuzz_line, render_fuzz_progress, render_fuzz_summary, render_point_line,
     render_point_summary, render_points,
 };
+pub use timeline::{TABLE_WIDTH, lanes_by_priority, render_timeline};
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::classify::timeline::{Cell, StepKind, Timeline};
 use crate::classify::{Diagnosis, Latency};
 use crate::evidence::world::name_list;
 use crate::merge::RunSummary;
@@ -104,6 +105,12 @@ pub fn render_diagnosis(
             if let Some(function) = &group.function {
                 let _ = write!(line, " in {function}");
             }
+            if let Some(inside) = &group.inside {
+                let _ = write!(line, " (inside {inside})");
+            }
+            if let Some(started_in) = &group.started_in {
+                let _ = write!(line, ", started in {started_in}");
+            }
             if let Some(created) = &group.created_by {
                 let _ = write!(line, ", created by {created}");
             }
@@ -165,57 +172,6 @@ pub fn render_diagnosis(
         for note in &diagnosis.notes {
             let _ = writeln!(out, "  - {note}");
         }
-    }
-    out
-}
-
-/// The timeline's relevant steps as a table: one column per lane (goroutines that did the
-/// same), one row per step, `[stuck]` on the operations that never completed. No times: the
-/// order is happens-before, so the table is the same on every run.
-pub fn render_timeline(timeline: &Timeline) -> String {
-    let headers: Vec<String> = timeline
-        .lanes
-        .iter()
-        .map(|lane| {
-            let mut header = name_list(&lane.goroutines, " ");
-            if let Some(function) = &lane.function {
-                let _ = write!(header, " {function}");
-            }
-            header
-        })
-        .collect();
-    let cell_text = |cell: &Cell| match (cell.stuck, cell.kind) {
-        (true, StepKind::Failure) => format!("{} [failed]", cell.text),
-        (true, _) => format!("{} [stuck]", cell.text),
-        (false, _) => cell.text.clone(),
-    };
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for step in &timeline.steps {
-        for cell in &step.cells {
-            widths[cell.lane] = widths[cell.lane].max(cell_text(cell).chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(text, &width)| format!("{text:<width$}"))
-            .collect();
-        format!("  {}", padded.join(" | ").trim_end())
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", line(headers.clone()));
-    let _ = writeln!(
-        out,
-        "{}",
-        line(widths.iter().map(|&w| "-".repeat(w)).collect())
-    );
-    for step in &timeline.steps {
-        let mut cells = vec![String::new(); headers.len()];
-        for cell in &step.cells {
-            cells[cell.lane] = cell_text(cell);
-        }
-        let _ = writeln!(out, "{}", line(cells));
     }
     out
 }

@@ -26,9 +26,17 @@ pub struct StuckGroup {
     /// The runtime's wait reason (`chan send`), or its state for a live leftover (`sleep`).
     pub wait: String,
     pub primitive: Primitive,
-    /// The blocked operation in user code.
+    /// The blocked operation in user code: the first frame in the user's module.
     pub at: Option<String>,
+    /// The function of that frame.
     pub function: Option<String>,
+    /// The library call above that frame that it is blocked inside, when there is one (see
+    /// [`world::Gor::final_inside`]).
+    pub inside: Option<String>,
+    /// The user function the goroutines' own code began in, when a wrapper outside the
+    /// user's module started them (`errgroup.(*Group).Go`, `testing.tRunner`) and it is not
+    /// `function` itself: which caller's closure, which test.
+    pub started_in: Option<String>,
     /// `G1 at scenarios/x/main.go:30`.
     pub created_by: Option<String>,
     /// The goroutine-leak profile marked them leaked (unreachable: nothing can wake them).
@@ -266,6 +274,8 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
                     .start
                     .as_deref()
                     .map(|f| world.user_code.short_function(f)),
+                inside: None,
+                started_in: started_in(world, g, g.start.as_deref()),
                 created_by: g
                     .created_at
                     .as_ref()
@@ -287,6 +297,8 @@ fn stuck_groups(world: &World, outcome: Outcome) -> Vec<StuckGroup> {
                 .final_function
                 .as_deref()
                 .map(|f| world.user_code.short_function(f)),
+            inside: g.final_inside.clone(),
+            started_in: started_in(world, g, g.final_function.as_deref()),
             created_by: g
                 .created_at
                 .as_ref()
@@ -315,16 +327,37 @@ pub(crate) fn last_block_loc(world: &World, id: u64) -> Option<Loc> {
         .find_map(|t| world.user_code.user_loc_trace(&t.transition_stack))
 }
 
+/// [`StuckGroup::started_in`] of a goroutine whose reported function is `function`.
+fn started_in(world: &World, g: &world::Gor, function: Option<&str>) -> Option<String> {
+    let wrapped = g
+        .start
+        .as_deref()
+        .is_some_and(|s| !world.user_code.is_user_function(s));
+    g.entry
+        .as_deref()
+        .filter(|&entry| wrapped && Some(entry) != function && Some(g.id) != world.root)
+        .map(|entry| world.user_code.short_function(entry))
+}
+
+/// Goroutines are grouped by the first frame in the user's module (the blocked line and its
+/// function), then by what started them (the user function their code began in, the `go`
+/// statement's line), so that one wrapper shared by several callers does not lump them.
 fn same_place(a: &StuckGroup, b: &StuckGroup) -> bool {
-    a.wait == b.wait && a.at == b.at && a.function == b.function && a.leaked == b.leaked && {
-        // Creators differ by name but not by place when identical workers are grouped.
-        let site = |s: &StuckGroup| {
-            s.created_by
-                .as_ref()
-                .and_then(|c| c.split_once(" at ").map(|(_, at)| at.to_string()))
-        };
-        site(a) == site(b)
-    }
+    a.wait == b.wait
+        && a.at == b.at
+        && a.function == b.function
+        && a.inside == b.inside
+        && a.started_in == b.started_in
+        && a.leaked == b.leaked
+        && {
+            // Creators differ by name but not by place when identical workers are grouped.
+            let site = |s: &StuckGroup| {
+                s.created_by
+                    .as_ref()
+                    .and_then(|c| c.split_once(" at ").map(|(_, at)| at.to_string()))
+            };
+            site(a) == site(b)
+        }
 }
 
 fn failure(evidence: &Evidence, world: &World) -> Option<Failure> {
@@ -481,6 +514,101 @@ mod tests {
         let diagnosis = ticker_leak(&exited);
         assert_eq!(diagnosis.outcome, Outcome::Leak);
         assert_eq!(stuck(&diagnosis), expected);
+    }
+
+    /// Two tests each start a goroutine through one wrapper of another module (the shape of
+    /// errgroup.Go); both block at the same line of a shared function. From the dump alone
+    /// (no trace), the wrapper is their start and their creation site: only the outermost user
+    /// frame, each test's closure, tells them apart.
+    #[test]
+    fn a_wrapper_shared_by_two_tests_does_not_lump_their_goroutines() {
+        let goroutines = "\
+goroutine 20 [chan send]:
+myservice/ingest.Publish(...)
+	myservice/ingest/ingest.go:46
+myservice/ingest.TestFirstOrder.func1()
+	myservice/ingest/ingest_test.go:29 +0x2a
+example.com/dep/group.(*Group).Go.func1()
+	example.com/dep/group/group.go:20 +0x4b
+created by example.com/dep/group.(*Group).Go in goroutine 7
+	example.com/dep/group/group.go:18 +0x8e
+
+goroutine 21 [chan send]:
+myservice/ingest.Publish(...)
+	myservice/ingest/ingest.go:46
+myservice/ingest.TestFirstInvoice.func1()
+	myservice/ingest/ingest_test.go:40 +0x2a
+example.com/dep/group.(*Group).Go.func1()
+	example.com/dep/group/group.go:20 +0x4b
+created by example.com/dep/group.(*Group).Go in goroutine 8
+	example.com/dep/group/group.go:18 +0x8e
+
+goroutine 22 [semacquire]:
+sync.runtime_SemacquireWaitGroup(0x1?)
+	runtime/sema.go:114 +0x2e
+sync.(*WaitGroup).Wait(0x0?)
+	sync/waitgroup.go:118 +0x48
+example.com/dep/group.(*Group).Wait(...)
+	example.com/dep/group/group.go:29
+myservice/ingest.TestWait(0x0?)
+	myservice/ingest/ingest_test.go:52 +0x10
+testing.tRunner(0x0, 0x0)
+	testing/testing.go:1934 +0xea
+created by testing.(*T).Run in goroutine 6
+	testing/testing.go:1997 +0x465
+";
+        let verdict = r#"{"verdict":"leak","proven":true,"root_goroutine":6,"root_returned":true,
+            "supervisor_goroutine":1,"scenario_goroutines":[20,21,22],"leak_profile":true,
+            "quiescent_after_ns":0,"verdict_after_ns":1000000}"#;
+        let diagnosis = classify(
+            &assemble(Raw {
+                exit: Exit::Code(4),
+                backstop: None,
+                verdict_json: Some(verdict),
+                goroutines: Some(goroutines),
+                instances_json: None,
+                stderr: "",
+                trace: Err("no trace"),
+            }),
+            &world::UserCode::module("myservice"),
+        );
+        let stuck: Vec<_> = diagnosis
+            .stuck
+            .iter()
+            .map(|g| {
+                (
+                    g.goroutines.len(),
+                    g.function.as_deref(),
+                    g.started_in.as_deref(),
+                    g.inside.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stuck,
+            vec![
+                (
+                    1,
+                    Some("ingest.Publish"),
+                    Some("ingest.TestFirstInvoice.func1"),
+                    None
+                ),
+                (
+                    1,
+                    Some("ingest.Publish"),
+                    Some("ingest.TestFirstOrder.func1"),
+                    None
+                ),
+                (
+                    1,
+                    Some("ingest.TestWait"),
+                    None,
+                    Some("example.com/dep/group.(*Group).Wait")
+                ),
+            ],
+            "{:#?}",
+            diagnosis.stuck
+        );
     }
 
     #[test]

@@ -395,12 +395,15 @@ fn signal_not_broadcast(facts: &Facts) -> Option<Finding> {
     }
     let world = facts.world;
     let sleepers = world.stuck_in("sync.Cond.Wait");
-    let start = sleepers.first()?.start.as_ref()?;
+    let first = sleepers.first()?;
+    let start = first.start.as_ref()?;
     let (woken, signal) = world
         .goroutines
         .iter()
         .filter(|g| {
-            g.start.as_ref() == Some(start) && g.final_state.as_deref() != Some("sync.Cond.Wait")
+            g.start.as_ref() == Some(start)
+                && g.entry == first.entry
+                && g.final_state.as_deref() != Some("sync.Cond.Wait")
         })
         .find_map(|g| {
             let wake = world.history(g.id).iter().find(|t| {
@@ -863,7 +866,12 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
         let siblings: Vec<&Gor> = world
             .goroutines
             .iter()
-            .filter(|g| g.id != sender.id && g.start.as_ref() == Some(start) && g.exited)
+            .filter(|g| {
+                g.id != sender.id
+                    && g.start.as_ref() == Some(start)
+                    && g.entry == sender.entry
+                    && g.exited
+            })
             .filter(|g| {
                 world.history(g.id).iter().any(|t| {
                     let by_cancel = t.from == GoState::Waiting
@@ -977,6 +985,7 @@ fn full_channel<'a>(world: &'a World) -> Option<FullChannel<'a>> {
             .filter(|g| {
                 g.exited
                     && g.start == first.start
+                    && g.entry == first.entry
                     && g.created_at == first.created_at
                     && !blocked_here(g.id)
                     && !woke_someone_here(g.id)
@@ -1016,8 +1025,9 @@ fn buffer_full(facts: &Facts) -> Option<Finding> {
     // depends on the schedule: those are counted, not named.
     let first = full.senders[0];
     let sibling = |id: Option<u64>| {
-        id.and_then(|id| world.get(id))
-            .is_some_and(|g| g.start == first.start && g.created_at == first.created_at)
+        id.and_then(|id| world.get(id)).is_some_and(|g| {
+            g.start == first.start && g.entry == first.entry && g.created_at == first.created_at
+        })
     };
     let sent_by = if sibling(full.sender_to_receiver) {
         format!("a goroutine running {function}")

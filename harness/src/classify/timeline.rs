@@ -189,6 +189,7 @@ fn canonical_names(world: &World, graph: &Graph, goroutines: &[History]) -> Opti
         let gor = &world.goroutines[g];
         (
             gor.start.clone(),
+            gor.entry.clone(),
             gor.created_at.clone(),
             gor.exited,
             gor.final_state.clone(),
@@ -269,8 +270,10 @@ fn build_named(
             function: if Some(g.id) == world.root {
                 root_function(world, g.id)
             } else {
-                g.start
+                // A goroutine a library wrapper started is named by the user code it runs.
+                g.entry
                     .as_deref()
+                    .or(g.start.as_deref())
                     .map(|f| world.user_code.short_function(f))
             },
             created_by: g.creator.map(|c| world.name(Some(c))),

@@ -110,6 +110,15 @@ pub struct Gor {
     pub final_function: Option<String>,
     /// Every function on its stack in the last dump, innermost first.
     pub final_frames: Vec<String>,
+    /// The innermost frame of the last dump that is neither the runtime's waiting machinery
+    /// nor user code: the library call it is blocked inside (`example.com/dep/queue.(*Q).Pop`),
+    /// when there is one above its first user frame.
+    pub final_inside: Option<String>,
+    /// The user function its own code began in: its start function when that is user code,
+    /// else (a wrapper outside the module started it: `errgroup.(*Group).Go.func1`,
+    /// `testing.tRunner`) the outermost user frame of its stack. It tells apart goroutines
+    /// that one shared wrapper started for different callers.
+    pub entry: Option<String>,
     /// The trace saw it exit.
     pub exited: bool,
     /// Trace position of its creation, for ordering.
@@ -281,6 +290,7 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
                 gor.final_at = top.and_then(|f| user_code.user_loc(&f.function, &f.file, f.line));
                 gor.final_function = top.map(|f| f.function.clone());
                 gor.final_frames = g.frames.iter().map(|f| f.function.clone()).collect();
+                gor.final_inside = user_code.inside(&g.frames);
                 if gor.start.is_none() {
                     // A test binary's root is goroutine 1: it starts in main.main, but what it
                     // runs starts at the root function, as a program's root does.
@@ -289,6 +299,11 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
                         false => g.frames.last().map(|f| f.function.clone()),
                     };
                 }
+                gor.entry = user_code.outermost_user_function(
+                    g.frames
+                        .iter()
+                        .map(|f| (f.function.as_str(), f.file.as_str())),
+                );
             }
         }
     }
@@ -312,6 +327,10 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
         for transitions in history.values_mut() {
             transitions.sort_by_key(|t| t.time);
         }
+    }
+
+    for gor in gors.values_mut() {
+        gor.entry = entry(gor, history.get(&gor.id), user_code);
     }
 
     let mut goroutines: Vec<Gor> = gors.into_values().collect();
@@ -338,13 +357,30 @@ pub fn build(evidence: &Evidence, user_code: &UserCode) -> World {
     world
 }
 
+/// [`Gor::entry`]: the start function if it is user code; else the outermost user frame of the
+/// final dump's stack (set before this is called), else of the first trace stack that has one.
+fn entry(gor: &Gor, history: Option<&Vec<Transition>>, user_code: &UserCode) -> Option<String> {
+    if let Some(start) = gor
+        .start
+        .as_deref()
+        .filter(|s| user_code.is_user_function(s))
+    {
+        return Some(start.to_string());
+    }
+    gor.entry.clone().or_else(|| {
+        history.into_iter().flatten().find_map(|t| {
+            user_code.outermost_user_function(
+                t.transition_stack
+                    .iter()
+                    .map(|f| (f.function.as_str(), f.file.as_str())),
+            )
+        })
+    })
+}
+
 /// Sort key: the root first, then by what the goroutine is and how it ended; ids only break
 /// ties between goroutines that are indistinguishable anyway.
-fn order_key(
-    g: &Gor,
-    root: Option<u64>,
-    failing: Option<u64>,
-) -> (u8, Option<Loc>, Option<String>, String, Option<usize>, u64) {
+fn order_key(g: &Gor, root: Option<u64>, failing: Option<u64>) -> impl Ord + use<> {
     // How it ended, coarsely enough that only what the diagnosis reports tells goroutines
     // apart: at a crash the other goroutines' states are incidental (runnable in one run,
     // waiting in the next), so every state that is not blocked on synchronization is one.
@@ -369,6 +405,7 @@ fn order_key(
         },
         g.created_at.clone(),
         g.start.clone(),
+        g.entry.clone(),
         ending,
         g.created_seq,
         g.id,
@@ -508,6 +545,28 @@ impl UserCode {
             && !is_generated_entry(file)
     }
 
+    /// The outermost user frame of a stack given innermost first, as `(function, file)`.
+    pub fn outermost_user_function<'a>(
+        &self,
+        frames: impl DoubleEndedIterator<Item = (&'a str, &'a str)>,
+    ) -> Option<String> {
+        frames
+            .rev()
+            .find(|(function, file)| self.is_user_frame(function, file))
+            .map(|(function, _)| function.to_string())
+    }
+
+    /// The library call a stack is blocked inside: its innermost frame outside the runtime's
+    /// waiting machinery (the wait reason already names `sync.(*Mutex).Lock`, `time.Sleep`),
+    /// unless that frame is user code or the support package.
+    pub fn inside(&self, frames: &[Frame]) -> Option<String> {
+        let top = frames.iter().find(|f| !is_waiting_machinery(&f.function))?;
+        (!self.is_user_frame(&top.function, &top.file)
+            && !is_support_function(&top.function)
+            && !top.file.starts_with(SUPPORT_SUBPACKAGES))
+        .then(|| top.function.clone())
+    }
+
     pub fn top_user_frame<'a>(&self, frames: &'a [Frame]) -> Option<&'a Frame> {
         frames
             .iter()
@@ -546,6 +605,15 @@ impl UserCode {
             .unwrap_or(text)
             .to_string()
     }
+}
+
+/// Frames of the runtime, `sync` and `time.Sleep`: how a goroutine waits, which its wait reason
+/// already says, never what it was doing.
+fn is_waiting_machinery(function: &str) -> bool {
+    ["runtime.", "internal/", "sync.", "sync/atomic.", "iter."]
+        .iter()
+        .any(|prefix| function.starts_with(prefix))
+        || function == "time.Sleep"
 }
 
 /// The import path of the package a function belongs to: `example.com/m/x` for

@@ -44,7 +44,7 @@ fn run(harness: &Harness, request: &DiagnoseRequest) -> Result<DiagnoseReport, D
 }
 
 /// The fixtures copied to a temp dir, so a stray write could not dirty the repository either.
-fn fixtures() -> tempfile::TempDir {
+pub(crate) fn fixtures() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&root().join("harness/tests/fixtures/diagnose"), dir.path());
     dir

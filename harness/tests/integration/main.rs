@@ -18,11 +18,14 @@
 //! - `supervision`: timers, tickers and leftovers under diagnose; what the holds cost.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
+//! - `big_reports`: a big test package's report: grouping by user frame, the timeline's width,
+//!   the `diagnose --html` page.
 //! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
 //! - `coexist`: `gorepro diagnose` beside goleak, goroutine counts and stack-shape tests; the
 //!   leak report per test; ignore rules.
 
 mod bad_input;
+mod big_reports;
 mod catalog;
 mod ci_outputs;
 mod coexist;
