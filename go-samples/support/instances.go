@@ -25,6 +25,11 @@ type instanceSnapshot struct {
 	Holds            []instHold      `json:"holds"`
 	RegistryOverflow uint64          `json:"registry_overflow"`
 	Objects          []instObject    `json:"objects"`
+	// The lock order of the run (lockorder.go), and what its tables dropped:
+	// edges, and acquires not tracked at all.
+	LockOrder             []instEdge `json:"lock_order"`
+	LockOrderDropped      uint64     `json:"lock_order_dropped"`
+	LockOrderHoldsDropped uint64     `json:"lock_order_holds_dropped"`
 }
 
 // instGoroutine is a live goroutine when the world was stopped (system
@@ -122,6 +127,7 @@ type rawInstances struct {
 	nw, nh       int
 	overflow     uint64
 	reason       func(uint8) string
+	order        *rawLockOrder
 }
 
 // instances is the snapshot for the evidence, taken right after the final dump
@@ -136,7 +142,12 @@ func (s *supervisor) instances() *rawInstances {
 }
 
 func (r *rawInstances) decode() instanceSnapshot {
-	return decodeInstances(r.waits, r.holds, r.nw, r.nh, r.overflow, r.reason)
+	s := decodeInstances(r.waits, r.holds, r.nw, r.nh, r.overflow, r.reason)
+	s.LockOrder = decodeLockOrder(r.order)
+	if r.order != nil {
+		s.LockOrderDropped, s.LockOrderHoldsDropped = r.order.edgesDropped, r.order.holdsDropped
+	}
+	return s
 }
 
 // decodeInstances turns nw wait and nh hold records into the snapshot; reason
@@ -148,6 +159,7 @@ func decodeInstances(waits, holds []uint64, nw, nh int, overflow uint64, reason 
 		Holds:            []instHold{},
 		RegistryOverflow: overflow,
 		Objects:          []instObject{},
+		LockOrder:        []instEdge{},
 	}
 	objs := map[uint64]*instObject{}
 	obj := func(addr uint64, kind string) *instObject {

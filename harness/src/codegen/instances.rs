@@ -2,11 +2,13 @@
 //! and which goroutine holds each lock, read by the support package at the verdict
 //! (`instances.json`, see [`crate::evidence::instances`]).
 //!
-//! Nothing in the toolchain's tree is written. Every program build lays four files over it
+//! Nothing in the toolchain's tree is written. Every program build lays five files over it
 //! with `-overlay`:
 //!
 //! - `runtime/gorepro_instances.go` (added): the lock-holder registry and a stop-the-world
 //!   snapshot of what every goroutine is parked on;
+//! - `runtime/gorepro_lockorder.go` (added): the lock order of the run (which lock each
+//!   goroutine held when it acquired another), for predicted lock-order inversions;
 //! - `sync/gorepro_instances.go` (added): new `Lock`/`Unlock`/`RLock`/... that report to the
 //!   registry, then call the originals;
 //! - `sync/mutex.go` and `sync/rwmutex.go`: the toolchain's own files with their exported
@@ -30,6 +32,8 @@ pub const TAG: &str = "gorepro_instances";
 
 const RUNTIME_FILE: &str =
     include_str!("../../../go-samples/support/_goroot/runtime/gorepro_instances.go");
+const LOCK_ORDER_FILE: &str =
+    include_str!("../../../go-samples/support/_goroot/runtime/gorepro_lockorder.go");
 const SYNC_FILE: &str =
     include_str!("../../../go-samples/support/_goroot/sync/gorepro_instances.go");
 
@@ -128,7 +132,7 @@ pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, Code
     Ok(text)
 }
 
-/// The four overlay entries (target in `goroot`, contents) for this toolchain.
+/// The five overlay entries (target in `goroot`, contents) for this toolchain.
 pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     let src = goroot.join("src");
     let patched = |name: &str, edits: &[Edit]| {
@@ -144,6 +148,10 @@ pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         (
             src.join("runtime/gorepro_instances.go"),
             RUNTIME_FILE.to_string(),
+        ),
+        (
+            src.join("runtime/gorepro_lockorder.go"),
+            LOCK_ORDER_FILE.to_string(),
         ),
         (src.join("sync/gorepro_instances.go"), SYNC_FILE.to_string()),
         patched("mutex.go", MUTEX_EDITS)?,
