@@ -1879,6 +1879,7 @@ pub(crate) mod tests {
             timeline: None,
             latency: None,
             inconclusive: false,
+            lock_order: None,
         };
         let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
         SeedRun {

@@ -33,6 +33,7 @@ pub mod fuzz;
 pub mod gotest;
 pub mod graph;
 pub mod interrupt;
+pub mod lockorder;
 pub mod merge;
 pub mod report;
 pub mod run;
@@ -339,6 +340,7 @@ mod tests {
             timeline: None,
             latency: None,
             inconclusive: false,
+            lock_order: None,
         }
     }
 

@@ -672,6 +672,7 @@ impl ExplorationLines {
                 timeline: None,
                 latency,
                 inconclusive: false,
+                lock_order: None,
             },
             test_output: None,
         };

@@ -37,6 +37,41 @@ pub struct Instances {
     pub registry_overflow: u64,
     /// The state of every object some goroutine waits on, sorted by address.
     pub objects: Vec<Object>,
+    /// The lock order of the whole run: each edge "acquired `to` while holding `from`", once,
+    /// as first seen. Absent from files of an older support package.
+    #[serde(default)]
+    pub lock_order: Vec<OrderEdge>,
+    /// Lock-order edges the runtime's table had no room for: above 0, a cycle may be missing.
+    #[serde(default)]
+    pub lock_order_dropped: u64,
+    /// Acquires the lock-order tracking did not follow (too many goroutines holding locks at
+    /// once, or one goroutine holding too many): their edges are missing.
+    #[serde(default)]
+    pub lock_order_holds_dropped: u64,
+}
+
+/// One lock-order edge: goroutine `goid` acquired `to` while it held `from`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderEdge {
+    #[serde(deserialize_with = "hex")]
+    pub from: u64,
+    pub from_kind: Kind,
+    pub from_mode: Mode,
+    #[serde(deserialize_with = "hex")]
+    pub to: u64,
+    pub to_kind: Kind,
+    pub to_mode: Mode,
+    /// The goroutine of the first sighting (it may have exited since).
+    pub goid: u64,
+    /// Another goroutine took the same edge later.
+    pub shared: bool,
+    /// Locks every sighting of the edge held in write mode (gate locks): two opposite edges
+    /// under a common gate never overlap in time.
+    #[serde(default, deserialize_with = "hex_list")]
+    pub gates: Vec<u64>,
+    /// Where `from` and `to` were acquired, as [`Hold::stack`].
+    pub from_stack: Vec<Frame>,
+    pub to_stack: Vec<Frame>,
 }
 
 /// A goroutine that existed when the world was stopped.
@@ -269,6 +304,13 @@ fn parse_hex<E: serde::de::Error>(text: &str) -> Result<u64, E> {
 
 fn hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     parse_hex(&String::deserialize(deserializer)?)
+}
+
+fn hex_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    Vec::<String>::deserialize(deserializer)?
+        .iter()
+        .map(|text| parse_hex(text))
+        .collect()
 }
 
 fn optional_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {

@@ -82,6 +82,7 @@ scenario_tests! {
     mutex_double_lock => "mutex-double-lock",
     mutex_copied => "mutex-copied",
     mutex_held_while_sending => "mutex-held-while-sending",
+    mutex_latent_inversion => "mutex-latent-inversion",
     mutex_unlock_of_unlocked => "mutex-unlock-of-unlocked",
     mutex_unlock_skipped => "mutex-unlock-skipped",
     once_recursive => "once-recursive",
