@@ -16,6 +16,8 @@
 //! - `supervision`: timers, tickers and leftovers under diagnose; what the holds cost.
 //! - `trace_reader`: the long-lived trace reader on real, damaged and foreign files.
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
+//! - `lock_order`: predicted lock-order inversions in `diagnose`, and none in the catalog but
+//!   where expected.
 //! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
 
 mod bad_input;
@@ -28,6 +30,7 @@ mod export;
 mod fuzz;
 mod gotest_shape;
 mod instances;
+mod lock_order;
 mod recorded;
 mod report_html;
 mod shard;
