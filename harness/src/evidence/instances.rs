@@ -473,6 +473,34 @@ mod tests {
     }
 
     #[test]
+    fn lock_order_edges_parse_and_older_files_have_none() {
+        let json = r#"{"goroutines": [], "waits": [], "holds": [], "registry_overflow": 0,
+            "objects": [], "lock_order_dropped": 1, "lock_order_holds_dropped": 0,
+            "lock_order": [{"from": "0x10", "from_kind": "rwmutex", "from_mode": "read",
+                "to": "0x20", "to_kind": "mutex", "to_mode": "write", "goid": 7,
+                "shared": true, "gates": ["0x30"],
+                "from_stack": [{"function": "main.a", "file": "m/a.go", "line": 3}],
+                "to_stack": []}]}"#;
+        let i = parse_instances(json).unwrap();
+        let e = &i.lock_order[0];
+        assert_eq!(
+            (e.from, e.from_kind, e.from_mode, e.to, e.to_mode),
+            (0x10, Kind::RwMutex, Mode::Read, 0x20, Mode::Write)
+        );
+        assert_eq!(
+            (e.goid, e.shared, e.gates.as_slice()),
+            (7, true, &[0x30][..])
+        );
+        assert_eq!(e.from_stack[0].line, 3);
+        assert_eq!(i.lock_order_dropped, 1);
+        let older = parse_instances(
+            r#"{"goroutines": [], "waits": [], "holds": [], "registry_overflow": 0, "objects": []}"#,
+        )
+        .unwrap();
+        assert!(older.lock_order.is_empty() && older.lock_order_dropped == 0);
+    }
+
+    #[test]
     fn addresses_must_be_hex() {
         for bad in ["\"4096\"", "\"0xzz\"", "4096", "\"0x1ffffffffffffffff\""] {
             let json = format!(

@@ -92,7 +92,9 @@ func goreproAcquired(addr unsafe.Pointer, kindmode uintptr) {
 		// unwinder, about a microsecond.
 		callers(1, pcs[:])
 	}
-	goreproOrderAcquired(gp.goid, a|mode, &pcs, try)
+	if goreproOrderOn() {
+		goreproOrderAcquired(gp.goid, a|mode, &pcs, try)
+	}
 	home := goreproHome(a)
 	claimed := ^uintptr(0)
 	for p := uintptr(0); p < goreproProbe; p++ {
@@ -135,7 +137,10 @@ func goreproReleasing(addr unsafe.Pointer, kindmode uintptr) {
 	a := uintptr(addr)
 	key := a | kindmode&goreproModeMask
 	self := getg().goid
-	goreproOrderReleasing(self, goreproForget(a, key, self), key)
+	holder := goreproForget(a, key, self)
+	if goreproOrderOn() {
+		goreproOrderReleasing(self, holder, key)
+	}
 }
 
 // goreproForget frees the registry record of key (the caller's own for a read

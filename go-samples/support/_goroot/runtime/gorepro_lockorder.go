@@ -28,6 +28,10 @@
 //   - An edge from a lock to itself (a recursive RLock) is left to the
 //     wait-for graph.
 //
+// GOREPRO_LOCK_ORDER=off in the program's environment turns the recording off
+// (the holder registry stays): a knob for measuring what it costs
+// (cargo bench --bench lock_cost).
+//
 // A full table drops what does not fit and counts it. Addresses identify
 // locks: a lock freed and its memory reused for another one looks like the
 // same lock (go-deadlock, which keeps its locks reachable, does not have this
@@ -81,6 +85,26 @@ var (
 	goreproEdgeDropped atomic.Uint64 // edges not recorded: table full around their hash
 	goreproSetDropped  atomic.Uint64 // acquires not tracked: too many holders, or too many locks held
 )
+
+// goreproOrderState: 0 = the environment not read yet, 1 = on, 2 = off.
+var goreproOrderState atomic.Uint32
+
+// goreproOrderOn reports whether the lock order is recorded. The first call
+// reads the environment (sync is first used after schedinit has read it).
+func goreproOrderOn() bool {
+	switch goreproOrderState.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	state := uint32(1)
+	if gogetenv("GOREPRO_LOCK_ORDER") == "off" {
+		state = 2
+	}
+	goreproOrderState.Store(state)
+	return state == 1
+}
 
 func goreproSetHome(goid uint64) uintptr {
 	return uintptr((goid * 0x9E3779B97F4A7C15) >> (64 - goreproSetsLog))
