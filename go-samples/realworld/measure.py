@@ -2,9 +2,11 @@
 """Measures gorepro diagnose on the realworld cases (the table in BASELINE.md).
 
 For each case it runs `gorepro diagnose <case> --test '^TestBuggy$' --runs N --json` and the
-same for TestFixed, and prints one markdown row: bug hit rate, the outcome and class of every
-reproducing run (with counts), how many of those have the case's expected outcome and class, and
-the fixed twin's false alarms.
+same for TestFixed, and prints one markdown row: bug hit rate, the runs that stayed clean but
+whose lock order showed a potential inversion (`mutex.potential-lock-order-inversion`), the
+outcome and class of every reproducing run (with counts), how many of those have the case's
+expected outcome and class, and the fixed twin's false alarms (reproductions and predicted
+inversions).
 
     python3 go-samples/realworld/measure.py [--runs 20] [--gomaxprocs 2] [--gorepro PATH] [case...]
 
@@ -33,12 +35,16 @@ def diagnose(gorepro, case_dir, test, runs, gomaxprocs):
     ]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True)
-    # Exit status 0: no run reproduced a bug; 1: one did; anything else is an error.
+    # Exit status 0: no finding; 1: a run reproduced a bug or predicted an inversion; anything
+    # else is an error.
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     seeds = [line for line in lines if line["kind"] == "seed"]
-    report = {"runs": seeds, "hits": sum(run["reproduced"] for run in seeds)}
+    predicted = sum(
+        not run["reproduced"] and run["class"] == "mutex.potential-lock-order-inversion" for run in seeds
+    )
+    report = {"runs": seeds, "hits": sum(run["reproduced"] for run in seeds), "predicted": predicted}
     return report, time.monotonic() - started
 
 
@@ -62,8 +68,8 @@ def main():
     specs = {d.name: tomllib.loads((d / "case.toml").read_text()) for d in dirs}
     names = args.cases or sorted(specs, key=lambda n: specs[n]["shape"])
     print(f"GOMAXPROCS={args.gomaxprocs}, {args.runs} seeds per test\n")
-    print("| # | case | expected (outcome, class) | buggy: reproduced | buggy: outcome class ×runs | right outcome | right class | fixed: false alarms | seconds |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| # | case | expected (outcome, class) | buggy: reproduced | buggy: predicted inversion | buggy: outcome class ×runs | right outcome | right class | fixed: false alarms | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         spec = specs[name]
         buggy, buggy_time = diagnose(args.gorepro, HERE / name, "TestBuggy", args.runs, args.gomaxprocs)
@@ -76,8 +82,9 @@ def main():
         right_class = sum(d["class"] == spec["class"] for d in hits)
         print(
             f"| {spec['shape']} | `{name}` | {expected} | {buggy['hits']}/{len(buggy['runs'])} "
+            f"| {buggy['predicted']}/{len(buggy['runs'])} "
             f"| {classes(buggy)} | {right_outcome}/{len(hits)} | {right_class}/{len(hits)} "
-            f"| {fixed['hits']}/{len(fixed['runs'])} | {buggy_time + fixed_time:.1f} |",
+            f"| {fixed['hits'] + fixed['predicted']}/{len(fixed['runs'])} | {buggy_time + fixed_time:.1f} |",
             flush=True,
         )
 

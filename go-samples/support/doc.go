@@ -160,9 +160,10 @@
 // # Instances
 //
 // The harness builds every program with the tag gorepro_instances and lays
-// four files over the toolchain with -overlay (GOROOT itself is never
-// written): runtime/gorepro_instances.go and sync/gorepro_instances.go (added;
-// their source is in _goroot/, a directory the go command skips), and
+// five files over the toolchain with -overlay (GOROOT itself is never
+// written): runtime/gorepro_instances.go, runtime/gorepro_lockorder.go and
+// sync/gorepro_instances.go (added; their source is in _goroot/, a directory
+// the go command skips), and
 // sync/mutex.go and sync/rwmutex.go with their exported locking methods
 // renamed, so that every Mutex and RWMutex acquisition and release goes through
 // a fixed-size, lock-free holder registry in the runtime (about 14 ns per
@@ -206,6 +207,14 @@
 // still send, receive, signal or unlock (incomplete: the scan gave up). It is
 // a second stop-the-world right after the snapshot. Addresses are hex strings,
 // valid within one file only.
+//
+// lock_order (lockorder.go) lists every edge "goroutine goid acquired to while
+// it held from" of the whole run, once, as first seen: both locks' address,
+// kind and mode, shared (another goroutine took the same edge later), gates
+// (locks every sighting held in write mode) and both acquire stacks. It is
+// written at every verdict, a clean one included: a cycle in it is a potential
+// lock-order inversion. lock_order_dropped and lock_order_holds_dropped count
+// edges and acquires its fixed-size tables could not keep.
 //
 // A run that panics or dies of a fatal error reaches no verdict and has no
 // instances.json, and neither has a build without the tag (an exported

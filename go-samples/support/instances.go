@@ -25,6 +25,11 @@ type instanceSnapshot struct {
 	Holds            []instHold      `json:"holds"`
 	RegistryOverflow uint64          `json:"registry_overflow"`
 	Objects          []instObject    `json:"objects"`
+	// The lock order of the run (lockorder.go), and what its tables dropped:
+	// edges, and acquires not tracked at all.
+	LockOrder             []instEdge `json:"lock_order"`
+	LockOrderDropped      uint64     `json:"lock_order_dropped"`
+	LockOrderHoldsDropped uint64     `json:"lock_order_holds_dropped"`
 	// Who still reaches each waited-on object: one entry per goroutine that was
 	// parked (and so scanned).
 	References []instReference `json:"references"`
@@ -141,6 +146,7 @@ type rawInstances struct {
 	targets, bases []uintptr
 	refs           []uint64
 	nr             int
+	order          *rawLockOrder
 }
 
 // instances is the snapshot for the evidence, taken right after the final dump
@@ -156,6 +162,10 @@ func (s *supervisor) instances() *rawInstances {
 
 func (r *rawInstances) decode() instanceSnapshot {
 	s := decodeInstances(r.waits, r.holds, r.nw, r.nh, r.overflow, r.reason)
+	s.LockOrder = decodeLockOrder(r.order)
+	if r.order != nil {
+		s.LockOrderDropped, s.LockOrderHoldsDropped = r.order.edgesDropped, r.order.holdsDropped
+	}
 	s.References = decodeReferences(r.targets, r.bases, r.refs, r.nr)
 	return s
 }
@@ -217,6 +227,7 @@ func decodeInstances(waits, holds []uint64, nw, nh int, overflow uint64, reason 
 		Holds:            []instHold{},
 		RegistryOverflow: overflow,
 		Objects:          []instObject{},
+		LockOrder:        []instEdge{},
 	}
 	objs := map[uint64]*instObject{}
 	obj := func(addr uint64, kind string) *instObject {

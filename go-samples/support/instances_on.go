@@ -18,12 +18,16 @@ func runtimeReferences(targets, bases []uintptr, refs []uint64) int
 //go:linkname runtimeWaitReason runtime.goreproWaitReason
 func runtimeWaitReason(code uint8) string
 
+//go:linkname runtimeLockOrder runtime.goreproLockOrder
+func runtimeLockOrder(edges []uint64) (n int, edgesDropped, holdsDropped uint64)
+
 // The snapshot's buffers, allocated before the trace starts: taking it at the
 // verdict adds only its stop-the-world to the trace.
 var (
 	snapshotWaits = make([]uint64, 256*instWaitWords)
 	snapshotHolds = make([]uint64, 256*instHoldWords)
 	snapshotRefs  = make([]uint64, 2*1024)
+	snapshotEdges = make([]uint64, 256*instEdgeWords)
 )
 
 // takeInstances stops the world once (again with bigger buffers if they were
@@ -33,7 +37,7 @@ func takeInstances() *rawInstances {
 		nw, nh, overflow := runtimeSnapshot(snapshotWaits, snapshotHolds)
 		if nw*instWaitWords <= len(snapshotWaits) && nh*instHoldWords <= len(snapshotHolds) {
 			raw := &rawInstances{waits: snapshotWaits, holds: snapshotHolds, nw: nw, nh: nh,
-				overflow: overflow, reason: runtimeWaitReason}
+				overflow: overflow, reason: runtimeWaitReason, order: lockOrder()}
 			raw.references()
 			return raw
 		}
@@ -68,5 +72,17 @@ func (r *rawInstances) references() {
 			return
 		}
 		snapshotRefs = make([]uint64, 4*n)
+	}
+}
+
+// lockOrder copies the runtime's lock-order edges (again with a bigger buffer
+// if it was too small). The edge table needs no stopped world.
+func lockOrder() *rawLockOrder {
+	for {
+		n, edges, holds := runtimeLockOrder(snapshotEdges)
+		if n*instEdgeWords <= len(snapshotEdges) {
+			return &rawLockOrder{edges: snapshotEdges, n: n, edgesDropped: edges, holdsDropped: holds}
+		}
+		snapshotEdges = make([]uint64, 2*n*instEdgeWords)
 	}
 }

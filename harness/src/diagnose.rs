@@ -28,7 +28,8 @@
 //! ([`crate::interrupt`]) no new run starts, the run the signal cut short is dropped, and the
 //! report covers the runs that finished. A test that fails (`--- FAIL`, or the tests' non-zero
 //! exit status) is a finding of its own, recorded with the run, not a reproduction of a
-//! concurrency bug.
+//! concurrency bug; so is a clean run whose lock order shows a potential inversion (class
+//! `mutex.potential-lock-order-inversion`, [`crate::lockorder`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -621,6 +622,12 @@ pub(crate) const REPLAY_CHECKS: usize = 2;
 pub(crate) const REPLAY_CANDIDATES: usize = 3;
 
 impl SeedRun {
+    /// The run did not block or fail, but its lock order has an inversion that could deadlock
+    /// (see [`crate::lockorder`]): a finding of its own, not a reproduction.
+    pub fn predicted(&self) -> bool {
+        !self.reproduced && self.diagnosis.class == Some(crate::lockorder::CLASS)
+    }
+
     /// The run without the parts only a featured run's report reads (the timeline, the stuck
     /// goroutines' names, the failed tests' logs): what an exploration keeps of the others.
     fn summary(mut self) -> SeedRun {
@@ -650,12 +657,19 @@ impl DiagnoseReport {
             .find(|r| Some(r.seed) == replayed)
             .or_else(|| replay_candidates(&self.runs).next())
             .or_else(|| self.runs.iter().find(|r| r.tests_failed))
+            .or_else(|| self.runs.iter().find(|r| r.predicted()))
             .or_else(|| self.runs.first())
     }
 
-    /// A bug reproduced or a test failed: what makes `gorepro diagnose` exit 1.
+    /// Runs that showed a potential lock-order inversion without blocking.
+    pub fn predicted(&self) -> usize {
+        self.runs.iter().filter(|r| r.predicted()).count()
+    }
+
+    /// A bug reproduced, a test failed or a run's lock order showed a potential inversion:
+    /// what makes `gorepro diagnose` exit 1.
     pub fn has_findings(&self) -> bool {
-        self.hits > 0 || self.test_failures > 0
+        self.hits > 0 || self.test_failures > 0 || self.predicted() > 0
     }
 }
 
@@ -1762,7 +1776,8 @@ fn diagnose_package(
                     .filter(|r| r.reproduced && r.has_specific_class() == run.has_specific_class())
                     .count()
                     < REPLAY_CANDIDATES
-            || run.tests_failed && !runs.iter().any(|r| r.tests_failed);
+            || run.tests_failed && !runs.iter().any(|r| r.tests_failed)
+            || run.predicted() && !runs.iter().any(SeedRun::predicted);
         runs.push(if featurable { run } else { run.summary() });
     }
     let first_reproducing = runs.iter().find(|r| r.reproduced).map(|r| r.seed);
@@ -1944,6 +1959,7 @@ pub(crate) mod tests {
             timeline: None,
             latency: None,
             inconclusive: false,
+            lock_order: None,
         };
         let normalized = crate::report::render_diagnose_diagnosis(&diagnosis);
         SeedRun {

@@ -38,6 +38,7 @@ pub mod graph;
 pub mod ignore;
 pub mod interrupt;
 pub mod leaks;
+pub mod lockorder;
 pub mod merge;
 pub mod report;
 pub mod run;
@@ -358,6 +359,7 @@ mod tests {
             timeline: None,
             latency: None,
             inconclusive: false,
+            lock_order: None,
         }
     }
 

@@ -4,15 +4,18 @@
 //! Exit status:
 //! - `run`, `report`: 0 when every diagnosis matches its expectation (and repeats agree), 1
 //!   when one does not.
-//! - `diagnose`: the worst over its packages: 0 when no run reproduced a bug and no test
-//!   failed (skipped packages included); 1 when a run reproduced a bug or a test failed (a
-//!   failing test is a finding of its own, even when no concurrency bug showed); 2 when a
+//! - `diagnose`: the worst over its packages: 0 when no run reproduced a bug, no test failed
+//!   and no run's lock order showed a potential inversion (skipped packages included); 1 when
+//!   a run reproduced a bug, a test failed, or a clean run's lock order showed a potential
+//!   lock-order inversion (each a finding of its own, even when no concurrency bug showed, so
+//!   that a CI gate fails on a latent AB-BA too); 2 when a
 //!   package could not be diagnosed (after the others' reports); 130 (SIGINT) or 143 (SIGTERM)
 //!   when a signal stopped it, after the report of the runs that finished.
 //! - `fuzz`: 0 when every program ended where the model says (tier 1: every point diagnosed
 //!   as its spec's rule says), 1 when one did not; 130 or 143 after a signal.
 //! - `merge`: as the merged commands: 1 when a merged `run` had a mismatch or a divergence, or
-//!   a merged `diagnose` a reproduced bug or a failing test; else 0.
+//!   a merged `diagnose` a reproduced bug, a failing test or a potential lock-order
+//!   inversion; else 0.
 //! - every command: 2 for usage or harness errors (for `merge`, lines that do not merge: a
 //!   shard missing, a line twice, lines of different runs).
 

@@ -709,6 +709,7 @@ impl ExplorationLines {
                 timeline: None,
                 latency,
                 inconclusive: false,
+                lock_order: None,
             },
             test_output: None,
             ignored_goroutines: line.ignored_goroutines,

@@ -98,6 +98,11 @@ pub struct Diagnosis {
     /// A timeout that `gorepro diagnose`'s own scheduling holds explain: they kept goroutines
     /// waiting for most of the run, so it is no finding about the program (a note says so).
     pub inconclusive: bool,
+    /// A clean run whose lock order has a cycle: the inversions it could have deadlocked on
+    /// (class [`crate::lockorder::CLASS`]). Only for clean runs: a run that blocked is told by
+    /// what blocked it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_order: Option<crate::lockorder::Prediction>,
 }
 
 /// Classifies one run of a program whose own code is `user_code`.
@@ -180,6 +185,27 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
     })
     .filter(|_| !inconclusive);
     let timeline = timeline::build(evidence, &world, &stuck, failure.as_ref());
+    let lock_order = (outcome == Outcome::Clean && finding.is_none())
+        .then(|| crate::lockorder::predict(evidence, &world))
+        .filter(|p| !p.is_empty());
+    if let Some(predicted) = &lock_order {
+        return predicted_inversion(Diagnosis {
+            outcome,
+            class: Some(crate::lockorder::CLASS),
+            observations: Vec::new(),
+            explanation: String::new(),
+            stuck,
+            failure,
+            vet: evidence.vet.clone(),
+            notes,
+            details,
+            wait_for: shapes::describe(&graph, &world),
+            timeline,
+            latency: None,
+            inconclusive,
+            lock_order: Some(predicted.clone()),
+        });
+    }
     Diagnosis {
         outcome,
         class: finding.as_ref().map(|f| f.class),
@@ -199,7 +225,37 @@ pub fn classify(evidence: &Evidence, user_code: &UserCode) -> Diagnosis {
         timeline,
         latency: rules::latency(evidence, &world),
         inconclusive,
+        lock_order: None,
     }
+}
+
+/// A clean run with a predicted lock-order inversion: each inversion's steps are its evidence.
+fn predicted_inversion(mut diagnosis: Diagnosis) -> Diagnosis {
+    let Some(predicted) = &diagnosis.lock_order else {
+        return diagnosis;
+    };
+    for (i, inversion) in predicted.inversions.iter().enumerate() {
+        if predicted.inversions.len() > 1 {
+            diagnosis.observations.push(format!("inversion {}:", i + 1));
+        }
+        diagnosis
+            .observations
+            .extend(crate::lockorder::describe(inversion));
+    }
+    if predicted.more > 0 {
+        diagnosis.observations.push(format!(
+            "and {} more inversion(s) of other locks",
+            predicted.more
+        ));
+    }
+    if predicted.incomplete {
+        diagnosis.notes.push(
+            "lock order incomplete: the runtime's tables were full, some edges were not recorded"
+                .into(),
+        );
+    }
+    diagnosis.explanation = crate::lockorder::explanation(predicted);
+    diagnosis
 }
 
 fn outcome(evidence: &Evidence) -> Outcome {

@@ -2,13 +2,15 @@
 //! and which goroutine holds each lock, read by the support package at the verdict
 //! (`instances.json`, see [`crate::evidence::instances`]).
 //!
-//! Nothing in the toolchain's tree is written. Every program build lays five files over it
+//! Nothing in the toolchain's tree is written. Every program build lays six files over it
 //! with `-overlay`:
 //!
 //! - `runtime/gorepro_instances.go` (added): the lock-holder registry and a stop-the-world
 //!   snapshot of what every goroutine is parked on, a way to start a goroutine the runtime
 //!   counts as its own (the supervisor of a test binary, which the tests then do not see) and
 //!   an exit hook;
+//! - `runtime/gorepro_lockorder.go` (added): the lock order of the run (which lock each
+//!   goroutine held when it acquired another), for predicted lock-order inversions;
 //! - `sync/gorepro_instances.go` (added): new `Lock`/`Unlock`/`RLock`/... that report to the
 //!   registry, then call the originals;
 //! - `sync/mutex.go` and `sync/rwmutex.go`: the toolchain's own files with their exported
@@ -16,7 +18,7 @@
 //!   their place;
 //! - `runtime/proc.go`: `os_beforeExit` (what `os.Exit` calls first) calls the exit hook.
 //!
-//! The two added files are committed Go (`go-samples/support/_goroot/`, a directory the go
+//! The three added files are committed Go (`go-samples/support/_goroot/`, a directory the go
 //! command skips, so gofmt sees them and no build does) and compiled into the harness. The
 //! renames are exact-count text edits of the toolchain's files: a Go whose sync package
 //! changed shape is a [`CodegenError::Anchor`] naming the text that moved, never a silently
@@ -33,6 +35,8 @@ pub const TAG: &str = "gorepro_instances";
 
 const RUNTIME_FILE: &str =
     include_str!("../../embed/go-samples/support/_goroot/runtime/gorepro_instances.go");
+const LOCK_ORDER_FILE: &str =
+    include_str!("../../embed/go-samples/support/_goroot/runtime/gorepro_lockorder.go");
 const SYNC_FILE: &str =
     include_str!("../../embed/go-samples/support/_goroot/sync/gorepro_instances.go");
 
@@ -156,6 +160,10 @@ pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         (
             src.join("runtime/gorepro_instances.go"),
             RUNTIME_FILE.to_string(),
+        ),
+        (
+            src.join("runtime/gorepro_lockorder.go"),
+            LOCK_ORDER_FILE.to_string(),
         ),
         (src.join("sync/gorepro_instances.go"), SYNC_FILE.to_string()),
         patched("sync/mutex.go", MUTEX_EDITS)?,

@@ -46,6 +46,17 @@ pub struct Instances {
     /// goroutine; empty in a file from before the scan existed.
     #[serde(default)]
     pub references: Vec<Reference>,
+    /// The lock order of the whole run: each edge "acquired `to` while holding `from`", once,
+    /// as first seen. Absent from files of an older support package.
+    #[serde(default)]
+    pub lock_order: Vec<OrderEdge>,
+    /// Lock-order edges the runtime's table had no room for: above 0, a cycle may be missing.
+    #[serde(default)]
+    pub lock_order_dropped: u64,
+    /// Acquires the lock-order tracking did not follow (too many goroutines holding locks at
+    /// once, or one goroutine holding too many): their edges are missing.
+    #[serde(default)]
+    pub lock_order_holds_dropped: u64,
 }
 
 /// The waited-on objects goroutine `goid` still reaches. Globals are not followed: an object
@@ -58,6 +69,30 @@ pub struct Reference {
     /// The scan gave up (too much heap): the goroutine may reach anything.
     #[serde(default)]
     pub incomplete: bool,
+}
+
+/// One lock-order edge: goroutine `goid` acquired `to` while it held `from`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderEdge {
+    #[serde(deserialize_with = "hex")]
+    pub from: u64,
+    pub from_kind: Kind,
+    pub from_mode: Mode,
+    #[serde(deserialize_with = "hex")]
+    pub to: u64,
+    pub to_kind: Kind,
+    pub to_mode: Mode,
+    /// The goroutine of the first sighting (it may have exited since).
+    pub goid: u64,
+    /// Another goroutine took the same edge later.
+    pub shared: bool,
+    /// Locks every sighting of the edge held in write mode (gate locks): two opposite edges
+    /// under a common gate never overlap in time.
+    #[serde(default, deserialize_with = "hex_list")]
+    pub gates: Vec<u64>,
+    /// Where `from` and `to` were acquired, as [`Hold::stack`].
+    pub from_stack: Vec<Frame>,
+    pub to_stack: Vec<Frame>,
 }
 
 /// A goroutine that existed when the world was stopped.
@@ -470,6 +505,34 @@ mod tests {
         );
         assert_eq!(i.holds[0].mode, Mode::Unknown);
         assert_eq!(i.objects[0].state, ObjectState::Unknown);
+    }
+
+    #[test]
+    fn lock_order_edges_parse_and_older_files_have_none() {
+        let json = r#"{"goroutines": [], "waits": [], "holds": [], "registry_overflow": 0,
+            "objects": [], "lock_order_dropped": 1, "lock_order_holds_dropped": 0,
+            "lock_order": [{"from": "0x10", "from_kind": "rwmutex", "from_mode": "read",
+                "to": "0x20", "to_kind": "mutex", "to_mode": "write", "goid": 7,
+                "shared": true, "gates": ["0x30"],
+                "from_stack": [{"function": "main.a", "file": "m/a.go", "line": 3}],
+                "to_stack": []}]}"#;
+        let i = parse_instances(json).unwrap();
+        let e = &i.lock_order[0];
+        assert_eq!(
+            (e.from, e.from_kind, e.from_mode, e.to, e.to_mode),
+            (0x10, Kind::RwMutex, Mode::Read, 0x20, Mode::Write)
+        );
+        assert_eq!(
+            (e.goid, e.shared, e.gates.as_slice()),
+            (7, true, &[0x30][..])
+        );
+        assert_eq!(e.from_stack[0].line, 3);
+        assert_eq!(i.lock_order_dropped, 1);
+        let older = parse_instances(
+            r#"{"goroutines": [], "waits": [], "holds": [], "registry_overflow": 0, "objects": []}"#,
+        )
+        .unwrap();
+        assert!(older.lock_order.is_empty() && older.lock_order_dropped == 0);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `gorepro diagnose` results for CI systems: JUnit XML (one test suite per package, one test
-//! case per run, a reproduced bug or a failing test as its failure) and SARIF 2.1.0 (one result
-//! per bug class found, at the source lines of its stuck goroutines or its failure), the formats
-//! CI servers and code-scanning views read.
+//! case per run, a reproduced bug, a failing test or a potential lock-order inversion as its
+//! failure) and SARIF 2.1.0 (one result per bug class found, at the source lines of its stuck
+//! goroutines or its failure, or where a potential inversion acquired its locks, as a
+//! `warning`), the formats CI servers and code-scanning views read.
 
 use std::collections::BTreeMap;
 
@@ -128,11 +129,20 @@ fn failure(run: &SeedRun) -> Option<(String, String)> {
                 .to_string(),
         ));
     }
-    run.tests_failed.then(|| {
+    if run.tests_failed {
         let names: Vec<&str> = run.failed_tests.iter().map(|t| t.name.as_str()).collect();
-        (
+        return Some((
             "test.failed".to_string(),
             format!("seed {}: tests failed: {}", run.seed, names.join(", ")),
+        ));
+    }
+    run.predicted().then(|| {
+        (
+            crate::lockorder::CLASS.to_string(),
+            format!(
+                "seed {}: {outcome}, but a potential lock-order inversion",
+                run.seed
+            ),
         )
     })
 }
@@ -145,7 +155,7 @@ pub fn sarif(reports: &[&DiagnoseReport]) -> Value {
     for report in reports {
         // The first run of each class that still has its whole diagnosis (see `SeedRun`).
         let mut by_class: BTreeMap<String, (usize, &SeedRun)> = BTreeMap::new();
-        for run in report.runs.iter().filter(|r| r.reproduced) {
+        for run in report.runs.iter().filter(|r| r.reproduced || r.predicted()) {
             let id = run
                 .diagnosis
                 .class
@@ -175,7 +185,8 @@ pub fn sarif(reports: &[&DiagnoseReport]) -> Value {
                 .join(" ");
             results.push(json!({
                 "ruleId": id,
-                "level": "error",
+                // A predicted inversion did not happen in these runs: a warning.
+                "level": if run.predicted() { "warning" } else { "error" },
                 "message": {
                     "text": format!(
                         "{title} ({} in {count} of {} runs; replay with seed {}). {explanation}",
@@ -214,10 +225,18 @@ fn locations(run: &SeedRun) -> Vec<Value> {
     let places = diagnosis
         .stuck
         .iter()
-        .filter_map(|g| g.at.as_deref())
-        .chain(diagnosis.failure.as_ref().and_then(|f| f.at.as_deref()));
+        .filter_map(|g| g.at.clone())
+        .chain(diagnosis.failure.as_ref().and_then(|f| f.at.clone()));
+    // A predicted inversion: where each lock of the cycle was acquired.
+    let acquired = diagnosis
+        .lock_order
+        .iter()
+        .flat_map(|p| &p.inversions)
+        .flat_map(|i| &i.steps)
+        .flat_map(|s| [&s.acquired_at, &s.held_at])
+        .filter_map(|at| at.as_ref().map(ToString::to_string));
     let mut seen = Vec::new();
-    for at in places {
+    for at in places.chain(acquired) {
         let Some((file, line)) = at.rsplit_once(':') else {
             continue;
         };

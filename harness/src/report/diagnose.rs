@@ -102,6 +102,7 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
             outcome_and_class(run)
         ),
         (false, true) => format!("tests failed  {}", failed_tests(run)),
+        (false, false) if run.predicted() => "clean  potential lock-order inversion".to_string(),
         (false, false) => "clean".to_string(),
     };
     let leakers: Vec<&str> = run.leaks.iter().map(|l| l.test.as_str()).collect();
@@ -191,6 +192,8 @@ struct SummaryLine<'a> {
     test_failures: usize,
     failed_tests: &'a [TestCount],
     first_failing: Option<Seed>,
+    /// Runs whose lock order showed a potential inversion without blocking.
+    predicted_inversions: usize,
     interrupted: bool,
     signal: Option<&'static str>,
 }
@@ -299,6 +302,7 @@ pub fn render_diagnose_summary(report: &DiagnoseReport) -> String {
         test_failures: report.test_failures,
         failed_tests: &report.failed_tests,
         first_failing: report.first_failing,
+        predicted_inversions: report.predicted(),
         interrupted: report.interrupted.is_some(),
         signal: report.interrupted.map(|s| s.as_str()),
     })
@@ -559,6 +563,14 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
             names.join(", ")
         );
     }
+    let predicted = report.predicted();
+    if predicted > 0 {
+        let _ = writeln!(
+            out,
+            "potential lock-order inversion in {predicted}/{runs} runs that did not block: \
+             a finding of its own (exit status 1), not a reproduction"
+        );
+    }
     if let Some(run) = report.featured() {
         let _ = writeln!(out, "diagnosis (seed {}):", run.seed);
         for line in run.normalized.lines() {
@@ -609,6 +621,13 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
                 let _ = writeln!(
                     out,
                     "no seed reproduced a concurrency bug, but tests failed (first under seed {seed}): a failing test is a finding of its own"
+                );
+            }
+            None if predicted > 0 => {
+                let _ = writeln!(
+                    out,
+                    "no seed reproduced a bug, but the lock order shows an inversion that can \
+                     deadlock under another timing: take the locks in one order"
                 );
             }
             None => {

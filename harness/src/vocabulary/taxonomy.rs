@@ -209,6 +209,12 @@ pub const CLASSES: &[BugClass] = &[
         decided_by: "a deadlock with two or more goroutines in `sync.Mutex.Lock` and no scenario goroutine that exited (so the holders are among the blocked)",
     },
     BugClass {
+        id: "mutex.potential-lock-order-inversion",
+        family: "sync.Mutex",
+        title: "Locks taken in opposite orders by different goroutines in a run that did not deadlock: a latent AB-BA",
+        decided_by: "a clean run whose lock order (recorded by the runtime overlay: each lock acquired while another was held) has a cycle over two or more locks, from two or more goroutines, conflicting at every lock (not two read holds) and guarded by no common gate lock",
+    },
+    BugClass {
         id: "rwmutex.recursive-rlock",
         family: "sync.Mutex",
         title: "A read lock taken again while a writer waits: the second RLock queues behind the writer",

@@ -20,6 +20,8 @@
 //! - `instances`: `instances.json` against the dump of the same run (recorded and live).
 //! - `big_reports`: a big test package's report: grouping by user frame, the timeline's width,
 //!   the `diagnose --html` page.
+//! - `lock_order`: predicted lock-order inversions in `diagnose`, and none in the catalog but
+//!   where expected.
 //! - `shard`: `--shard K/N` of `run` and `diagnose`, and `gorepro merge` of the shards' lines.
 //! - `coexist`: `gorepro diagnose` beside goleak, goroutine counts and stack-shape tests; the
 //!   leak report per test; ignore rules.
@@ -37,6 +39,7 @@ mod fuzz;
 mod gotest_shape;
 mod install;
 mod instances;
+mod lock_order;
 mod recorded;
 mod report_html;
 mod shard;

@@ -86,6 +86,7 @@ scenario_tests! {
     mutex_held_across_receive => "mutex-held-across-receive",
     mutex_held_across_wait => "mutex-held-across-wait",
     mutex_held_while_sending => "mutex-held-while-sending",
+    mutex_latent_inversion => "mutex-latent-inversion",
     mutex_unlock_of_unlocked => "mutex-unlock-of-unlocked",
     mutex_unlock_skipped => "mutex-unlock-skipped",
     once_recursive => "once-recursive",

@@ -41,11 +41,13 @@ const (
 )
 
 // Mode bits, stored in the low bits of a key (sync.Mutex and sync.RWMutex are
-// 4-byte aligned, so addresses have two free low bits). Kind bits go in the info word.
+// 4-byte aligned, so addresses have two free low bits). Kind bits go in the info word;
+// goreproTry marks an acquire by TryLock or TryRLock (it never waited).
 const (
 	goreproModeMask  = 3
 	goreproModeWrite = 1
 	goreproModeRead  = 2
+	goreproTry       = 1 << 8
 )
 
 // goreproHold is the payload of an occupied slot. goid is published last and
@@ -83,7 +85,23 @@ func goreproClear(i uintptr, k uintptr) {
 //go:linkname goreproAcquired sync.goreproAcquired
 func goreproAcquired(addr unsafe.Pointer, kindmode uintptr) {
 	a := uintptr(addr)
+	try := kindmode&goreproTry != 0
+	kindmode &^= goreproTry
 	mode := kindmode & goreproModeMask
+	gp := getg()
+	var pcs [goreproPCs]uintptr
+	if fp := getfp(); fp != 0 && !gp.m.hasCgoOnStack() {
+		// Physical return addresses: our caller (sync.(*Mutex).Lock, or the user
+		// function when Lock was inlined into it), then its callers.
+		fpTracebackPCs(unsafe.Pointer(fp), pcs[:])
+	} else {
+		// No frame pointers (not amd64/arm64) or C frames on the stack: the general
+		// unwinder, about a microsecond.
+		callers(1, pcs[:])
+	}
+	if goreproOrderOn() {
+		goreproOrderAcquired(gp.goid, a|mode, &pcs, try)
+	}
 	home := goreproHome(a)
 	claimed := ^uintptr(0)
 	for p := uintptr(0); p < goreproProbe; p++ {
@@ -112,20 +130,9 @@ func goreproAcquired(addr unsafe.Pointer, kindmode uintptr) {
 		goreproOverflow.Add(1)
 		return
 	}
-	gp := getg()
 	h := &goreproHolds[claimed]
 	h.info = kindmode
-	if fp := getfp(); fp != 0 && !gp.m.hasCgoOnStack() {
-		// Physical return addresses: our caller (sync.(*Mutex).Lock, or the user
-		// function when Lock was inlined into it), then its callers.
-		if n := fpTracebackPCs(unsafe.Pointer(fp), h.pcs[:]); n < goreproPCs {
-			h.pcs[n] = 0
-		}
-	} else if n := callers(1, h.pcs[:]); n < goreproPCs {
-		// No frame pointers (not amd64/arm64) or C frames on the stack: the general
-		// unwinder, about a microsecond.
-		h.pcs[n] = 0
-	}
+	h.pcs = pcs
 	h.goid = gp.goid // published last: goid 0 means "being written"
 }
 
@@ -136,6 +143,16 @@ func goreproAcquired(addr unsafe.Pointer, kindmode uintptr) {
 func goreproReleasing(addr unsafe.Pointer, kindmode uintptr) {
 	a := uintptr(addr)
 	key := a | kindmode&goreproModeMask
+	self := getg().goid
+	holder := goreproForget(a, key, self)
+	if goreproOrderOn() {
+		goreproOrderReleasing(self, holder, key)
+	}
+}
+
+// goreproForget frees the registry record of key (the caller's own for a read
+// hold, when it has one) and returns the goroutine the record named.
+func goreproForget(a, key uintptr, self uint64) (holder uint64) {
 	home := goreproHome(a)
 	other := ^uintptr(0)
 	for p := uintptr(0); p < goreproProbe; p++ {
@@ -145,10 +162,11 @@ func goreproReleasing(addr unsafe.Pointer, kindmode uintptr) {
 			if atomic.Loaduintptr(&goreproKeys[i]) != key {
 				continue
 			}
-			if key&goreproModeMask == goreproModeWrite || goreproHolds[i].goid == getg().goid {
+			if key&goreproModeMask == goreproModeWrite || goreproHolds[i].goid == self {
+				holder = goreproHolds[i].goid
 				goreproHolds[i].goid = 0
 				atomic.StoreReluintptr(&goreproKeys[i], 0)
-				return
+				return holder
 			}
 			if other == ^uintptr(0) {
 				other = i
@@ -159,8 +177,10 @@ func goreproReleasing(addr unsafe.Pointer, kindmode uintptr) {
 		}
 	}
 	if other != ^uintptr(0) {
+		holder = goreproHolds[other].goid
 		goreproClear(other, key)
 	}
+	return holder
 }
 
 // Object kinds in a wait record.

@@ -15,11 +15,13 @@ func goreproAcquired(addr unsafe.Pointer, kindmode uintptr)
 func goreproReleasing(addr unsafe.Pointer, kindmode uintptr)
 
 // kindmode values: kind<<2 | mode (kind 1 = Mutex, 2 = RWMutex; mode 1 = write or
-// exclusive, 2 = read).
+// exclusive, 2 = read), and goreproTry for an acquire that did not wait (it cannot
+// be the waiting end of a lock-order cycle).
 const (
 	goreproMutex        = 1<<2 | 1
 	goreproRWMutexWrite = 2<<2 | 1
 	goreproRWMutexRead  = 2<<2 | 2
+	goreproTry          = 1 << 8
 )
 
 // The runtime side hard-codes these layouts to turn a semaphore address back into
@@ -57,7 +59,7 @@ func (m *Mutex) TryLock() bool {
 	if !m.goreproTryLock() {
 		return false
 	}
-	goreproAcquired(unsafe.Pointer(m), goreproMutex)
+	goreproAcquired(unsafe.Pointer(m), goreproMutex|goreproTry)
 	return true
 }
 
@@ -79,7 +81,7 @@ func (rw *RWMutex) TryRLock() bool {
 	if !rw.goreproTryRLock() {
 		return false
 	}
-	goreproAcquired(unsafe.Pointer(rw), goreproRWMutexRead)
+	goreproAcquired(unsafe.Pointer(rw), goreproRWMutexRead|goreproTry)
 	return true
 }
 
@@ -100,7 +102,7 @@ func (rw *RWMutex) TryLock() bool {
 	if !rw.goreproTryLock() {
 		return false
 	}
-	goreproAcquired(unsafe.Pointer(rw), goreproRWMutexWrite)
+	goreproAcquired(unsafe.Pointer(rw), goreproRWMutexWrite|goreproTry)
 	return true
 }
 
