@@ -469,9 +469,16 @@ impl Graph {
                     };
                     for h in self.completers(wait, stuck) {
                         if h == start && path.len() >= 2 {
-                            return Some(Shape::WaitCycle {
-                                steps: path.clone(),
-                            });
+                            // Receives alone make no cycle: a goroutine that still reaches a
+                            // channel may have sent all it ever will (a server back in its
+                            // receive loop), and reachability cannot tell it from one that
+                            // would send next.
+                            if path.iter().any(|&(_, _, op)| op != Op::Receive) {
+                                return Some(Shape::WaitCycle {
+                                    steps: path.clone(),
+                                });
+                            }
+                            continue;
                         }
                         if h <= start || path.iter().any(|(p, _, _)| *p == h) {
                             continue;
@@ -879,6 +886,19 @@ mod tests {
                 steps: vec![(4, 0, Op::Send), (5, 1, Op::Send)]
             })
         );
+    }
+
+    #[test]
+    fn receivers_that_reach_each_others_channel_are_no_cycle() {
+        // A client waits for a reply; the server, back in its receive loop, skipped it.
+        let graph = Graph {
+            instances: vec![channel(0x10, None), channel(0x20, None)],
+            waits: vec![wait(1, 0, Op::Receive), wait(3, 1, Op::Receive)],
+            holds: vec![],
+            overflow: 0,
+            reach: reaches(&[(1, &[0, 1]), (3, &[0, 1])]),
+        };
+        assert_eq!(graph.shape(&stuck(&[1, 3])), None);
     }
 
     #[test]

@@ -299,11 +299,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// `gorepro list | head`: a reader that stops reading is not an error. `print!` panics when
-/// stdout is a closed pipe (Rust ignores SIGPIPE, and the harness needs that: a dead trace
-/// reader's pipe must be an error it handles, not a signal that kills it); that one panic ends
-/// the process quietly and successfully, as ripgrep does. No program is running then: runs
-/// print only before they start and after they are reaped.
+/// `gorepro list | head`: a reader that stops reading is not an error, and a standard output
+/// that cannot take more (a full disk) is an error, not a crash. `print!` panics when stdout
+/// cannot be written (Rust ignores SIGPIPE, and the harness needs that: a dead trace reader's
+/// pipe must be an error it handles, not a signal that kills it); that one panic ends the
+/// process, quietly and successfully for a closed pipe, as ripgrep does, with a one-line error
+/// and status 2 otherwise. Programs that are running then die with their parent.
 fn quiet_on_closed_stdout() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -312,8 +313,13 @@ fn quiet_on_closed_stdout() {
             .downcast_ref::<String>()
             .map(String::as_str)
             .unwrap_or_default();
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
+        if let Some(cause) = message.strip_prefix("failed printing to stdout: ") {
+            if cause.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            // A full disk or a dead terminal: say so plainly, not as a harness bug.
+            eprintln!("gorepro: cannot write to standard output: {cause}");
+            std::process::exit(2);
         }
         default_hook(info);
     }));

@@ -133,6 +133,27 @@ fn stdout_closed_by_the_reader() {
     assert_eq!(stderr(&output), "");
 }
 
+/// A standard output that cannot take more (a full disk, here `/dev/full`) is a one-line error
+/// and status 2, not a panic.
+#[test]
+fn stdout_on_a_full_disk() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gorepro"))
+        .arg("list")
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "gorepro: cannot write to standard output: No space left on device (os error 28)\n"
+    );
+}
+
 #[test]
 fn no_go_on_path() {
     let output = gorepro(&["list"], &[("PATH", "/nonexistent"), ("GOREPRO_GO", "")]);

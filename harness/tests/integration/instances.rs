@@ -255,6 +255,7 @@ fn the_waitgroup_hook_and_the_instance_overlay_share_one_overlay() {
         targets,
         [
             "src/runtime/gorepro_instances.go",
+            "src/runtime/gorepro_lockorder.go",
             "src/runtime/proc.go",
             "src/sync/gorepro_instances.go",
             "src/sync/mutex.go",
