@@ -135,8 +135,12 @@ pub struct Hold {
     pub function: Option<String>,
     /// The holder still exists.
     pub alive: bool,
-    /// The holder is still inside the function that acquired it (its current stack has that
-    /// frame); `false` when it returned (or exited) holding the lock.
+    /// The holder is still inside the critical section it opened: the invocation of the
+    /// function that acquired the lock is on its current stack (that function, called from
+    /// the same lines as at the acquire), and it is not back at the very Lock call that took
+    /// the lock. `false` when it returned (or exited) holding the lock, even if it called the
+    /// same function again since, and when it went around a loop to the same Lock without
+    /// unlocking: either way it left the critical section on a path that skipped the Unlock.
     pub in_acquirer: bool,
 }
 
@@ -288,10 +292,11 @@ pub fn build(evidence: &Evidence, world: &World) -> Graph {
     }
     let dump = crate::classify::world::final_dump(evidence);
     for hold in &found.holds {
-        let acquired = hold
+        let acquired_at = hold
             .stack
             .iter()
-            .find(|f| user_code.user_loc(&f.function, &f.file, f.line).is_some());
+            .position(|f| user_code.user_loc(&f.function, &f.file, f.line).is_some());
+        let acquired = acquired_at.map(|i| &hold.stack[i]);
         let relevant = waited.contains(&hold.object) || (scenario(hold.goid) && acquired.is_some());
         if !relevant || hold.goid == 0 {
             continue;
@@ -303,12 +308,16 @@ pub fn build(evidence: &Evidence, world: &World) -> Graph {
             RawMode::Read => Mode::Read,
             RawMode::Write | RawMode::Unknown => Mode::Write,
         };
-        // Still inside the function that took the lock: that frame is on its current stack.
         let in_acquirer = hold.alive
-            && acquired.is_some_and(|a| {
-                dump.and_then(|d| d.goroutines.iter().find(|g| g.id == hold.goid))
-                    .is_some_and(|g| g.frames.iter().any(|f| f.function == a.function))
-            });
+            && dump
+                .and_then(|d| d.goroutines.iter().find(|g| g.id == hold.goid))
+                .is_some_and(|g| {
+                    let waits_on_it = found
+                        .waits_of(hold.goid)
+                        .any(|w| w.object == Some(hold.object));
+                    acquired_at
+                        .is_some_and(|k| inside_acquirer(&hold.stack[k..], &g.frames, waits_on_it))
+                });
         let i = instance(&mut graph, hold.object, kind);
         graph.holds.push(Hold {
             instance: i,
@@ -326,6 +335,49 @@ pub fn build(evidence: &Evidence, world: &World) -> Graph {
         });
     }
     graph
+}
+
+/// Frames of the lock implementation, above the user frame that called Lock.
+fn is_lock_machinery(function: &str) -> bool {
+    function.starts_with("runtime.")
+        || function.starts_with("sync.")
+        || function.starts_with("internal/")
+}
+
+/// Whether a holder whose stack is now `current` is still inside the invocation that acquired
+/// the lock: `acquire_stack` starts at the acquiring function's frame, and that function is on
+/// `current` with the same callers at the same lines as at the acquire (as far as the acquire
+/// stack goes, and as far as the dump shows it), so a later call of the same function from
+/// elsewhere does not count. A holder
+/// that waits on the same lock (`waits_on_it`) at the very line of that invocation's Lock came
+/// around a loop without unlocking: it is outside too.
+fn inside_acquirer(
+    acquire_stack: &[crate::evidence::instances::Frame],
+    current: &[crate::evidence::dump::Frame],
+    waits_on_it: bool,
+) -> bool {
+    let Some((acquired, callers)) = acquire_stack.split_first() else {
+        return false;
+    };
+    let invocation = (0..current.len()).find(|&pos| {
+        current[pos].function == acquired.function
+            && callers.iter().enumerate().all(|(j, c)| {
+                // A dump ends at the goroutine's entry and leaves out the wrapper a `go`
+                // statement starts (`...gowrap1`), which the acquire stack has.
+                current
+                    .get(pos + 1 + j)
+                    .is_none_or(|f| f.function == c.function && f.line == c.line)
+            })
+    });
+    let Some(pos) = invocation else {
+        return false;
+    };
+    let at_that_lock = waits_on_it
+        && current[pos].line == acquired.line
+        && current[..pos]
+            .iter()
+            .all(|f| is_lock_machinery(&f.function));
+    !at_that_lock
 }
 
 impl Graph {
@@ -361,7 +413,10 @@ impl Graph {
     fn self_wait(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
         stuck.iter().find_map(|&g| {
             let wait = self.lock_wait(g)?;
-            let hold = self.holders_of(wait.instance).find(|h| h.goroutine == g)?;
+            // A hold left behind by a return or a loop is a skipped unlock (`Abandoned`).
+            let hold = self
+                .holders_of(wait.instance)
+                .find(|h| h.goroutine == g && h.in_acquirer)?;
             // Two read locks only block each other behind a writer: that is `RecursiveRead`.
             if hold.mode == Mode::Read && wait.op == Op::RLock {
                 return None;
@@ -463,6 +518,8 @@ impl Graph {
             })
     }
 
+    /// The holder itself may be among the waiters: it left the critical section without
+    /// unlocking, and its next Lock of the same mutex waits for itself.
     fn abandoned(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
         self.holds
             .iter()
@@ -471,11 +528,7 @@ impl Graph {
                 let waiters: Vec<u64> = self
                     .waits
                     .iter()
-                    .filter(|w| {
-                        w.instance == hold.instance
-                            && w.goroutine != hold.goroutine
-                            && stuck.contains(&w.goroutine)
-                    })
+                    .filter(|w| w.instance == hold.instance && stuck.contains(&w.goroutine))
                     .map(|w| w.goroutine)
                     .collect::<BTreeSet<_>>()
                     .into_iter()
@@ -607,6 +660,100 @@ mod tests {
                 waiters: vec![5, 6]
             })
         );
+    }
+
+    #[test]
+    fn a_goroutine_waiting_on_a_lock_it_left_behind_is_no_double_lock() {
+        // It took the lock in a call that returned (or a loop round that ended) without
+        // unlocking, and now waits for it: the skipped unlock, waited on by its own author.
+        let mut left = hold(0, 7, Mode::Write);
+        left.in_acquirer = false;
+        let graph = Graph {
+            instances: vec![lock(Kind::Mutex, 0x10)],
+            waits: vec![wait(7, 0, Op::Lock)],
+            holds: vec![left],
+            overflow: 0,
+        };
+        assert_eq!(
+            graph.shape(&stuck(&[7])),
+            Some(Shape::Abandoned {
+                instance: 0,
+                holder: 7,
+                holder_alive: true,
+                waiters: vec![7]
+            })
+        );
+    }
+
+    fn acquired(function: &str, line: u32) -> crate::evidence::instances::Frame {
+        crate::evidence::instances::Frame {
+            function: function.into(),
+            file: "m/m.go".into(),
+            line,
+        }
+    }
+
+    fn now(function: &str, line: u32) -> crate::evidence::dump::Frame {
+        crate::evidence::dump::Frame {
+            function: function.into(),
+            file: "m/m.go".into(),
+            line,
+            inlined: false,
+        }
+    }
+
+    /// Lock machinery above the user frame that called Lock, as a dump shows it.
+    fn locking(user: &[crate::evidence::dump::Frame]) -> Vec<crate::evidence::dump::Frame> {
+        let mut frames = vec![
+            now("runtime.gopark", 1),
+            now("internal/sync.(*Mutex).lockSlow", 2),
+            now("sync.(*Mutex).Lock", 3),
+        ];
+        frames.extend_from_slice(user);
+        frames
+    }
+
+    #[test]
+    fn the_acquiring_invocation_is_told_by_its_callers_lines() {
+        // Taken in m.put called from m.run line 40.
+        let taken = [
+            acquired("m.put", 10),
+            acquired("m.run", 40),
+            acquired("m.T", 5),
+        ];
+        // Nested: put, still at line 12, called a helper that locks again: inside.
+        let nested = locking(&[
+            now("m.helper", 30),
+            now("m.put", 12),
+            now("m.run", 40),
+            now("m.T", 5),
+        ]);
+        assert!(inside_acquirer(&taken, &nested, true));
+        // put returned; run called it again from line 41, which waits at the same Lock: outside.
+        let again = locking(&[now("m.put", 10), now("m.run", 41), now("m.T", 5)]);
+        assert!(!inside_acquirer(&taken, &again, true));
+        // The same invocation back at the very Lock (a loop's next round): outside.
+        let looped = locking(&[now("m.put", 10), now("m.run", 40), now("m.T", 5)]);
+        assert!(!inside_acquirer(&taken, &looped, true));
+        // ... unless it waits on something else there.
+        assert!(inside_acquirer(&taken, &looped, false));
+        // Recursion: the inner put waits at line 10, the acquiring (outer) one is at its
+        // recursive call, line 15: still inside, a double lock.
+        let recursive = locking(&[
+            now("m.put", 10),
+            now("m.put", 15),
+            now("m.run", 40),
+            now("m.T", 5),
+        ]);
+        assert!(inside_acquirer(&taken, &recursive, true));
+        // The dump ends above the acquire stack's last frame (a `go` statement's wrapper).
+        let mut wrapped = taken.to_vec();
+        wrapped.push(acquired("testing.(*T).Run.gowrap1", 2101));
+        assert!(inside_acquirer(&wrapped, &nested, true));
+        assert!(!inside_acquirer(&wrapped, &again, true));
+        // Not on the stack at all.
+        assert!(!inside_acquirer(&taken, &locking(&[now("m.T", 6)]), true));
+        assert!(!inside_acquirer(&[], &nested, true));
     }
 
     #[test]
