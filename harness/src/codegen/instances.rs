@@ -2,18 +2,21 @@
 //! and which goroutine holds each lock, read by the support package at the verdict
 //! (`instances.json`, see [`crate::evidence::instances`]).
 //!
-//! Nothing in the toolchain's tree is written. Every program build lays four files over it
+//! Nothing in the toolchain's tree is written. Every program build lays six files over it
 //! with `-overlay`:
 //!
-//! - `runtime/gorepro_instances.go` (added): the lock-holder registry and a stop-the-world
-//!   snapshot of what every goroutine is parked on;
+//! - `runtime/gorepro_instances.go` (added): the lock-holder registry, a stop-the-world
+//!   snapshot of what every goroutine is parked on, and the trace event of a context cancel;
 //! - `sync/gorepro_instances.go` (added): new `Lock`/`Unlock`/`RLock`/... that report to the
 //!   registry, then call the originals;
 //! - `sync/mutex.go` and `sync/rwmutex.go`: the toolchain's own files with their exported
 //!   locking methods renamed (`Lock` -> `goreproLock`, ...), so the added file's methods take
-//!   their place.
+//!   their place;
+//! - `context/gorepro_instances.go` (added) and `context/context.go` (its `cancelCtx.cancel`
+//!   renamed `goreproCancel`): a cancel that tells the trace (`gorepro.context` / `cancel`)
+//!   before it cancels, so that a cancel nobody waits on still leaves evidence.
 //!
-//! The two added files are committed Go (`go-samples/support/_goroot/`, a directory the go
+//! The three added files are committed Go (`go-samples/support/_goroot/`, a directory the go
 //! command skips, so gofmt sees them and no build does) and compiled into the harness. The
 //! renames are exact-count text edits of the toolchain's files: a Go whose sync package
 //! changed shape is a [`CodegenError::Anchor`] naming the text that moved, never a silently
@@ -32,6 +35,8 @@ const RUNTIME_FILE: &str =
     include_str!("../../../go-samples/support/_goroot/runtime/gorepro_instances.go");
 const SYNC_FILE: &str =
     include_str!("../../../go-samples/support/_goroot/sync/gorepro_instances.go");
+const CONTEXT_FILE: &str =
+    include_str!("../../../go-samples/support/_goroot/context/gorepro_instances.go");
 
 /// One text edit: `anchor` must occur exactly `count` times, and every occurrence becomes
 /// `replacement`.
@@ -109,6 +114,14 @@ pub const RWMUTEX_EDITS: &[Edit] = &[
     edit("rw.w.Unlock()", "rw.w.mu.Unlock()", 2),
 ];
 
+/// `context/context.go`: every cancel of a `cancelCtx` (a `timerCtx` and an `afterFuncCtx`
+/// cancel through theirs) goes through the added file's `cancel`.
+pub const CONTEXT_EDITS: &[Edit] = &[edit(
+    "func (c *cancelCtx) cancel(removeFromParent bool, err, cause error) {",
+    "func (c *cancelCtx) goreproCancel(removeFromParent bool, err, cause error) {",
+    1,
+)];
+
 /// `original` (the file at `path`) with `edits` applied in order; the first anchor whose count
 /// differs is the error.
 pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, CodegenError> {
@@ -128,11 +141,11 @@ pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, Code
     Ok(text)
 }
 
-/// The four overlay entries (target in `goroot`, contents) for this toolchain.
+/// The six overlay entries (target in `goroot`, contents) for this toolchain.
 pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     let src = goroot.join("src");
     let patched = |name: &str, edits: &[Edit]| {
-        let path = src.join("sync").join(name);
+        let path = src.join(name);
         let original = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read {
             path: path.clone(),
             source,
@@ -146,8 +159,13 @@ pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
             RUNTIME_FILE.to_string(),
         ),
         (src.join("sync/gorepro_instances.go"), SYNC_FILE.to_string()),
-        patched("mutex.go", MUTEX_EDITS)?,
-        patched("rwmutex.go", RWMUTEX_EDITS)?,
+        patched("sync/mutex.go", MUTEX_EDITS)?,
+        patched("sync/rwmutex.go", RWMUTEX_EDITS)?,
+        (
+            src.join("context/gorepro_instances.go"),
+            CONTEXT_FILE.to_string(),
+        ),
+        patched("context/context.go", CONTEXT_EDITS)?,
     ])
 }
 
@@ -266,6 +284,28 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_context_cancel_is_renamed_and_replaced() {
+        let context = "func (c *cancelCtx) cancel(removeFromParent bool, err, cause error) {\n}\n\
+                       func (c *timerCtx) cancel(removeFromParent bool, err, cause error) {\n}\n";
+        let patched = patch(Path::new("context.go"), context, CONTEXT_EDITS).unwrap();
+        assert!(patched.starts_with("func (c *cancelCtx) goreproCancel("));
+        // timerCtx keeps its own cancel, which calls the embedded cancelCtx's.
+        assert!(patched.contains("func (c *timerCtx) cancel("));
+        assert_eq!(
+            CONTEXT_FILE
+                .matches(&format!("{}\n", CONTEXT_EDITS[0].anchor))
+                .count(),
+            1
+        );
+        assert_eq!(
+            CONTEXT_FILE
+                .matches("c.goreproCancel(removeFromParent, err, cause)")
+                .count(),
+            1
+        );
     }
 
     /// The added sync file declares every method the edits rename away, and calls the renamed

@@ -254,6 +254,8 @@ fn the_waitgroup_hook_and_the_instance_overlay_share_one_overlay() {
     assert_eq!(
         targets,
         [
+            "src/context/context.go",
+            "src/context/gorepro_instances.go",
             "src/runtime/gorepro_instances.go",
             "src/sync/gorepro_instances.go",
             "src/sync/mutex.go",
