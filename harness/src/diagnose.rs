@@ -1247,7 +1247,9 @@ pub fn prepare(
         test_binary: rewrite.mode == "test",
         extra_inputs,
     };
-    program.add_instances(&toolchain.goroot()?)?;
+    if harness.config.instances {
+        program.add_instances(&toolchain.goroot()?)?;
+    }
     let artifact = build::build(toolchain, &program, &harness.config.cache_dir)
         .map_err(|e| build_error(e, &target.path, flags.race))?;
     Ok(Preparation::Built(Box::new((
