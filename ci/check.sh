@@ -6,7 +6,9 @@
 #   3. the snapshot suite again on Go 1.27,
 #   4. the main job (`gorepro run --all`) as a determinism gate: repeats on 1 and 2 cores,
 #      then again with the other core kept busy,
-#   5. the HTML report in a real browser (Debian's Chromium, headless): screenshots and
+#   5. the realworld cases (go-samples/realworld) under `gorepro diagnose`: 50 seeds on 1 and
+#      2 cores, the case's class on every reproducing seed, no reproduction of a fixed twin,
+#   6. the HTML report in a real browser (Debian's Chromium, headless): screenshots and
 #      assertions on what the pages show.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +60,12 @@ section "determinism gate: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
 # Fails on any mismatch with a spec or any divergence between the normalized diagnoses of
 # the repeats of a variant (exit 1).
 cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2
+
+section "realworld cases: 50 seeds on GOMAXPROCS 1 and 2"
+# Fails (exit 1) on a reproducing seed classed other than its case.toml says, or on any
+# reproduction of a fixed twin; cases with a proposed_class are reported, not failed. The
+# release binary is the determinism gate's. About 4 minutes on a loaded 2-core machine.
+python3 go-samples/realworld/measure.py --check --runs 50 --gomaxprocs 1,2
 
 section "browser check: the HTML report in headless Chromium"
 bash ci/browser-check.sh
