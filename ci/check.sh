@@ -64,7 +64,9 @@ cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2
 section "realworld cases: 50 seeds on GOMAXPROCS 1 and 2"
 # Fails (exit 1) on a reproducing seed classed other than its case.toml says, or on any
 # reproduction of a fixed twin; cases with a proposed_class are reported, not failed. The
-# release binary is the determinism gate's. About 4 minutes on a loaded 2-core machine.
+# release binary is the determinism gate's. 188 s on the shared 2-core machine at load
+# average 14-22 (2600 diagnose runs); 485 s at load 25-30 with the overlaid standard
+# library still to build. CI takes about 9 of its 90 minutes without it.
 python3 go-samples/realworld/measure.py --check --runs 50 --gomaxprocs 1,2
 
 section "browser check: the HTML report in headless Chromium"
