@@ -60,6 +60,13 @@ pub struct Config {
     /// generations; older ones are deleted as it runs, and the diagnosis says so.
     /// Default 32. Env: `GOREPRO_TRACE_WINDOW_MB`.
     pub trace_window_mb: u32,
+    /// Whether programs are built with the instance-evidence overlay over the toolchain's
+    /// `runtime`, `sync` and `context` ([`crate::codegen::instances`]): which primitive each
+    /// stuck goroutine waits on, who holds each lock, every context cancel in the trace. Off,
+    /// programs are stock builds (nothing of the toolchain is laid over): no `instances.json`,
+    /// no wait-for graph, and classes fall back to what the goroutine dump and the trace say.
+    /// Default on. Env: `GOREPRO_INSTANCES` (`on` or `off`).
+    pub instances: bool,
 }
 
 /// [`Config::trace`].
@@ -175,6 +182,7 @@ impl Config {
             output_cap: 4 << 20,
             trace: TraceMode::Stream,
             trace_window_mb: 32,
+            instances: true,
         };
         if let Some(go) = lookup("GOREPRO_GO").filter(|v| !v.is_empty()) {
             config.go = Some(PathBuf::from(go));
@@ -228,6 +236,19 @@ impl Config {
                         var: "GOREPRO_TRACE",
                         value,
                         expected: "stream, flight or off",
+                    });
+                }
+            };
+        }
+        if let Some(value) = lookup("GOREPRO_INSTANCES") {
+            config.instances = match value.trim() {
+                "on" => true,
+                "off" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "GOREPRO_INSTANCES",
+                        value,
+                        expected: "on or off",
                     });
                 }
             };
@@ -387,5 +408,18 @@ mod tests {
         std::os::unix::fs::symlink(&exe, &link).unwrap();
         assert_eq!(home_workspace(Some(&link)).as_deref(), Some(root));
         assert_eq!(home_workspace(None), None);
+    }
+
+    #[test]
+    fn the_instance_overlay_is_on_unless_turned_off() {
+        assert!(config(&[]).unwrap().instances);
+        assert!(config(&[("GOREPRO_INSTANCES", "on")]).unwrap().instances);
+        assert!(!config(&[("GOREPRO_INSTANCES", "off")]).unwrap().instances);
+        assert_eq!(
+            config(&[("GOREPRO_INSTANCES", "no")])
+                .unwrap_err()
+                .to_string(),
+            "GOREPRO_INSTANCES=\"no\" is not valid: expected on or off"
+        );
     }
 }

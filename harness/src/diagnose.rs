@@ -1299,7 +1299,9 @@ pub fn prepare(
         extra_inputs,
     };
     let ignore = crate::ignore::load(&target.module_root)?;
-    program.add_instances(&toolchain.goroot()?)?;
+    if harness.config.instances {
+        program.add_instances(&toolchain.goroot()?)?;
+    }
     let artifact = build::build(toolchain, &program, &harness.config.cache_dir)
         .map_err(|e| build_error(e, &target.path, flags.race))?;
     Ok(Preparation::Built(Box::new((

@@ -166,7 +166,9 @@ impl Harness {
         if scenario.sync_hook {
             program.overlay.push(codegen::waitgroup_overlay(&goroot)?);
         }
-        program.add_instances(&goroot)?;
+        if self.config.instances {
+            program.add_instances(&goroot)?;
+        }
         Ok(program)
     }
 

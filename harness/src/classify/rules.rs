@@ -886,6 +886,9 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
             })
             .collect();
         if siblings.is_empty() {
+            if let Some(finding) = receiver_left_on_cancel(facts, sender) {
+                return Some(finding);
+            }
             continue;
         }
         let names: Vec<&str> = siblings.iter().map(|g| g.name.as_str()).collect();
@@ -922,6 +925,207 @@ fn ctx_result_send_gap(facts: &Facts) -> Option<Finding> {
         });
     }
     None
+}
+
+/// How the goroutine that would have received a stuck sender's value stopped receiving.
+enum Departure {
+    /// A context cancel woke it out of a select (on the context's Done channel): who
+    /// cancelled, where, and where it selected.
+    Woken {
+        by: Option<u64>,
+        at: Option<Loc>,
+        select_at: Option<Loc>,
+    },
+    /// Its own code cancelled a context (the overlaid `context` logs every cancel) after it
+    /// had received from the sender.
+    Cancelled { at: Loc },
+    /// A context's deadline passed (cancelled by the runtime's timer) before it left.
+    Expired,
+}
+
+/// The other way a result send ignores a cancel: no sibling workers, but the goroutine that
+/// would receive the stuck sender's value (the one that started it, or one that received from
+/// it at that same line before) stopped receiving on a context cancel: a cancel woke its
+/// select, or it cancelled a context, after the sender started and after its last receive from
+/// it, and it never received from it again.
+fn receiver_left_on_cancel(facts: &Facts, sender: &Gor) -> Option<Finding> {
+    let world = facts.world;
+    let trace = facts.evidence.trace.parsed()?;
+    let at = sender.final_at.as_ref()?;
+    let started = world.history(sender.id).first().map_or(0, |t| t.time);
+    let is_cancel = |l: &&crate::evidence::trace::UserLog| {
+        l.category == "gorepro.context" && l.message == "cancel"
+    };
+    let cancels = |g: Option<u64>| {
+        trace
+            .logs
+            .iter()
+            .filter(move |l| is_cancel(l) && l.goroutine == g)
+    };
+    world.goroutines.iter().find_map(|receiver| {
+        if receiver.id == sender.id {
+            return None;
+        }
+        let history = world.history(receiver.id);
+        // Its receives from the sender's send at its stuck line: the send woke it out of a
+        // receive, or its receive woke the sender parked in that send.
+        let mut received: Vec<u64> = history
+            .iter()
+            .filter(|t| {
+                t.from == GoState::Waiting
+                    && t.actor == Some(sender.id)
+                    && user_loc(world, &t.stack).as_ref() == Some(at)
+            })
+            .map(|t| t.time)
+            .collect();
+        let sent = world.history(sender.id);
+        received.extend(sent.iter().enumerate().filter_map(|(i, t)| {
+            let parked_here = t.to == GoState::Waiting
+                && user_loc(world, &t.transition_stack).as_ref() == Some(at);
+            let wake = sent[i + 1..].iter().find(|w| w.from == GoState::Waiting)?;
+            (parked_here && wake.actor == Some(receiver.id)).then_some(wake.time)
+        }));
+        received.sort_unstable();
+        if sender.creator != Some(receiver.id) && received.is_empty() {
+            return None;
+        }
+        let since = received.last().copied().unwrap_or(started).max(started);
+        let woken = history.iter().enumerate().rev().find_map(|(i, t)| {
+            let by_cancel = t.from == GoState::Waiting
+                && t.to == GoState::Runnable
+                && t.time > since
+                && stack_has(&t.stack, "context.(*cancelCtx).cancel");
+            let select = history[..i]
+                .iter()
+                .rev()
+                .find(|b| b.to == GoState::Waiting)
+                .filter(|b| b.reason == "select")?;
+            by_cancel.then(|| Departure::Woken {
+                by: t.actor,
+                at: user_loc(world, &t.stack),
+                select_at: user_loc(world, &select.transition_stack),
+            })
+        });
+        // It cancelled a context in its own code after receiving from the sender (not just
+        // any cancel: the testing package cancels the test's own context, `t.Context()`, on
+        // the test goroutine after the test function returned; and a goroutine that cancels
+        // before it ever received is the order `ctx.cancel-before-block` tells).
+        let cancelled = || {
+            cancels(Some(receiver.id))
+                .filter(|l| !received.is_empty() && l.time > since)
+                .find_map(|l| user_loc(world, &l.stack))
+                .map(|at| Departure::Cancelled { at })
+        };
+        // A context's deadline passed (the runtime's timer goroutine cancelled it) while it
+        // waited for the sender, and it returned without receiving: its select saw the
+        // closed Done channel without blocking.
+        let expired = || {
+            let left = history
+                .iter()
+                .rev()
+                .find(|t| t.to == GoState::NotExist)?
+                .time;
+            trace
+                .logs
+                .iter()
+                .filter(|l| is_cancel(l) && l.time > since && l.time < left)
+                .any(|l| {
+                    l.goroutine.is_some_and(|g| {
+                        world.get(g).is_none() && !world.test_machinery.contains(&g)
+                    })
+                })
+                .then_some(Departure::Expired)
+        };
+        let departure = woken.or_else(cancelled).or_else(expired)?;
+        Some(result_send_after_receiver_left(
+            facts,
+            sender,
+            receiver,
+            !received.is_empty(),
+            departure,
+        ))
+    })
+}
+
+fn result_send_after_receiver_left(
+    facts: &Facts,
+    sender: &Gor,
+    receiver: &Gor,
+    received_before: bool,
+    departure: Departure,
+) -> Finding {
+    let world = facts.world;
+    let at = sender.final_at.as_ref().map(Loc::to_string);
+    let (who, stuck) = (&receiver.name, &sender.name);
+    let link = if received_before {
+        format!(
+            "which received from {stuck}'s send{} before",
+            at_suffix(at.as_deref())
+        )
+    } else {
+        format!("which started {stuck}")
+    };
+    let left = if receiver.exited {
+        "and returned"
+    } else {
+        "and never received from it again"
+    };
+    // `cancel`: what sent the receiver away, as the explanation's "when ..." clause.
+    let (event, cancel) = match departure {
+        Departure::Woken {
+            by,
+            at: cancel_at,
+            select_at,
+        } => {
+            let by = match by {
+                Some(g) if world.get(g).is_some() || world.test_machinery.contains(&g) => {
+                    format!(
+                        "{}'s cancel{}",
+                        world.name(Some(g)),
+                        at_suffix(cancel_at.as_ref().map(Loc::to_string).as_deref())
+                    )
+                }
+                _ => "the runtime (a deadline passed)".to_string(),
+            };
+            (
+                format!(
+                    "trace: a context cancel by {by} woke {who} ({link}) out of its select{}, {left}",
+                    at_suffix(select_at.as_ref().map(Loc::to_string).as_deref())
+                ),
+                format!("its context was cancelled by {by}"),
+            )
+        }
+        Departure::Expired => (
+            format!(
+                "trace: a context's deadline passed (the runtime cancelled it) while {who} ({link}) \
+                 waited, and {who} returned without receiving"
+            ),
+            "its context's deadline passed".to_string(),
+        ),
+        Departure::Cancelled { at: cancel_at } => (
+            format!("trace: {who} ({link}) cancelled its context at {cancel_at}, {left}"),
+            format!("it cancelled its context at {cancel_at}"),
+        ),
+    };
+    Finding {
+        class: "ctx.result-send-ignores-cancel",
+        observations: vec![
+            format!(
+                "{stuck} is blocked forever in chan send{}",
+                at_suffix(at.as_deref())
+            ),
+            event,
+        ],
+        explanation: format!(
+            "{who} was the goroutine to receive what {stuck} sends{}, and it stopped receiving \
+             when {cancel}. The send does not watch the context, so after the cancel nobody \
+             will ever take the value: {stuck} is blocked forever, holding everything it \
+             references. Make the send give up with the context (pass it to the \
+             goroutine): `select {{ case ch <- v: case <-ctx.Done(): return }}`; or give the \
+             channel room for the one result (`make(chan T, 1)`).",
+            at_suffix(at.as_deref()),
+        ),
+    }
 }
 
 /// Goroutines blocked forever in `chan send` at one line, with what the trace says about that

@@ -496,6 +496,15 @@ pub fn finding(facts: &Facts) -> Option<Finding> {
             if !matches!(kind, Kind::Mutex | Kind::RwMutex) {
                 return None;
             }
+            if waiters.contains(&holder) {
+                return Some(relock_after_skipped_unlock(
+                    &labels[instance],
+                    &name(holder),
+                    &since(instance, holder),
+                    &at(holder),
+                    &waiting,
+                ));
+            }
             Some(Finding {
                 class: "mutex.unlock-skipped-on-return",
                 observations: vec![
@@ -660,5 +669,41 @@ fn writer_note(mode: Mode) -> &'static str {
     match mode {
         Mode::Read => " (a writer's Lock waits until every reader has left)",
         Mode::Write => "",
+    }
+}
+
+/// `Abandoned` where the holder is itself a waiter: it left the critical section (a return, or
+/// a loop's next round) without unlocking, then asked for the lock again.
+fn relock_after_skipped_unlock(
+    lock: &str,
+    holder: &str,
+    took: &str,
+    at: &str,
+    waiting: &[String],
+) -> Finding {
+    let mut observations = vec![format!(
+        "{holder} took {lock}{took}, left that critical section without unlocking it (the \
+         function that took it returned, or its loop came back to the same Lock), and waits to \
+         lock it again{at}"
+    )];
+    let others: Vec<String> = waiting.iter().filter(|w| *w != holder).cloned().collect();
+    if !others.is_empty() {
+        observations.push(format!(
+            "{} {} to lock {lock} too",
+            super::world::name_list(&others, ", "),
+            if others.len() == 1 { "waits" } else { "wait" }
+        ));
+    }
+    Finding {
+        class: "mutex.unlock-skipped-on-return",
+        observations,
+        explanation: format!(
+            "{holder} took {lock}{took} and left the code that took it on a path that skips the \
+             Unlock (an early return on an error path, a `continue` or `break` before the \
+             Unlock). A mutex has no owner and is not released when that code is left, so \
+             {holder}'s next Lock{at} waits for an Unlock that only {holder} could have made, \
+             and so does every later Lock. Unlock with `defer mu.Unlock()` right after the \
+             Lock (in a loop, move the body into a function), so every path releases it."
+        ),
     }
 }

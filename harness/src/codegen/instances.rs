@@ -2,13 +2,13 @@
 //! and which goroutine holds each lock, read by the support package at the verdict
 //! (`instances.json`, see [`crate::evidence::instances`]).
 //!
-//! Nothing in the toolchain's tree is written. Every program build lays six files over it
+//! Nothing in the toolchain's tree is written. Every program build lays eight files over it
 //! with `-overlay`:
 //!
-//! - `runtime/gorepro_instances.go` (added): the lock-holder registry and a stop-the-world
-//!   snapshot of what every goroutine is parked on, a way to start a goroutine the runtime
-//!   counts as its own (the supervisor of a test binary, which the tests then do not see) and
-//!   an exit hook;
+//! - `runtime/gorepro_instances.go` (added): the lock-holder registry, a stop-the-world
+//!   snapshot of what every goroutine is parked on, the trace event of a context cancel, a way
+//!   to start a goroutine the runtime counts as its own (the supervisor of a test binary, which
+//!   the tests then do not see) and an exit hook;
 //! - `runtime/gorepro_lockorder.go` (added): the lock order of the run (which lock each
 //!   goroutine held when it acquired another), for predicted lock-order inversions;
 //! - `sync/gorepro_instances.go` (added): new `Lock`/`Unlock`/`RLock`/... that report to the
@@ -16,9 +16,12 @@
 //! - `sync/mutex.go` and `sync/rwmutex.go`: the toolchain's own files with their exported
 //!   locking methods renamed (`Lock` -> `goreproLock`, ...), so the added file's methods take
 //!   their place;
-//! - `runtime/proc.go`: `os_beforeExit` (what `os.Exit` calls first) calls the exit hook.
+//! - `runtime/proc.go`: `os_beforeExit` (what `os.Exit` calls first) calls the exit hook;
+//! - `context/gorepro_instances.go` (added) and `context/context.go` (its `cancelCtx.cancel`
+//!   renamed `goreproCancel`): a cancel that tells the trace (`gorepro.context` / `cancel`)
+//!   before it cancels, so that a cancel nobody waits on still leaves evidence.
 //!
-//! The three added files are committed Go (`go-samples/support/_goroot/`, a directory the go
+//! The four added files are committed Go (`go-samples/support/_goroot/`, a directory the go
 //! command skips, so gofmt sees them and no build does) and compiled into the harness. The
 //! renames are exact-count text edits of the toolchain's files: a Go whose sync package
 //! changed shape is a [`CodegenError::Anchor`] naming the text that moved, never a silently
@@ -39,6 +42,8 @@ const LOCK_ORDER_FILE: &str =
     include_str!("../../embed/go-samples/support/_goroot/runtime/gorepro_lockorder.go");
 const SYNC_FILE: &str =
     include_str!("../../embed/go-samples/support/_goroot/sync/gorepro_instances.go");
+const CONTEXT_FILE: &str =
+    include_str!("../../embed/go-samples/support/_goroot/context/gorepro_instances.go");
 
 /// One text edit: `anchor` must occur exactly `count` times, and every occurrence becomes
 /// `replacement`.
@@ -125,6 +130,14 @@ pub const PROC_EDITS: &[Edit] = &[edit(
     1,
 )];
 
+/// `context/context.go`: every cancel of a `cancelCtx` (a `timerCtx` and an `afterFuncCtx`
+/// cancel through theirs) goes through the added file's `cancel`.
+pub const CONTEXT_EDITS: &[Edit] = &[edit(
+    "func (c *cancelCtx) cancel(removeFromParent bool, err, cause error) {",
+    "func (c *cancelCtx) goreproCancel(removeFromParent bool, err, cause error) {",
+    1,
+)];
+
 /// `original` (the file at `path`) with `edits` applied in order; the first anchor whose count
 /// differs is the error.
 pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, CodegenError> {
@@ -144,7 +157,7 @@ pub fn patch(path: &Path, original: &str, edits: &[Edit]) -> Result<String, Code
     Ok(text)
 }
 
-/// The five overlay entries (target in `goroot`, contents) for this toolchain.
+/// The eight overlay entries (target in `goroot`, contents) for this toolchain.
 pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
     let src = goroot.join("src");
     let patched = |name: &str, edits: &[Edit]| {
@@ -169,6 +182,11 @@ pub fn overlay(goroot: &Path) -> Result<Vec<(PathBuf, String)>, CodegenError> {
         patched("sync/mutex.go", MUTEX_EDITS)?,
         patched("sync/rwmutex.go", RWMUTEX_EDITS)?,
         patched("runtime/proc.go", PROC_EDITS)?,
+        (
+            src.join("context/gorepro_instances.go"),
+            CONTEXT_FILE.to_string(),
+        ),
+        patched("context/context.go", CONTEXT_EDITS)?,
     ])
 }
 
@@ -287,6 +305,28 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_context_cancel_is_renamed_and_replaced() {
+        let context = "func (c *cancelCtx) cancel(removeFromParent bool, err, cause error) {\n}\n\
+                       func (c *timerCtx) cancel(removeFromParent bool, err, cause error) {\n}\n";
+        let patched = patch(Path::new("context.go"), context, CONTEXT_EDITS).unwrap();
+        assert!(patched.starts_with("func (c *cancelCtx) goreproCancel("));
+        // timerCtx keeps its own cancel, which calls the embedded cancelCtx's.
+        assert!(patched.contains("func (c *timerCtx) cancel("));
+        assert_eq!(
+            CONTEXT_FILE
+                .matches(&format!("{}\n", CONTEXT_EDITS[0].anchor))
+                .count(),
+            1
+        );
+        assert_eq!(
+            CONTEXT_FILE
+                .matches("c.goreproCancel(removeFromParent, err, cause)")
+                .count(),
+            1
+        );
     }
 
     /// The added sync file declares every method the edits rename away, and calls the renamed

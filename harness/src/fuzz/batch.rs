@@ -104,7 +104,9 @@ pub fn program(harness: &Harness, rendered: &Rendered) -> Result<codegen::Progra
         extra_inputs: Vec::new(),
         module_dir,
     };
-    program.add_instances(&harness.toolchain.goroot()?)?;
+    if harness.config.instances {
+        program.add_instances(&harness.toolchain.goroot()?)?;
+    }
     Ok(program)
 }
 

@@ -98,7 +98,7 @@ pub const CLASSES: &[BugClass] = &[
         id: "ctx.result-send-ignores-cancel",
         family: "context",
         title: "A worker watches ctx.Done() but sends its result unguarded; after cancel nobody receives",
-        decided_by: "a goroutine blocked forever in `chan send` while goroutines running the same function were woken by a context cancel and exited (trace)",
+        decided_by: "a goroutine blocked forever in `chan send` while goroutines running the same function were woken by a context cancel and exited (trace); or while the goroutine that would receive its value (the one that started it, or one that received from that send before) stopped receiving on a context cancel: the cancel woke its select, it cancelled a context after its last receive, or a context's deadline passed before it returned without receiving (trace, with every cancel logged by the overlaid `context`)",
     },
     BugClass {
         id: "ctx.cancel-never-called",

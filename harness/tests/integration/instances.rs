@@ -254,6 +254,8 @@ fn the_waitgroup_hook_and_the_instance_overlay_share_one_overlay() {
     assert_eq!(
         targets,
         [
+            "src/context/context.go",
+            "src/context/gorepro_instances.go",
             "src/runtime/gorepro_instances.go",
             "src/runtime/gorepro_lockorder.go",
             "src/runtime/proc.go",
@@ -263,4 +265,73 @@ fn the_waitgroup_hook_and_the_instance_overlay_share_one_overlay() {
             "src/sync/waitgroup.go",
         ]
     );
+}
+
+/// `GOREPRO_INSTANCES=off`: stock builds. Nothing of the toolchain is laid over and the tag is
+/// not set; the run still reaches its verdict with the outcome its spec says, leaves no
+/// instances.json, and the diagnosis has no wait-for graph but still a class, from the dump
+/// and the trace. The same through `gorepro diagnose`.
+#[test]
+fn stock_builds_without_the_overlay_degrade_to_the_dump() {
+    let harness = Harness::new(Config {
+        instances: false,
+        ..Config::from_env().unwrap()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let scenario = harness.catalog.get("mutex-double-lock").unwrap();
+    let params = scenario.params::<&str>(&[]).unwrap();
+    let program = harness.program(scenario, Variant::Buggy, &params).unwrap();
+    let goroot = harness.toolchain.goroot().unwrap();
+    assert!(
+        program
+            .overlay
+            .iter()
+            .all(|(target, _)| !target.starts_with(&goroot)),
+        "{:?}",
+        program.overlay.iter().map(|(t, _)| t).collect::<Vec<_>>()
+    );
+    assert!(
+        !program
+            .tags
+            .iter()
+            .any(|t| t == gorepro::codegen::instances::TAG)
+    );
+    let options = RunOptions {
+        gomaxprocs: 2,
+        label: "stock".into(),
+    };
+    let record = harness
+        .reproduce(scenario, Variant::Buggy, &params, &options)
+        .unwrap();
+    assert_eq!(record.observed_outcome, record.expected_outcome);
+    let dir = Path::new(&record.evidence_dir);
+    assert!(dir.join("goroutines.txt").is_file());
+    assert!(!dir.join("instances.json").exists());
+    assert!(record.diagnosis.wait_for.is_none());
+    let class = record
+        .diagnosis
+        .class
+        .expect("a class from the dump and the trace");
+    assert!(
+        gorepro::vocabulary::taxonomy::lookup(class).is_some(),
+        "{class}"
+    );
+
+    let case = root().join("go-samples/corpus/moby_7559");
+    let mut request = gorepro::diagnose::DiagnoseRequest::new(&[case.to_str().unwrap()]);
+    request.flags.run = Some("^TestBuggy$".into());
+    request.runs = 2;
+    request.env.retain(|(name, _)| name != "GOPROXY");
+    request.env.push(("GOPROXY".into(), "off".into()));
+    let mut diagnosed = gorepro::diagnose::diagnose(&harness, &request, |_| {}).unwrap();
+    let gorepro::diagnose::PackageResult::Explored(report) = diagnosed.packages.remove(0) else {
+        panic!("not explored")
+    };
+    assert_eq!(report.hits, 2);
+    for run in &report.runs {
+        assert_eq!(run.diagnosis.outcome, gorepro::Outcome::Deadlock);
+        assert!(run.diagnosis.wait_for.is_none());
+        assert!(run.diagnosis.class.is_some());
+        assert!(!Path::new(&run.evidence_dir).join("instances.json").exists());
+    }
 }

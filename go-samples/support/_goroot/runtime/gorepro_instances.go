@@ -5,6 +5,9 @@
 //
 //   - a registry of lock holders, fed by package sync (Mutex and RWMutex Lock,
 //     RLock, TryLock, TryRLock, Unlock, RUnlock) through push linknames;
+//   - goreproCancelled, called by package context on a context's first cancel: a
+//     user log event in the execution trace (category "gorepro.context", message
+//     "cancel") with the cancelling goroutine's stack, when the trace is on;
 //   - goreproSnapshot, which stops the world and reports, for every goroutine
 //     parked on a channel, a select, a semaphore (Mutex, RWMutex, WaitGroup) or a
 //     notify list (Cond), the object it is parked on (from gp.waiting, which Go
@@ -181,6 +184,15 @@ func goreproForget(a, key uintptr, self uint64) (holder uint64) {
 		goreproClear(other, key)
 	}
 	return holder
+}
+
+// goreproCancelled records a context's cancel in the execution trace. A cancel that
+// no goroutine waits on leaves no other trace event (the Done channel is closed
+// before anybody received from it, or is never made).
+//
+//go:linkname goreproCancelled context.goreproCancelled
+func goreproCancelled() {
+	trace_userLog(0, "gorepro.context", "cancel")
 }
 
 // Object kinds in a wait record.
