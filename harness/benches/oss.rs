@@ -20,7 +20,9 @@
 //!   `/proc` (what the 500 MB target is about; a peak between two samples can be missed);
 //!   `bound` sums, over the processes alive at a sample, each one's own peak so far (VmHWM),
 //!   the highest such sum: the tree's true peak between two samples cannot exceed the bound
-//!   at the later one, unless a process that took part in it exited before that sample;
+//!   at the later one, unless a process that took part in it exited before that sample (it
+//!   is loose for a long-lived process that shrank, such as the trace reader after a big
+//!   trace: VmHWM keeps the old peak);
 //!   `largest` is the biggest single process, from `getrusage(RUSAGE_CHILDREN)` (exact for
 //!   every descendant its parent waited for, however short-lived).
 //!
