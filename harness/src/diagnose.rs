@@ -34,9 +34,11 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildError};
@@ -612,8 +614,35 @@ pub struct Replay {
     pub command: String,
     /// Replays run to check it (0 when the seed was given, not explored).
     pub checked: usize,
-    /// Replays that gave the same normalized diagnosis as the exploring run.
+    /// Replays that gave the same normalized diagnosis as the exploring run, goroutine
+    /// numbers and the timeline aside (see [`same_but_timing`]).
     pub same: usize,
+}
+
+/// A goroutine's number in a report (`G12`; both ends of `G2322..G3321`).
+static GOROUTINE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bG\d+\b").expect("a valid regex"));
+
+/// Whether two diagnoses are the same but for what a seed does not fix in a test suite whose
+/// parallel subtests and pools start goroutines as the machine's timing lets them: the
+/// goroutine numbers, given in creation order (the same seven leaked workers are G951..G957 in
+/// one run and G941..G947 in its replay), and the timeline (how many short-lived pool
+/// goroutines came and went: 865 in one run, 873 in the next). Everything else must match:
+/// outcome, class, the stuck groups and their sizes, lines, evidence, wait-for graph.
+fn same_but_timing(a: &Diagnosis, b: &Diagnosis) -> bool {
+    let comparable = |diagnosis: &Diagnosis| {
+        let untimed = Diagnosis {
+            timeline: None,
+            ..diagnosis.clone()
+        };
+        without_numbers(&crate::report::render_diagnose_diagnosis(&untimed))
+    };
+    comparable(a) == comparable(b)
+}
+
+/// The text with every goroutine number erased (`G12` -> `G`).
+fn without_numbers(text: &str) -> String {
+    GOROUTINE_NUMBER.replace_all(text, "G").into_owned()
 }
 
 /// Times a reproducing seed is replayed before its replay command is offered.
@@ -1819,7 +1848,8 @@ fn diagnose_package(
                     break 'candidates;
                 }
                 let replayed = replayed?;
-                let matches = replayed.signature == found.signature;
+                let matches = replayed.signature == found.signature
+                    || same_but_timing(&replayed.diagnosis, &found.diagnosis);
                 same += usize::from(matches);
                 on_progress(Progress::Replayed {
                     exploration: &exploration,
@@ -1990,6 +2020,48 @@ pub(crate) mod tests {
             ignored_goroutines: 0,
             leaks: Vec::new(),
         }
+    }
+
+    /// github.com/sourcegraph/conc/pool's suite leaves seven workers behind; its parallel
+    /// subtests number them differently from one run of the same seed to the next.
+    #[test]
+    fn replays_that_differ_only_in_goroutine_numbers_are_the_same_diagnosis() {
+        let report = |workers: &str, sender: &str| {
+            format!(
+                "outcome:  leak\nclass:    chan.range-not-closed\nstuck:\n  {workers} [chan \
+                 receive] (leaked) at pool/pool.go:153 in pool.(*Pool).worker, created by \
+                 {sender} at waitgroup.go:30\n  - trace: {sender} had delivered values to G9 \
+                 there before, and has exited\n"
+            )
+        };
+        let found = without_numbers(&report("G951..G957 (7 goroutines)", "G13"));
+        assert_eq!(
+            found,
+            without_numbers(&report("G941..G947 (7 goroutines)", "G55"))
+        );
+        // A different count, line or class is a different diagnosis.
+        let other = |text: String| without_numbers(&text) != found;
+        assert!(other(report("G941..G946 (6 goroutines)", "G55")));
+        assert!(other(found.replace("pool.go:153", "pool.go:154")));
+        assert!(other(
+            found.replace("chan.range-not-closed", "chan.recv-no-sender")
+        ));
+        // Only whole numbers go: GOMAXPROCS=2 and a G inside a word stay.
+        assert_ne!(
+            without_numbers("GOMAXPROCS=2"),
+            without_numbers("GOMAXPROCS=1")
+        );
+        assert_ne!(without_numbers("IG12"), without_numbers("IG13"));
+    }
+
+    #[test]
+    fn a_replay_with_another_outcome_or_class_is_another_diagnosis() {
+        let leak = |class| sample_run(1, Outcome::Leak, Some(class), &[]).diagnosis;
+        let found = leak("chan.range-not-closed");
+        assert!(same_but_timing(&found, &leak("chan.range-not-closed")));
+        assert!(!same_but_timing(&found, &leak("timer.ticker-leak")));
+        let deadlock = sample_run(1, Outcome::Deadlock, Some("chan.range-not-closed"), &[]);
+        assert!(!same_but_timing(&found, &deadlock.diagnosis));
     }
 
     #[test]
