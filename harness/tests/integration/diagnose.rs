@@ -254,7 +254,11 @@ fn a_seed_replays_the_same_diagnosis() {
         .parse()
         .unwrap();
     assert_eq!(printed, seed);
-    assert!(replay.command.contains("--gomaxprocs 1"), "{}", replay.command);
+    assert!(
+        replay.command.contains("--gomaxprocs 1"),
+        "{}",
+        replay.command
+    );
     for _ in 0..3 {
         let replayed = run(&harness, &on_one_p(1, Some(seed))).unwrap();
         assert_eq!(replayed.runs.len(), 1);
