@@ -62,10 +62,6 @@ section "determinism gate: the catalog, 10 repeats on GOMAXPROCS 1 and 2"
 # the repeats of a variant (exit 1).
 cargo run --locked --release -- run --all --repeat 10 --gomaxprocs 1,2
 
-section "installed: cargo install --path and --git, run outside the workspace"
-# After the release build above, which serves both installs' dependencies.
-bash ci/install-check.sh
-
 section "realworld cases: 50 seeds on GOMAXPROCS 1 and 2"
 # Fails (exit 1) on a reproducing seed classed other than its case.toml says, or on any
 # reproduction of a fixed twin; cases with a proposed_class are reported, not failed. The
@@ -83,3 +79,9 @@ busy=$!
 trap 'kill "$busy" 2>/dev/null || true' EXIT
 ./target/release/gorepro run --all --repeat 3 --gomaxprocs 1,2
 kill "$busy"
+
+section "installed: cargo install --path and --git, run outside the workspace"
+# Last: the installs build in the workspace's target dir (the release build above serves
+# their dependencies), and after them target/release/gorepro is gone (the realworld stage
+# found none when it ran after them).
+bash ci/install-check.sh
