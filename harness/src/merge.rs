@@ -186,8 +186,7 @@ pub fn merge<'a>(
                         None => {
                             campaigns.push(CampaignLines {
                                 campaign: line.campaign.clone(),
-                                splits: Splits::default(),
-                                batches: BTreeMap::new(),
+                                batches: Items::new(),
                             });
                             campaigns.len() - 1
                         }
@@ -204,8 +203,7 @@ pub fn merge<'a>(
                             point_campaigns.push(PointLines {
                                 campaign: line.campaign.clone(),
                                 items: line.items,
-                                splits: Splits::default(),
-                                results: BTreeMap::new(),
+                                results: Items::new(),
                             });
                             point_campaigns.len() - 1
                         }
@@ -310,6 +308,60 @@ fn owners(positions: impl IntoIterator<Item = u64>, count: u32) -> Vec<Shard> {
     owners.into_iter().collect()
 }
 
+/// The results of one campaign's numbered items (tier-1 points, tier-2 batches), each once, with
+/// the line that carried it, and the splits those lines came from.
+struct Items<R> {
+    splits: Splits,
+    results: BTreeMap<u64, (R, String)>,
+}
+
+impl<R> Items<R> {
+    fn new() -> Self {
+        Items {
+            splits: Splits::default(),
+            results: BTreeMap::new(),
+        }
+    }
+
+    /// Keeps `result` of `item` (a `noun`), carried by the line at `at`; a second line for the
+    /// same item is an error naming both.
+    fn record(&mut self, noun: &str, item: u64, result: R, at: String) -> Result<(), MergeError> {
+        if let Some((_, first)) = self.results.get(&item) {
+            return Err(MergeError::Duplicate {
+                what: format!("{noun} {item}"),
+                first: first.clone(),
+                second: at,
+            });
+        }
+        self.results.insert(item, (result, at));
+        Ok(())
+    }
+
+    /// Every result of items `0..count` in order, or which shards' lines are missing (`what`
+    /// names the campaign, `done` what the detail counts, e.g. "points run").
+    fn complete(self, count: u64, what: String, done: &str) -> Result<Vec<R>, MergeError> {
+        let shards = self
+            .splits
+            .count("campaign")
+            .map_err(|message| MergeError::Inconsistent {
+                what: what.clone(),
+                message,
+            })?;
+        let missing = owners(
+            (0..count).filter(|item| !self.results.contains_key(item)),
+            shards,
+        );
+        if !missing.is_empty() {
+            return Err(MergeError::Missing {
+                what,
+                shards: missing,
+                detail: format!(" ({} of {count} {done})", self.results.len()),
+            });
+        }
+        Ok(self.results.into_values().map(|(r, _)| r).collect())
+    }
+}
+
 /// A `fuzz-point` line (tier 1).
 #[derive(Deserialize)]
 struct FuzzPointLine {
@@ -325,8 +377,7 @@ struct FuzzPointLine {
 struct PointLines {
     campaign: PointCampaign,
     items: usize,
-    splits: Splits,
-    results: BTreeMap<usize, (PointResult, String)>,
+    results: Items<PointResult>,
 }
 
 impl PointLines {
@@ -339,7 +390,7 @@ impl PointLines {
 
     fn add(&mut self, line: FuzzPointLine, at: String) -> Result<(), MergeError> {
         let shard = shard_or_whole(line.shard);
-        self.splits.see(line.shard);
+        self.results.splits.see(line.shard);
         let item = line.result.item;
         if line.items != self.items || item >= self.items || !shard.takes(item as u64) {
             return Err(MergeError::Inconsistent {
@@ -350,44 +401,20 @@ impl PointLines {
                 ),
             });
         }
-        if let Some((_, first)) = self.results.get(&item) {
-            return Err(MergeError::Duplicate {
-                what: format!("point {item}"),
-                first: first.clone(),
-                second: at,
-            });
-        }
-        self.results.insert(item, (line.result, at));
-        Ok(())
+        self.results.record("point", item as u64, line.result, at)
     }
 
     fn report(self) -> Result<PointReport, MergeError> {
-        let count = self
-            .splits
-            .count("campaign")
-            .map_err(|message| MergeError::Inconsistent {
-                what: self.what(),
-                message,
-            })?;
-        let missing = owners(
-            (0..self.items)
-                .filter(|item| !self.results.contains_key(item))
-                .map(|item| item as u64),
-            count,
-        );
-        if !missing.is_empty() {
-            return Err(MergeError::Missing {
-                what: self.what(),
-                shards: missing,
-                detail: format!(" ({} of {} points run)", self.results.len(), self.items),
-            });
-        }
+        let what = self.what();
+        let results = self
+            .results
+            .complete(self.items as u64, what, "points run")?;
         Ok(PointReport {
             campaign: self.campaign,
             shard: None,
             items: self.items,
             planned: self.items,
-            results: self.results.into_values().map(|(r, _)| r).collect(),
+            results,
             interrupted: None,
         })
     }
@@ -406,8 +433,7 @@ struct FuzzBatchLine {
 /// Every `fuzz-batch` line of one campaign.
 struct CampaignLines {
     campaign: Campaign,
-    splits: Splits,
-    batches: BTreeMap<u32, (BatchResult, String)>,
+    batches: Items<BatchResult>,
 }
 
 impl CampaignLines {
@@ -424,7 +450,7 @@ impl CampaignLines {
 
     fn add(&mut self, line: FuzzBatchLine, at: String) -> Result<(), MergeError> {
         let shard = shard_or_whole(line.shard);
-        self.splits.see(line.shard);
+        self.batches.splits.see(line.shard);
         let batch = line.result.batch;
         if batch >= self.campaign.batches || !shard.takes(u64::from(batch)) {
             return Err(MergeError::Inconsistent {
@@ -432,47 +458,20 @@ impl CampaignLines {
                 message: format!("{at}: batch {batch} is not one of shard {shard}'s"),
             });
         }
-        if let Some((_, first)) = self.batches.get(&batch) {
-            return Err(MergeError::Duplicate {
-                what: format!("batch {batch}"),
-                first: first.clone(),
-                second: at,
-            });
-        }
-        self.batches.insert(batch, (line.result, at));
-        Ok(())
+        self.batches
+            .record("batch", u64::from(batch), line.result, at)
     }
 
     fn report(self) -> Result<FuzzReport, MergeError> {
-        let count = self
-            .splits
-            .count("campaign")
-            .map_err(|message| MergeError::Inconsistent {
-                what: self.what(),
-                message,
-            })?;
-        let missing = owners(
-            (0..self.campaign.batches)
-                .filter(|batch| !self.batches.contains_key(batch))
-                .map(u64::from),
-            count,
-        );
-        if !missing.is_empty() {
-            return Err(MergeError::Missing {
-                what: self.what(),
-                shards: missing,
-                detail: format!(
-                    " ({} of {} batches checked)",
-                    self.batches.len(),
-                    self.campaign.batches
-                ),
-            });
-        }
+        let what = self.what();
+        let batches =
+            self.batches
+                .complete(u64::from(self.campaign.batches), what, "batches checked")?;
         Ok(FuzzReport {
             planned: self.campaign.batches as usize,
             campaign: self.campaign,
             shard: None,
-            batches: self.batches.into_values().map(|(b, _)| b).collect(),
+            batches,
             interrupted: None,
         })
     }
