@@ -104,22 +104,14 @@ pub fn render_fuzz(report: &FuzzReport) -> String {
         campaign.programs,
         campaign.go_version
     );
-    if let Some(shard) = report.shard {
-        let _ = writeln!(
-            out,
-            "shard {shard}: {} of the {} batches; `gorepro merge` combines the shards' --json lines",
-            report.planned, campaign.batches
-        );
-    }
-    if let Some(signal) = report.interrupted {
-        let _ = writeln!(
-            out,
-            "interrupted by {} after {} of {} batches: this report covers the batches that finished",
-            signal.as_str(),
-            report.batches.len(),
-            report.planned
-        );
-    }
+    write_share(
+        &mut out,
+        "batches",
+        report.shard,
+        (report.planned, campaign.batches as usize),
+        report.batches.len(),
+        report.interrupted,
+    );
     let _ = writeln!(
         out,
         "{} programs checked in {} batches: {} agree with the model, {} do not",
@@ -266,22 +258,14 @@ pub fn render_points(report: &PointReport) -> String {
         "fuzz campaign seed {} (tier 1, {} points of each parameterised scenario, {} runs, {})",
         campaign.seed, campaign.points, report.items, campaign.go_version
     );
-    if let Some(shard) = report.shard {
-        let _ = writeln!(
-            out,
-            "shard {shard}: {} of the {} points; `gorepro merge` combines the shards' --json lines",
-            report.planned, report.items
-        );
-    }
-    if let Some(signal) = report.interrupted {
-        let _ = writeln!(
-            out,
-            "interrupted by {} after {} of {} points: this report covers the points that finished",
-            signal.as_str(),
-            report.results.len(),
-            report.planned
-        );
-    }
+    write_share(
+        &mut out,
+        "points",
+        report.shard,
+        (report.planned, report.items),
+        report.results.len(),
+        report.interrupted,
+    );
     let _ = writeln!(
         out,
         "{} points checked: {} diagnose as their spec's rule says at that point, {} do not",
@@ -313,4 +297,29 @@ pub fn render_points(report: &PointReport) -> String {
 
 pub fn print_points(report: &PointReport) {
     print!("{}", render_points(report));
+}
+
+/// What share of a campaign's `items` (`batches`, `points`) a report covers: a shard's
+/// (`planned` of `total`), and the `finished` ones when a signal cut the campaign short.
+fn write_share(
+    out: &mut String,
+    items: &str,
+    shard: Option<Shard>,
+    (planned, total): (usize, usize),
+    finished: usize,
+    interrupted: Option<nix::sys::signal::Signal>,
+) {
+    if let Some(shard) = shard {
+        let _ = writeln!(
+            out,
+            "shard {shard}: {planned} of the {total} {items}; `gorepro merge` combines the shards' --json lines"
+        );
+    }
+    if let Some(signal) = interrupted {
+        let _ = writeln!(
+            out,
+            "interrupted by {} after {finished} of {planned} {items}: this report covers the {items} that finished",
+            signal.as_str()
+        );
+    }
 }
