@@ -25,12 +25,18 @@ type collector struct {
 
 // work runs job id and hands its result to the collector.
 func (c *collector) work(id int) {
-	// Until the collector is parked in its select.
+	// One worker at a time: until the previous worker has sent its result or waits for the
+	// lock, and then until the collector is parked in its select again.
+	support.Await(fmt.Sprintf("worker %d may go", id), func() bool {
+		return id == 0 || support.Marked(fmt.Sprintf("sent %d", id-1)) ||
+			support.BlockedIn("sync.Mutex.Lock") >= id
+	})
 	support.AwaitBlocked("select", 1)
 	c.mu.Lock() // buggy: the collector holds mu while it waits for this send
 	delete(c.pending, id)
 	c.mu.Unlock()
 	c.results <- id * id
+	support.Mark(fmt.Sprintf("sent %d", id))
 }
 
 func run() {
