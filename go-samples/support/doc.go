@@ -39,7 +39,9 @@
 // "gorepro: tests exit status N". Every top-level test calls TestStarted, whose
 // cleanup attributes goroutines to tests (verdict.json's owners).
 //
-// Goroutines an ignore rule matches (GOREPRO_IGNORE) are neither scenario nor
+// Goroutines an ignore rule matches (GOREPRO_IGNORE), and the standard
+// library's own background goroutines that goleak ignores too (os/signal's
+// loop, signal.Notify's runtime.ensureSigM), are neither scenario nor
 // internal: they are never blocked, never live, never a leak, and are listed
 // as ignored_goroutines. The root is never ignored.
 //

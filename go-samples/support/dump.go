@@ -71,6 +71,15 @@ func runtimeOrSync(fn string) bool {
 	return false
 }
 
+// standardBackground matches the goroutines the standard library starts for
+// itself and keeps for the life of the program, which goleak ignores too:
+// os/signal's loop (importing os/signal) and the signal-mask thread's
+// goroutine (signal.Notify). They are ignored as the user's rules are.
+var standardBackground = ignoreRules{
+	top: map[string]bool{"os/signal.signal_recv": true, "os/signal.loop": true},
+	any: map[string]bool{"runtime.ensureSigM": true},
+}
+
 // parseDump splits a level-1 dump into goroutines. Lines it does not
 // understand are skipped.
 func parseDump(dump string) []goroutine {
@@ -118,10 +127,10 @@ func parseDump(dump string) []goroutine {
 		fn := funcName(line)
 		if cur.top == "" {
 			cur.top = fn
-			cur.ignored = rules.top[fn]
+			cur.ignored = rules.top[fn] || standardBackground.top[fn]
 			prev = ""
 		}
-		if rules.any[fn] {
+		if rules.any[fn] || standardBackground.any[fn] {
 			cur.ignored = true
 		}
 		if fn == "testing.tRunner" && cur.testFunc == "" {

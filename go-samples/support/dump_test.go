@@ -239,3 +239,27 @@ func TestARootOnGoroutineOneIsKeptAsInternal(t *testing.T) {
 		t.Fatalf("kept: scenario %v internal %v root %v", v.scenario, v.internal, v.rootPresent)
 	}
 }
+
+// The goroutine signal.Notify starts for os/signal's loop stays for the life of
+// the program; like goleak, the supervisor ignores it without a rule.
+func TestTheSignalLoopIsIgnoredWithoutARule(t *testing.T) {
+	asSupervisedBy(t, 1)
+	const dump = `goroutine 7 [chan receive]:
+main.wait()
+	/m/main.go:9 +0x1d
+created by main.main in goroutine 6
+	/m/main.go:5 +0x1f
+
+goroutine 8 [syscall]:
+os/signal.signal_recv()
+	/usr/local/go/src/runtime/sigqueue.go:152 +0x98
+os/signal.loop()
+	/usr/local/go/src/os/signal/signal_unix.go:23 +0x13
+created by os/signal.Notify.func1.1 in goroutine 7
+	/usr/local/go/src/os/signal/signal.go:152 +0x1f
+`
+	v := classify(dump, 0, 0)
+	if !slices.Equal(v.scenario, []int64{7}) || !slices.Equal(v.ignored, []int64{8}) {
+		t.Fatalf("scenario %v ignored %v", v.scenario, v.ignored)
+	}
+}

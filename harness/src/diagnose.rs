@@ -414,7 +414,7 @@ pub struct SeedRun {
     /// The test binary's output, kept with `-v` to be shown.
     #[serde(skip)]
     pub test_output: Option<String>,
-    /// Goroutines the ignore rules matched at the verdict.
+    /// Goroutines ignored at the verdict: the ignore rules' and the standard library's own.
     pub ignored_goroutines: usize,
     /// In a test binary's leak run: the goroutines left behind, by the test that started them.
     pub leaks: Vec<TestLeak>,

@@ -61,8 +61,9 @@ pub struct Verdict {
     pub holds: u64,
     #[serde(default)]
     pub holds_at_bound: u64,
-    /// Goroutines the ignore rules matched (`gorepro diagnose --ignore`, `.goreproignore`): left
-    /// out of every decision and of the scenario.
+    /// Goroutines the ignore rules matched (`gorepro diagnose --ignore`, `.goreproignore`), and
+    /// the standard library's own background goroutines (os/signal's loop): left out of every
+    /// decision and of the scenario.
     #[serde(default)]
     pub ignored_goroutines: Vec<u64>,
     /// The test each scenario goroutine of the final dump belongs to, where the supervisor of a

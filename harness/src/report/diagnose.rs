@@ -148,7 +148,7 @@ fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
     if run.ignored_goroutines > 0 {
         let _ = writeln!(
             out,
-            "  ignored: {} goroutine(s) the ignore rules match (--ignore, .goreproignore)",
+            "  ignored: {} goroutine(s) expected to stay (the ignore rules, the standard library's own)",
             run.ignored_goroutines
         );
     }
