@@ -617,6 +617,9 @@ pub struct Replay {
     /// Replays that gave the same normalized diagnosis as the exploring run, goroutine
     /// numbers and the timeline aside (see [`same_but_timing`]).
     pub same: usize,
+    /// The replays stopped before [`REPLAY_CHECKS`] because they had taken as long as the
+    /// exploration (see [`replay_budget`]).
+    pub budget_spent: bool,
 }
 
 /// A goroutine's number in a report (`G12`; both ends of `G2322..G3321`).
@@ -645,8 +648,22 @@ fn without_numbers(text: &str) -> String {
     GOROUTINE_NUMBER.replace_all(text, "G").into_owned()
 }
 
-/// Times a reproducing seed is replayed before its replay command is offered.
+/// Times a reproducing seed is replayed before its replay command is offered, at most.
 pub(crate) const REPLAY_CHECKS: usize = 2;
+/// The least time the replay checks may take, whatever the exploration took.
+const REPLAY_BUDGET_FLOOR: Duration = Duration::from_secs(10);
+
+/// How long the replay checks of an exploration may take in all: as long as its runs took, or
+/// [`REPLAY_BUDGET_FLOOR`] if that is longer. A check that starts within the budget runs to
+/// its end, and the first check always runs. On a suite that runs for minutes, checking a seed
+/// must not triple the cost of finding the bug (one check then, not two); on a small package the
+/// floor leaves every check.
+pub(crate) fn replay_budget(runs: &[SeedRun]) -> Duration {
+    runs.iter()
+        .map(|r| r.wall)
+        .sum::<Duration>()
+        .max(REPLAY_BUDGET_FLOOR)
+}
 /// Reproducing seeds tried, in seed order, for one whose every replay matches.
 pub(crate) const REPLAY_CANDIDATES: usize = 3;
 
@@ -1818,62 +1835,47 @@ fn diagnose_package(
             command: replay_command(harness, request, target, seed),
             checked: 0,
             same: 0,
+            budget_spent: false,
         })
     } else {
-        // A seed fixes where goroutines are held, not every race of the program: a seed that
-        // reproduced through a race the holds left open may not do it again. Offer the first
-        // one whose replays all match; if none does, the first one tried, with its count.
-        let mut first_tried: Option<Replay> = None;
-        let mut holding = None;
-        'candidates: for found in replay_candidates(&runs) {
-            let command = replay_command(harness, request, target, found.seed);
-            let mut same = 0;
-            for check in 1..=REPLAY_CHECKS {
-                if let Some(signal) = interrupt::received() {
-                    interrupted = Some(signal);
-                    break 'candidates;
-                }
-                on_progress(Progress::Starting { command: &command });
-                let replayed = run_seed(
-                    harness,
-                    &prepared,
-                    &artifact,
-                    request,
-                    found.seed,
+        check_replays(&runs, |found, check| {
+            if let Some(signal) = interrupt::received() {
+                interrupted = Some(signal);
+                return Ok(None);
+            }
+            on_progress(Progress::Starting {
+                command: &found.command,
+            });
+            let replayed = run_seed(
+                harness,
+                &prepared,
+                &artifact,
+                request,
+                found.seed,
+                check,
+                &vet_findings,
+            );
+            if let Some(signal) = interrupt::received() {
+                interrupted = Some(signal);
+                return Ok(None);
+            }
+            let replayed = replayed?;
+            let same = replayed.signature == found.signature
+                || same_but_timing(&replayed.diagnosis, &found.diagnosis);
+            on_progress(Progress::Replayed {
+                exploration: &exploration,
+                run: &replayed,
+                check: ReplayCheck {
                     check,
-                    &vet_findings,
-                );
-                if let Some(signal) = interrupt::received() {
-                    interrupted = Some(signal);
-                    break 'candidates;
-                }
-                let replayed = replayed?;
-                let matches = replayed.signature == found.signature
-                    || same_but_timing(&replayed.diagnosis, &found.diagnosis);
-                same += usize::from(matches);
-                on_progress(Progress::Replayed {
-                    exploration: &exploration,
-                    run: &replayed,
-                    check: ReplayCheck {
-                        check,
-                        of: REPLAY_CHECKS,
-                        same: matches,
-                    },
-                });
-            }
-            let replay = Replay {
-                seed: found.seed,
-                command,
-                checked: REPLAY_CHECKS,
+                    of: REPLAY_CHECKS,
+                    same,
+                },
+            });
+            Ok(Some(ReplayResult {
+                wall: replayed.wall,
                 same,
-            };
-            if same == REPLAY_CHECKS {
-                holding = Some(replay);
-                break;
-            }
-            first_tried.get_or_insert(replay);
-        }
-        holding.or(first_tried)
+            }))
+        })?
     };
     Ok(Package::Explored(Box::new(DiagnoseReport {
         exploration,
@@ -1893,6 +1895,57 @@ fn diagnose_package(
         interrupted,
         runs,
     })))
+}
+
+/// One replay check of a reproducing seed: how long it took, and whether it gave the seed's
+/// diagnosis again.
+struct ReplayResult {
+    wall: Duration,
+    same: bool,
+}
+
+/// The seed whose replay command the report offers. A seed fixes where goroutines are held, not
+/// every race of the program: a seed that reproduced through a race the holds left open may not
+/// do it again. So the [`replay_candidates`] are replayed (`replay(run, n)` runs the n-th check
+/// of `run`'s seed; `None` when a signal cut it short, which ends the checks), up to
+/// [`REPLAY_CHECKS`] times each and within the [`replay_budget`], and the first whose checks
+/// all match is offered; if none is, the first one checked, with its count.
+fn check_replays(
+    runs: &[SeedRun],
+    mut replay: impl FnMut(&SeedRun, usize) -> Result<Option<ReplayResult>, DiagnoseError>,
+) -> Result<Option<Replay>, DiagnoseError> {
+    let budget = replay_budget(runs);
+    let mut spent = Duration::ZERO;
+    let mut first_tried: Option<Replay> = None;
+    for found in replay_candidates(runs) {
+        let (mut checked, mut same) = (0, 0);
+        for check in 1..=REPLAY_CHECKS {
+            if spent >= budget && (checked > 0 || first_tried.is_some()) {
+                break;
+            }
+            let Some(result) = replay(found, check)? else {
+                return Ok(first_tried);
+            };
+            spent += result.wall;
+            checked += 1;
+            same += usize::from(result.same);
+        }
+        if checked == 0 {
+            break; // the budget is spent
+        }
+        let replay = Replay {
+            seed: found.seed,
+            command: found.command.clone(),
+            checked,
+            same,
+            budget_spent: checked < REPLAY_CHECKS,
+        };
+        if same == checked {
+            return Ok(Some(replay));
+        }
+        first_tried.get_or_insert(replay);
+    }
+    Ok(first_tried)
 }
 
 /// One reproduction of a real, publicly reported bug in `go-samples/corpus/<id>/`: a test
@@ -2127,6 +2180,88 @@ FAIL
         ];
         let order: Vec<u64> = replay_candidates(&runs).map(|r| r.seed.value).collect();
         assert_eq!(order, [3, 1, 4]);
+    }
+
+    /// Replays each `(seed, check)` in `script` order, taking `wall` each, same when the seed is
+    /// in `same_seeds`; records what was replayed.
+    fn replayed_with(
+        runs: &[SeedRun],
+        wall: Duration,
+        same_seeds: &[u64],
+    ) -> (Option<Replay>, Vec<(u64, usize)>) {
+        let mut made = Vec::new();
+        let replay = check_replays(runs, |run, check| {
+            made.push((run.seed.value, check));
+            Ok(Some(ReplayResult {
+                wall,
+                same: same_seeds.contains(&run.seed.value),
+            }))
+        })
+        .unwrap();
+        (replay, made)
+    }
+
+    #[test]
+    fn replays_stop_once_they_have_taken_as_long_as_the_exploration() {
+        let leak = |value| sample_run(value, Outcome::Leak, Some("chan.send-no-receiver"), &[]);
+        // A small package: the floor leaves both checks of the first seed, then the next seed.
+        let runs = [leak(1), leak(2)];
+        let (replay, made) = replayed_with(&runs, Duration::from_millis(41), &[2]);
+        assert_eq!(made, [(1, 1), (1, 2), (2, 1), (2, 2)]);
+        let replay = replay.unwrap();
+        assert_eq!(
+            (
+                replay.seed.value,
+                replay.checked,
+                replay.same,
+                replay.budget_spent
+            ),
+            (2, 2, 2, false)
+        );
+        // A suite whose one run takes a minute: one check, which is enough when it matches.
+        let long = |mut run: SeedRun| {
+            run.wall = Duration::from_secs(60);
+            run
+        };
+        let (replay, made) = replayed_with(&[long(leak(1))], Duration::from_secs(60), &[1]);
+        assert_eq!(made, [(1, 1)]);
+        let replay = replay.unwrap();
+        assert_eq!(
+            (
+                replay.seed.value,
+                replay.checked,
+                replay.same,
+                replay.budget_spent
+            ),
+            (1, 1, 1, true)
+        );
+        // Two such runs buy two checks; when the first seed's do not match, none is left for
+        // the next seed, and the first is offered with its count.
+        let runs = [long(leak(1)), long(leak(2))];
+        let (replay, made) = replayed_with(&runs, Duration::from_secs(60), &[2]);
+        assert_eq!(made, [(1, 1), (1, 2)]);
+        let replay = replay.unwrap();
+        assert_eq!(
+            (
+                replay.seed.value,
+                replay.checked,
+                replay.same,
+                replay.budget_spent
+            ),
+            (1, 2, 0, false)
+        );
+    }
+
+    #[test]
+    fn a_signal_ends_the_replay_checks() {
+        let runs = [sample_run(
+            1,
+            Outcome::Leak,
+            Some("chan.send-no-receiver"),
+            &[],
+        )];
+        let replay = check_replays(&runs, |_, _| Ok(None)).unwrap();
+        assert!(replay.is_none());
     }
 
     #[test]

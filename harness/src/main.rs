@@ -131,7 +131,7 @@ enum Command {
         /// go test's flags (gorepro moves them here from wherever they were written).
         #[arg(last = true, hide = true)]
         go_test_flags: Vec<String>,
-        /// Explore only shard K of N of the seeds (seed v2:s is item s-1, as in nextest's
+        /// Explore only shard K of N of the seeds (seed v3:s is item s-1, as in nextest's
         /// --partition count:K/N); `gorepro merge` combines the shards' --json lines.
         #[arg(long, value_name = "K/N", conflicts_with = "seed")]
         shard: Option<Shard>,

@@ -781,6 +781,7 @@ impl ExplorationLines {
                 command: run.command.clone(),
                 checked: 0,
                 same: 0,
+                budget_spent: false,
             })
         } else {
             choose_replay(&runs, &self.checks)
@@ -825,14 +826,14 @@ impl ExplorationLines {
 }
 
 /// The seed whose replay command the report offers, chosen as one process chooses it: of the
-/// [`diagnose::replay_candidates`], the first whose
-/// [`REPLAY_CHECKS`] replays all gave its diagnosis again; if none did, the first one checked.
+/// [`diagnose::replay_candidates`], the first whose replays all gave its diagnosis again; if
+/// none did, the first one checked.
 ///
 /// Every seed this walk reaches was checked by its shard: the seeds before it in its shard
 /// come before it overall, so they are reproducing seeds the walk passed, whose replays did not
 /// all match, and its shard, walking its own seeds the same way, went on to it. A seed with
-/// fewer checks than that was cut short by a signal, which ends the walk as it ended the
-/// shard's.
+/// fewer than [`REPLAY_CHECKS`] checks had its shard's replay budget spent (or was cut short by
+/// a signal); one with none ends the walk as it ended the shard's.
 fn choose_replay(
     runs: &[SeedRun],
     checks: &BTreeMap<u64, Vec<(usize, bool, String)>>,
@@ -840,16 +841,17 @@ fn choose_replay(
     let mut first_tried = None;
     for run in diagnose::replay_candidates(runs) {
         let made = checks.get(&run.seed.value).map_or(&[][..], Vec::as_slice);
-        if made.len() < REPLAY_CHECKS {
+        if made.is_empty() {
             break;
         }
         let replay = Replay {
             seed: run.seed,
             command: run.command.clone(),
-            checked: REPLAY_CHECKS,
+            checked: made.len(),
             same: made.iter().filter(|(_, same, _)| *same).count(),
+            budget_spent: made.len() < REPLAY_CHECKS,
         };
-        if replay.same == REPLAY_CHECKS {
+        if replay.same == replay.checked {
             return Some(replay);
         }
         first_tried.get_or_insert(replay);
@@ -1201,6 +1203,7 @@ mod tests {
                 command: run.command.clone(),
                 checked: REPLAY_CHECKS,
                 same,
+                budget_spent: false,
             };
             if same == REPLAY_CHECKS {
                 replay = Some(this);

@@ -598,12 +598,17 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
             if replay.checked > 0 {
                 let _ = writeln!(
                     out,
-                    "  (seed {} replayed {}/{} times with the same diagnosis{})",
+                    "  (seed {} replayed {}/{} times with the same diagnosis{}{})",
                     replay.seed,
                     replay.same,
                     replay.checked,
                     if replay.same < replay.checked {
                         "; it also depends on timing the seed does not fix"
+                    } else {
+                        ""
+                    },
+                    if replay.budget_spent {
+                        "; replays stop once they have taken as long as the exploration"
                     } else {
                         ""
                     }
