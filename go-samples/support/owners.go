@@ -3,16 +3,19 @@ package support
 import "strings"
 
 // Which test started which goroutine, for the leak report of a test binary.
-// `gorepro diagnose` calls TestStarted first thing in every top-level test;
-// its cleanup, which runs on the test's goroutine once the test, its subtests
-// and its own cleanups are done, lists every goroutine (as goleak's VerifyNone
-// does) and claims for the test those no earlier test claimed. Goroutine ids
-// are never reused, so a goroutine still there at the end of the run was there
-// at the end of the first test that ended after it started: with tests that
-// run one after the other, the test that started it. Between parallel tests
-// the creator decides while it lives: a goroutine whose creator runs another
-// test, or was claimed by one, belongs to that test. One the root started (in
-// TestMain or an init function) belongs to no test.
+// `gorepro diagnose` calls TestStarted first thing in every test and subtest
+// (a top-level TestX, a function literal taking a *testing.T); its cleanup,
+// which runs on the test's goroutine once the test, its subtests and its own
+// cleanups are done, lists every goroutine (as goleak's VerifyNone does) and
+// claims for the test those no earlier test claimed. Goroutine ids are never
+// reused, so a goroutine still there at the end of the run was there at the
+// end of the first test that ended after it started: with tests that run one
+// after the other, the test that started it. Between parallel tests the
+// creator decides while it lives: a goroutine whose creator runs another test,
+// or was claimed by one, belongs to that test. A subtest ends before the
+// goroutine that ran it exits, so what a parallel subtest started is its own
+// whichever test ends first. One the root started (in TestMain or an init
+// function) belongs to no test.
 
 // TestingT is what TestStarted needs of a *testing.T.
 type TestingT interface {
@@ -20,13 +23,15 @@ type TestingT interface {
 	Cleanup(func())
 }
 
-// owners maps goroutine ids to the test that started them, "" for none.
-// ownersLock is a channel so that a test waiting for it reads as live, not
-// blocked.
+// owners maps goroutine ids to the test that started them, "" for none;
+// testGoroutines maps the goroutines of the tests running now to their names
+// (TestCart/empty). ownersLock is a channel so that a test waiting for it reads
+// as live, not blocked.
 var (
-	owners     = map[int64]string{}
-	ownersLock = make(chan struct{}, 1)
-	ownersBuf  []byte
+	owners         = map[int64]string{}
+	testGoroutines = map[int64]string{}
+	ownersLock     = make(chan struct{}, 1)
+	ownersBuf      []byte
 )
 
 // TestStarted makes the end of the test t claim the goroutines it leaves.
@@ -36,7 +41,15 @@ func TestStarted(t TestingT) {
 		return
 	}
 	name := t.Name()
+	testRunsHere(name)
 	t.Cleanup(func() { testEnded(name) })
+}
+
+// testRunsHere records that the calling goroutine runs the test name.
+func testRunsHere(name string) {
+	ownersLock <- struct{}{}
+	testGoroutines[currentGoroutineID()] = name
+	<-ownersLock
 }
 
 func testEnded(name string) {
@@ -47,10 +60,19 @@ func testEnded(name string) {
 	}
 	gs := parseDump(stackDump(&ownersBuf))
 	self := gs[0].id // runtime.Stack lists the caller first
+	if testGoroutines[self] == name {
+		delete(testGoroutines, self) // its parent test runs on another goroutine
+	}
 	running := map[int64]string{}
 	for i := range gs {
-		if test := testOfFunc(gs[i].testFunc); test != "" && gs[i].id != self {
-			running[gs[i].id] = test
+		g := &gs[i]
+		if g.id == self {
+			continue
+		}
+		if test, ok := testGoroutines[g.id]; ok {
+			running[g.id] = test
+		} else if test := testOfFunc(g.testFunc); test != "" {
+			running[g.id] = test
 		}
 	}
 	root := rootID.Load()
@@ -59,9 +81,12 @@ func testEnded(name string) {
 		if _, ok := owners[g.id]; ok || g.id == self || g.id == root {
 			continue
 		}
+		if _, ok := running[g.id]; ok {
+			continue // a test still running: its goroutine ends with it
+		}
 		if test, ok := running[g.parent]; ok {
 			owners[g.id] = test
-		} else if test, ok := owners[g.parent]; ok {
+		} else if test, ok := owners[g.parent]; ok && g.parent != self {
 			owners[g.id] = test
 		} else if g.parent == root {
 			owners[g.id] = ""

@@ -7,9 +7,15 @@ import (
 
 // freshOwners gives a test an empty owners table of its own.
 func freshOwners(t *testing.T) {
-	saved := maps.Clone(owners)
+	saved, savedTests := maps.Clone(owners), maps.Clone(testGoroutines)
 	clear(owners)
-	t.Cleanup(func() { clear(owners); maps.Copy(owners, saved) })
+	clear(testGoroutines)
+	t.Cleanup(func() {
+		clear(owners)
+		maps.Copy(owners, saved)
+		clear(testGoroutines)
+		maps.Copy(testGoroutines, savedTests)
+	})
 }
 
 // parked starts a goroutine that waits on block and returns its id.
@@ -85,5 +91,58 @@ func BenchmarkTestEnded(b *testing.B) {
 	}
 	for b.Loop() {
 		testEnded("BenchmarkTestEnded")
+	}
+}
+
+// A parallel subtest's goroutine is its own, by its full name, even when another
+// test ends first; once the subtest has ended, its entry is gone.
+func TestARunningSubtestIsNamedInFull(t *testing.T) {
+	freshOwners(t)
+	block := make(chan struct{})
+	defer close(block)
+	var child int64
+	t.Run("sub", func(t *testing.T) {
+		testRunsHere(t.Name())
+		child = parked(block)
+		done := make(chan struct{})
+		go func() {
+			testEnded("TestOther")
+			close(done)
+		}()
+		<-done
+		testEnded(t.Name())
+	})
+	if got, want := owners[child], t.Name()+"/sub"; got != want {
+		t.Fatalf("owner %q, want %q", got, want)
+	}
+	if len(testGoroutines) != 0 {
+		t.Fatalf("tests still running: %v", testGoroutines)
+	}
+}
+
+// The goroutine of a test that is still running is no goroutine that test's
+// siblings leave: what it starts is its own, even after a sibling has ended.
+func TestARunningTestsGoroutineIsNotClaimed(t *testing.T) {
+	freshOwners(t)
+	block := make(chan struct{})
+	defer close(block)
+	var child int64
+	t.Run("parent", func(t *testing.T) {
+		testRunsHere(t.Name())
+		t.Run("first", func(t *testing.T) {
+			testRunsHere(t.Name())
+			done := make(chan struct{})
+			go func() {
+				testEnded("TestSibling") // ends while first still runs
+				close(done)
+			}()
+			<-done
+			child = parked(block)
+			testEnded(t.Name())
+		})
+		testEnded(t.Name())
+	})
+	if got, want := owners[child], t.Name()+"/parent/first"; got != want {
+		t.Fatalf("owner %q, want %q", got, want)
 	}
 }

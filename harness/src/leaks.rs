@@ -1,7 +1,7 @@
 //! Which test leaked which goroutines, in a test binary's leak run.
 //!
 //! The supervisor of a test binary attributes goroutines as goleak's `VerifyNone` would look for
-//! them, at the end of each test: `gorepro diagnose` adds a `t.Cleanup` to every top-level test
+//! them, at the end of each test: `gorepro diagnose` adds a `t.Cleanup` to every test and subtest
 //! (on the test function's own line, so no line moves) and the cleanup, which runs on the test's
 //! goroutine after its subtests and the test's own cleanups, lists every goroutine and gives
 //! the ones no earlier test claimed to this test, unless their creator is still there and
@@ -23,7 +23,8 @@ use crate::evidence::world::{self, UserCode};
 /// The goroutines one test left behind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestLeak {
-    /// As go test names it (`TestCache`); `TestMain` for goroutines started outside any test.
+    /// As go test names it (`TestCache`, a subtest `TestCache/empty`); `TestMain` for goroutines
+    /// started outside any test.
     pub test: String,
     /// How many goroutines it left.
     pub count: usize,

@@ -371,40 +371,53 @@ func hasChannelOp(n ast.Node) bool {
 	return found
 }
 
-// markTestStarts makes every top-level test of the file (a function TestX
-// whose one parameter is a *testing.T) call goreproTestStarted first, right
-// after its opening brace; a parameter without a name gets one. It reports
-// whether it marked any.
+// markTestStarts makes every test of the file call goreproTestStarted first,
+// right after its opening brace: each top-level test (a function TestX whose
+// one parameter is a *testing.T) and each function literal whose one parameter
+// is a *testing.T (a subtest's body, as t.Run takes it), so that a subtest's
+// end claims its goroutines while the goroutine that started them is still
+// there. A parameter without a name gets one. It reports whether it marked any.
 func (s *source) markTestStarts() bool {
 	marked := false
 	for _, d := range s.file.Decls {
-		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Recv != nil || fn.Body == nil || !isTest(fn.Name.Name, "Test") ||
-			fn.Type.Params == nil || len(fn.Type.Params.List) != 1 {
-			continue
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && isTest(fn.Name.Name, "Test") {
+			marked = s.markTestStart(fn.Type, fn.Body) || marked
 		}
-		param := fn.Type.Params.List[0]
-		star, ok := param.Type.(*ast.StarExpr)
-		if !ok {
-			continue
-		}
-		if sel, ok := star.X.(*ast.SelectorExpr); !ok || sel.Sel.Name != "T" {
-			continue
-		}
-		name := "goreproT"
-		switch {
-		case len(param.Names) == 0:
-			s.edits = append(s.edits, edit{start: s.offset(param.Type.Pos()), end: s.offset(param.Type.Pos()), text: name + " "})
-		case param.Names[0].Name == "_":
-			s.edits = append(s.edits, edit{start: s.offset(param.Names[0].Pos()), end: s.offset(param.Names[0].End()), text: name})
-		default:
-			name = param.Names[0].Name
-		}
-		at := s.offset(fn.Body.Lbrace) + 1
-		s.edits = append(s.edits, edit{start: at, end: at, text: "goreproTestStarted(" + name + "); "})
-		marked = true
 	}
+	ast.Inspect(s.file, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.FuncLit); ok {
+			marked = s.markTestStart(lit.Type, lit.Body) || marked
+		}
+		return true
+	})
 	return marked
+}
+
+// markTestStart marks one function if its one parameter is a *testing.T.
+func (s *source) markTestStart(typ *ast.FuncType, body *ast.BlockStmt) bool {
+	if body == nil || typ.Params == nil || len(typ.Params.List) != 1 || len(typ.Params.List[0].Names) > 1 {
+		return false
+	}
+	param := typ.Params.List[0]
+	star, ok := param.Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	if sel, ok := star.X.(*ast.SelectorExpr); !ok || sel.Sel.Name != "T" {
+		return false
+	}
+	name := "goreproT"
+	switch {
+	case len(param.Names) == 0:
+		s.edits = append(s.edits, edit{start: s.offset(param.Type.Pos()), end: s.offset(param.Type.Pos()), text: name + " "})
+	case param.Names[0].Name == "_":
+		s.edits = append(s.edits, edit{start: s.offset(param.Names[0].Pos()), end: s.offset(param.Names[0].End()), text: name})
+	default:
+		name = param.Names[0].Name
+	}
+	at := s.offset(body.Lbrace) + 1
+	s.edits = append(s.edits, edit{start: at, end: at, text: "goreproTestStarted(" + name + "); "})
+	return true
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -91,6 +91,13 @@ func TestBlank(_ *testing.T) { println() }
 func TestNotATest(t any) {}
 
 func helper(t *testing.T) {}
+
+func TestSubtests(t *testing.T) {
+	t.Run("named", func(t *testing.T) { t.Log("x") })
+	t.Run("blank", func(*testing.T) {})
+	check := func(t *testing.T, n int) {}
+	_ = check
+}
 `
 
 func TestEveryTestSaysWhenItStartsOnItsOwnLine(t *testing.T) {
@@ -109,6 +116,10 @@ func TestEveryTestSaysWhenItStartsOnItsOwnLine(t *testing.T) {
 		"func TestBlank(goreproT *testing.T) {goreproTestStarted(goreproT);  println() }",
 		"func TestNotATest(t any) {}",
 		"func helper(t *testing.T) {}",
+		"func TestSubtests(t *testing.T) {goreproTestStarted(t); ",
+		`t.Run("named", func(t *testing.T) {goreproTestStarted(t);  t.Log("x") })`,
+		`t.Run("blank", func(goreproT *testing.T) {goreproTestStarted(goreproT); })`,
+		"check := func(t *testing.T, n int) {}",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("want %q in\n%s", want, got)

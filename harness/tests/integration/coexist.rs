@@ -426,6 +426,106 @@ fn a_planted_leak_is_reported_against_the_test_that_left_it() {
     println!("{text}");
 }
 
+const BATCH: &str = r#"package batch
+
+import "sync"
+
+// Batcher runs submitted jobs on its workers until Close.
+type Batcher struct {
+	jobs chan func()
+	wg   sync.WaitGroup
+}
+
+func New(workers int) *Batcher {
+	b := &Batcher{jobs: make(chan func())}
+	for range workers {
+		b.wg.Add(1)
+		go b.work()
+	}
+	return b
+}
+
+func (b *Batcher) work() {
+	defer b.wg.Done()
+	for job := range b.jobs {
+		job()
+	}
+}
+
+func (b *Batcher) Submit(job func()) { b.jobs <- job }
+
+// Close stops the workers once they are done.
+func (b *Batcher) Close() {
+	close(b.jobs)
+	b.wg.Wait()
+}
+"#;
+
+const BATCH_TEST: &str = r#"package batch
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+func TestBatcher(t *testing.T) {
+	t.Parallel()
+	t.Run("runs jobs", func(t *testing.T) {
+		t.Parallel()
+		b := New(2)
+		defer b.Close()
+		var n atomic.Int32
+		for range 10 {
+			b.Submit(func() { n.Add(1) })
+		}
+	})
+	t.Run("forgets close", func(t *testing.T) {
+		t.Parallel()
+		b := New(3)
+		b.Submit(func() {})
+	})
+}
+
+func TestSubmitAfterClose(t *testing.T) {
+	t.Parallel()
+	for _, workers := range []int{1, 4} {
+		t.Run("workers", func(t *testing.T) {
+			t.Parallel()
+			b := New(workers)
+			b.Close()
+		})
+	}
+}
+"#;
+
+/// Parallel tests with parallel subtests: the workers a subtest leaves are its own, named in
+/// full, on every seed, whichever test ends first; its siblings and the other parallel test are
+/// named nowhere.
+#[test]
+fn a_parallel_subtests_leak_is_named_with_the_subtest() {
+    let harness = harness();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module batch\n\ngo 1.26\n").unwrap();
+    std::fs::write(dir.path().join("batch.go"), BATCH).unwrap();
+    std::fs::write(dir.path().join("batch_test.go"), BATCH_TEST).unwrap();
+    let report = diagnose_with(&harness, dir.path(), 5, &[]);
+    assert_eq!(report.runs.len(), 5);
+    for run in &report.runs {
+        assert_eq!(run.diagnosis.outcome, Outcome::Leak, "{}", summary(run));
+        let leaks: Vec<(&str, usize)> = run
+            .leaks
+            .iter()
+            .map(|l| (l.test.as_str(), l.count))
+            .collect();
+        assert_eq!(
+            leaks,
+            [("TestBatcher/forgets_close", 3)],
+            "{}",
+            summary(run)
+        );
+    }
+}
+
 /// The module's `.goreproignore` and `--ignore` silence goroutines the user expects: ignored,
 /// they are no leak, and the run says how many it ignored.
 #[test]
