@@ -131,7 +131,7 @@
 //
 // verdict.json is one line, for example:
 //
-//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0,"hold_ns":0,"holds":0,"holds_at_bound":0,"ignored_goroutines":[],"owners":[]}
+//	{"verdict":"deadlock","proven":true,"root_goroutine":18,"root_returned":false,"supervisor_goroutine":1,"internal_goroutines":[17],"scenario_goroutines":[18,19],"leak_profile":true,"quiescent_after_ns":1234567,"verdict_after_ns":1300000,"poll_interval_us":1000,"settle_unproven_ms":1000,"gate":"","note":"","violations":[],"trace_dropped_bytes":0,"hold_ns":0,"holds":0,"holds_at_bound":0,"ignored_goroutines":[],"owners":[],"running_tests":[]}
 //
 // Then one line goes to stderr, "gorepro: verdict=<name> proven=<bool>", and
 // the process exits with the verdict's status. If verdict.json cannot be
@@ -157,7 +157,8 @@
 // tool's slowdown, not the program's. ignored_goroutines lists the goroutines
 // of the final dump an ignore rule matched; owners gives, for each scenario
 // goroutine of the final dump whose test is known, {"goroutine": id, "test":
-// name} (see TestStarted).
+// name} (see TestStarted); running_tests names the tests that had started and
+// not ended at the verdict (a deadlock's or a timeout's tests), sorted.
 //
 // # Instances
 //

@@ -34,6 +34,7 @@ type verdictRecord struct {
 	HoldsAtBound        int           `json:"holds_at_bound"`
 	IgnoredGoroutines   []int64       `json:"ignored_goroutines"`
 	Owners              []ownerRecord `json:"owners"`
+	RunningTests        []string      `json:"running_tests"`
 }
 
 // Evidence file names inside GOREPRO_EVIDENCE_DIR.

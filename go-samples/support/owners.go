@@ -1,6 +1,9 @@
 package support
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Which test started which goroutine, for the leak report of a test binary.
 // `gorepro diagnose` calls TestStarted first thing in every test and subtest
@@ -94,6 +97,19 @@ func testEnded(name string) {
 			owners[g.id] = name
 		}
 	}
+}
+
+// runningTests names the tests that have started and not ended, sorted: at a
+// deadlock or a timeout, the tests the run was in (go test's "running tests").
+func runningTests() []string {
+	ownersLock <- struct{}{}
+	defer func() { <-ownersLock }()
+	names := []string{}
+	for _, name := range testGoroutines {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // testOfFunc is the top-level test a test goroutine's function belongs to:

@@ -347,6 +347,7 @@ func (s *supervisor) finish(o outcome) {
 		HoldsAtBound:        held.atBound,
 		IgnoredGoroutines:   nonNil(v.ignored),
 		Owners:              ownersOf(v.goroutines, v.scenario),
+		RunningTests:        runningTests(),
 	}
 	if err := writeEvidence(s.cfg.evidenceDir, dump, inst, s.trace, &rec); err != nil {
 		fmt.Fprintf(os.Stderr, "gorepro: evidence error: %v\n", err)

@@ -418,6 +418,10 @@ pub struct SeedRun {
     pub ignored_goroutines: usize,
     /// In a test binary's leak run: the goroutines left behind, by the test that started them.
     pub leaks: Vec<TestLeak>,
+    /// In a test binary: the innermost tests that had started and not ended at the verdict
+    /// (`TestCache/empty`, not also `TestCache`): the tests a deadlock or a timeout was in.
+    #[serde(default)]
+    pub running_tests: Vec<String>,
 }
 
 /// A test the testing package reported failing (`--- FAIL: TestX (0.00s)`).
@@ -1535,6 +1539,11 @@ pub fn run_seed(
         .as_ref()
         .map_or(0, |v| v.ignored_goroutines.len());
     let leaks = crate::leaks::by_test(&evidence, &user_code);
+    let running_tests = evidence
+        .verdict
+        .as_ref()
+        .map(|v| innermost_tests(&v.running_tests))
+        .unwrap_or_default();
     let tests = prepared.mode == "test";
     let (failed_tests, tests_exit_status) = if tests {
         (
@@ -1569,7 +1578,23 @@ pub fn run_seed(
         test_output: request.flags.verbose.then(|| output.stdout.text.clone()),
         ignored_goroutines,
         leaks,
+        running_tests,
     })
+}
+
+/// The tests of `running` that run no subtest of their own: a parent waits for its subtests.
+fn innermost_tests(running: &[String]) -> Vec<String> {
+    running
+        .iter()
+        .filter(|test| {
+            !running.iter().any(|other| {
+                other
+                    .strip_prefix(test.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// The flags that selected the tests, as typed: `-run '^TestX$' -skip Slow`.
@@ -2072,7 +2097,17 @@ pub(crate) mod tests {
             test_output: None,
             ignored_goroutines: 0,
             leaks: Vec::new(),
+            running_tests: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_parent_test_waiting_for_its_subtests_is_not_listed() {
+        let running = ["TestA", "TestA/empty", "TestAB", "TestB/x/y", "TestB/x"].map(String::from);
+        assert_eq!(
+            innermost_tests(&running),
+            ["TestA/empty", "TestAB", "TestB/x/y"]
+        );
     }
 
     /// github.com/sourcegraph/conc/pool's suite leaves seven workers behind; its parallel

@@ -501,6 +501,8 @@ struct SeedLine {
     ignored_goroutines: usize,
     #[serde(default)]
     leaks: Vec<crate::leaks::TestLeak>,
+    #[serde(default)]
+    running_tests: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -713,6 +715,7 @@ impl ExplorationLines {
             test_output: None,
             ignored_goroutines: line.ignored_goroutines,
             leaks: line.leaks,
+            running_tests: line.running_tests,
         };
         self.runs.insert(seed.value, (run, shard, at));
         Ok(())

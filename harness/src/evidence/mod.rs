@@ -70,6 +70,9 @@ pub struct Verdict {
     /// test binary could tell.
     #[serde(default)]
     pub owners: Vec<Owner>,
+    /// The tests of a test binary that had started and not ended at the verdict, sorted.
+    #[serde(default)]
+    pub running_tests: Vec<String>,
 }
 
 /// A goroutine and the test that started it (`verdict.json`'s `owners`).

@@ -69,7 +69,8 @@ fn write(xml: &mut Writer<Vec<u8>>, event: Event<'_>) {
 
 /// The test cases of a run: the run, named after its seed; or, when the run leaked goroutines
 /// that tests started, one failing case per leaking test, named after it (`TestCache (seed
-/// v3:1)`), so a CI view lists the test that leaked.
+/// v3:1)`), so a CI view lists the test that leaked; a deadlock or a timeout inside tests is
+/// named after the tests it was in.
 fn cases(run: &SeedRun) -> Vec<Case<'_>> {
     let failed = failure(run);
     match &failed {
@@ -90,6 +91,11 @@ fn cases(run: &SeedRun) -> Vec<Case<'_>> {
                 }
             })
             .collect(),
+        Some(_) if run.reproduced && !run.running_tests.is_empty() => vec![Case {
+            name: format!("{} (seed {})", run.running_tests.join(", "), run.seed),
+            run,
+            failed,
+        }],
         _ => vec![Case {
             name: format!("seed {}", run.seed),
             run,

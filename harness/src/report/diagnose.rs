@@ -106,10 +106,12 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
         (false, false) => "clean".to_string(),
     };
     let leakers: Vec<&str> = run.leaks.iter().map(|l| l.test.as_str()).collect();
-    let leaked = if leakers.is_empty() {
-        String::new()
-    } else {
+    let leaked = if !leakers.is_empty() {
         format!("; leaked by {}", leakers.join(", "))
+    } else if run.reproduced && !run.running_tests.is_empty() {
+        format!("; in {}", run.running_tests.join(", "))
+    } else {
+        String::new()
     };
     Some(format!(
         "{label}  {what}{leaked}  {:.0} ms",
@@ -117,8 +119,21 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
     ))
 }
 
-/// The featured run's leaks by test and ignored goroutines, under its diagnosis.
+/// The featured run's leaks by test (or the tests it was stuck in) and ignored goroutines,
+/// under its diagnosis.
 fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
+    if run.reproduced && run.leaks.is_empty() && !run.running_tests.is_empty() {
+        let _ = writeln!(
+            out,
+            "  in test{}: {} (started and not ended at the verdict)",
+            if run.running_tests.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            run.running_tests.join(", ")
+        );
+    }
     for leak in &run.leaks {
         let _ = writeln!(
             out,

@@ -526,6 +526,103 @@ fn a_parallel_subtests_leak_is_named_with_the_subtest() {
     }
 }
 
+const LEDGER: &str = r#"package ledger
+
+import "sync"
+
+type Ledger struct {
+	mu      sync.Mutex
+	entries []int
+}
+
+func (l *Ledger) Balance() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	total := 0
+	for _, e := range l.entries {
+		total += e
+	}
+	return total
+}
+
+// Withdraw refuses to go below zero.
+func (l *Ledger) Withdraw(n int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.Balance() < n { // locks l.mu again
+		return false
+	}
+	l.entries = append(l.entries, -n)
+	return true
+}
+
+func (l *Ledger) Deposit(n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, n)
+}
+"#;
+
+const LEDGER_TEST: &str = r#"package ledger
+
+import "testing"
+
+func TestDeposit(t *testing.T) {
+	var l Ledger
+	l.Deposit(5)
+	if l.Balance() != 5 {
+		t.Fatal(l.Balance())
+	}
+}
+
+func TestWithdraw(t *testing.T) {
+	t.Run("too much", func(t *testing.T) {
+		var l Ledger
+		l.Deposit(5)
+		if l.Withdraw(10) {
+			t.Fatal("withdrew more than the balance")
+		}
+	})
+}
+"#;
+
+/// A test that deadlocks is named: the subtest the run was in, not its parent, in the
+/// progress line, the report and the JUnit case.
+#[test]
+fn a_deadlock_names_the_subtest_it_happened_in() {
+    let harness = harness();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module ledger\n\ngo 1.26\n").unwrap();
+    std::fs::write(dir.path().join("ledger.go"), LEDGER).unwrap();
+    std::fs::write(dir.path().join("ledger_test.go"), LEDGER_TEST).unwrap();
+    let report = diagnose_with(&harness, dir.path(), 2, &[]);
+    for run in &report.runs {
+        assert!(run.reproduced, "{}", summary(run));
+        assert_eq!(
+            run.diagnosis.class,
+            Some("mutex.double-lock"),
+            "{}",
+            summary(run)
+        );
+        assert_eq!(
+            run.running_tests,
+            ["TestWithdraw/too_much"],
+            "{}",
+            summary(run)
+        );
+    }
+    let text = gorepro::report::render_diagnose(&report);
+    assert!(
+        text.contains("  in test: TestWithdraw/too_much (started and not ended at the verdict)\n"),
+        "{text}"
+    );
+    let junit = gorepro::report::ci::junit(&[&report]);
+    assert!(
+        junit.contains("name=\"TestWithdraw/too_much (seed v3:1)\""),
+        "{junit}"
+    );
+}
+
 /// The module's `.goreproignore` and `--ignore` silence goroutines the user expects: ignored,
 /// they are no leak, and the run says how many it ignored.
 #[test]
