@@ -621,8 +621,8 @@ pub struct Replay {
     /// Replays that gave the same normalized diagnosis as the exploring run, goroutine
     /// numbers and the timeline aside (see [`same_but_timing`]).
     pub same: usize,
-    /// The replays stopped before [`REPLAY_CHECKS`] because they had taken as long as the
-    /// exploration (see [`replay_budget`]).
+    /// The replays stopped before [`REPLAY_CHECKS`]: there were as many as exploring runs
+    /// (see [`check_replays`]).
     pub budget_spent: bool,
 }
 
@@ -654,20 +654,6 @@ fn without_numbers(text: &str) -> String {
 
 /// Times a reproducing seed is replayed before its replay command is offered, at most.
 pub(crate) const REPLAY_CHECKS: usize = 2;
-/// The least time the replay checks may take, whatever the exploration took.
-const REPLAY_BUDGET_FLOOR: Duration = Duration::from_secs(10);
-
-/// How long the replay checks of an exploration may take in all: as long as its runs took, or
-/// [`REPLAY_BUDGET_FLOOR`] if that is longer. A check that starts within the budget runs to
-/// its end, and the first check always runs. On a suite that runs for minutes, checking a seed
-/// must not triple the cost of finding the bug (one check then, not two); on a small package the
-/// floor leaves every check.
-pub(crate) fn replay_budget(runs: &[SeedRun]) -> Duration {
-    runs.iter()
-        .map(|r| r.wall)
-        .sum::<Duration>()
-        .max(REPLAY_BUDGET_FLOOR)
-}
 /// Reproducing seeds tried, in seed order, for one whose every replay matches.
 pub(crate) const REPLAY_CANDIDATES: usize = 3;
 
@@ -1896,10 +1882,7 @@ fn diagnose_package(
                     same,
                 },
             });
-            Ok(Some(ReplayResult {
-                wall: replayed.wall,
-                same,
-            }))
+            Ok(Some(same))
         })?
     };
     Ok(Package::Explored(Box::new(DiagnoseReport {
@@ -1922,38 +1905,33 @@ fn diagnose_package(
     })))
 }
 
-/// One replay check of a reproducing seed: how long it took, and whether it gave the seed's
-/// diagnosis again.
-struct ReplayResult {
-    wall: Duration,
-    same: bool,
-}
-
 /// The seed whose replay command the report offers. A seed fixes where goroutines are held, not
 /// every race of the program: a seed that reproduced through a race the holds left open may not
 /// do it again. So the [`replay_candidates`] are replayed (`replay(run, n)` runs the n-th check
 /// of `run`'s seed; `None` when a signal cut it short, which ends the checks), up to
-/// [`REPLAY_CHECKS`] times each and within the [`replay_budget`], and the first whose checks
-/// all match is offered; if none is, the first one checked, with its count.
+/// [`REPLAY_CHECKS`] times each, and the first whose checks all match is offered; if none is,
+/// the first one checked, with its count. The checks, in all, are at most as many as the
+/// exploring runs: on a suite that runs for minutes, `--runs 1` must not triple the cost of
+/// finding the bug. A count, not a time, so the same exploration always checks the same way.
 fn check_replays(
     runs: &[SeedRun],
-    mut replay: impl FnMut(&SeedRun, usize) -> Result<Option<ReplayResult>, DiagnoseError>,
+    mut replay: impl FnMut(&SeedRun, usize) -> Result<Option<bool>, DiagnoseError>,
 ) -> Result<Option<Replay>, DiagnoseError> {
-    let budget = replay_budget(runs);
-    let mut spent = Duration::ZERO;
+    let budget = runs.len();
+    let mut spent = 0;
     let mut first_tried: Option<Replay> = None;
     for found in replay_candidates(runs) {
         let (mut checked, mut same) = (0, 0);
         for check in 1..=REPLAY_CHECKS {
-            if spent >= budget && (checked > 0 || first_tried.is_some()) {
+            if spent >= budget {
                 break;
             }
-            let Some(result) = replay(found, check)? else {
+            let Some(same_diagnosis) = replay(found, check)? else {
                 return Ok(first_tried);
             };
-            spent += result.wall;
+            spent += 1;
             checked += 1;
-            same += usize::from(result.same);
+            same += usize::from(same_diagnosis);
         }
         if checked == 0 {
             break; // the budget is spent
@@ -2217,31 +2195,25 @@ FAIL
         assert_eq!(order, [3, 1, 4]);
     }
 
-    /// Replays each `(seed, check)` in `script` order, taking `wall` each, same when the seed is
-    /// in `same_seeds`; records what was replayed.
-    fn replayed_with(
-        runs: &[SeedRun],
-        wall: Duration,
-        same_seeds: &[u64],
-    ) -> (Option<Replay>, Vec<(u64, usize)>) {
+    /// Replays the checks `check_replays` asks for, the same diagnosis when the seed is in
+    /// `same_seeds`; and which checks were made.
+    fn replayed_with(runs: &[SeedRun], same_seeds: &[u64]) -> (Option<Replay>, Vec<(u64, usize)>) {
         let mut made = Vec::new();
         let replay = check_replays(runs, |run, check| {
             made.push((run.seed.value, check));
-            Ok(Some(ReplayResult {
-                wall,
-                same: same_seeds.contains(&run.seed.value),
-            }))
+            Ok(Some(same_seeds.contains(&run.seed.value)))
         })
         .unwrap();
         (replay, made)
     }
 
     #[test]
-    fn replays_stop_once_they_have_taken_as_long_as_the_exploration() {
+    fn replay_checks_are_at_most_as_many_as_the_exploring_runs() {
         let leak = |value| sample_run(value, Outcome::Leak, Some("chan.send-no-receiver"), &[]);
-        // A small package: the floor leaves both checks of the first seed, then the next seed.
-        let runs = [leak(1), leak(2)];
-        let (replay, made) = replayed_with(&runs, Duration::from_millis(41), &[2]);
+        let clean = |value| sample_run(value, Outcome::Clean, None, &[]);
+        // Both checks of the first seed; it does not replay, so both of the next.
+        let runs = [leak(1), leak(2), clean(3), clean(4)];
+        let (replay, made) = replayed_with(&runs, &[2]);
         assert_eq!(made, [(1, 1), (1, 2), (2, 1), (2, 2)]);
         let replay = replay.unwrap();
         assert_eq!(
@@ -2253,12 +2225,9 @@ FAIL
             ),
             (2, 2, 2, false)
         );
-        // A suite whose one run takes a minute: one check, which is enough when it matches.
-        let long = |mut run: SeedRun| {
-            run.wall = Duration::from_secs(60);
-            run
-        };
-        let (replay, made) = replayed_with(&[long(leak(1))], Duration::from_secs(60), &[1]);
+        // One exploring run (`--runs 1` on a suite that takes minutes): one check, which is
+        // enough when it matches.
+        let (replay, made) = replayed_with(&[leak(1)], &[1]);
         assert_eq!(made, [(1, 1)]);
         let replay = replay.unwrap();
         assert_eq!(
@@ -2270,10 +2239,9 @@ FAIL
             ),
             (1, 1, 1, true)
         );
-        // Two such runs buy two checks; when the first seed's do not match, none is left for
-        // the next seed, and the first is offered with its count.
-        let runs = [long(leak(1)), long(leak(2))];
-        let (replay, made) = replayed_with(&runs, Duration::from_secs(60), &[2]);
+        // Two runs buy two checks; when the first seed's do not match, none is left for the
+        // next seed, and the first is offered with its count.
+        let (replay, made) = replayed_with(&[leak(1), leak(2)], &[2]);
         assert_eq!(made, [(1, 1), (1, 2)]);
         let replay = replay.unwrap();
         assert_eq!(

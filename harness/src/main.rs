@@ -61,6 +61,15 @@ enum TopCommand {
         /// The summary lines (as `run --json` and `diagnose --json` end) instead of the reports.
         #[arg(long)]
         json: bool,
+        /// Also write the merged `diagnose` results as JUnit XML to FILE, as `diagnose --junit`
+        /// does.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<std::path::PathBuf>,
+        /// Also write the merged `diagnose` results as SARIF 2.1.0 to FILE, as `diagnose
+        /// --sarif` does (the JSON lines carry no source locations of the runs: the results have
+        /// none).
+        #[arg(long, value_name = "FILE")]
+        sarif: Option<std::path::PathBuf>,
     },
 }
 
@@ -280,7 +289,12 @@ fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse_from(gorepro::gotest::go_test_flags_last(std::env::args_os()));
     let result = match cli.command {
-        TopCommand::Merge { files, json } => merge_command(&files, json),
+        TopCommand::Merge {
+            files,
+            json,
+            junit,
+            sarif,
+        } => merge_command(&files, json, junit.as_deref(), sarif.as_deref()),
         TopCommand::Harness(command) => execute(*command),
     };
     match result {
@@ -330,6 +344,23 @@ fn write_file(path: &std::path::Path, contents: String) -> Result<(), Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// `--junit FILE` and `--sarif FILE` of `diagnose` and `merge`.
+fn write_ci_files(
+    reports: &[&gorepro::diagnose::DiagnoseReport],
+    junit: Option<&std::path::Path>,
+    sarif: Option<&std::path::Path>,
+) -> Result<(), Error> {
+    if let Some(path) = junit {
+        write_file(path, report::ci::junit(reports))?;
+    }
+    if let Some(path) = sarif {
+        let log = serde_json::to_string_pretty(&report::ci::sarif(reports))
+            .expect("a SARIF value serializes");
+        write_file(path, log + "\n")?;
+    }
+    Ok(())
 }
 
 /// `diagnose --html DIR`: a page per explored package and an index.
@@ -392,8 +423,15 @@ fn named_sources(
 }
 
 /// `gorepro merge`: needs no Go, so no harness.
-fn merge_command(files: &[std::path::PathBuf], json: bool) -> Result<Status, Error> {
+fn merge_command(
+    files: &[std::path::PathBuf],
+    json: bool,
+    junit: Option<&std::path::Path>,
+    sarif: Option<&std::path::Path>,
+) -> Result<Status, Error> {
     let merged = merge::merge_files(files)?;
+    let reports: Vec<&gorepro::diagnose::DiagnoseReport> = merged.explorations.iter().collect();
+    write_ci_files(&reports, junit, sarif)?;
     for exploration in &merged.explorations {
         report::print_diagnose_report(exploration, json);
     }
@@ -523,14 +561,7 @@ fn execute(command: Command) -> Result<Status, Error> {
             })?;
             report::print_diagnose_total(&result, json);
             let reports: Vec<&gorepro::diagnose::DiagnoseReport> = result.explored().collect();
-            if let Some(path) = junit {
-                write_file(&path, report::ci::junit(&reports))?;
-            }
-            if let Some(path) = sarif {
-                let log = serde_json::to_string_pretty(&report::ci::sarif(&reports))
-                    .expect("a SARIF value serializes");
-                write_file(&path, log + "\n")?;
-            }
+            write_ci_files(&reports, junit.as_deref(), sarif.as_deref())?;
             if let Some(dir) = html {
                 write_diagnose_pages(&dir, &reports)?;
             }

@@ -46,7 +46,12 @@ pub fn junit(reports: &[&DiagnoseReport]) -> String {
                     failure.push_attribute(("type", kind.as_str()));
                     failure.push_attribute(("message", message.as_str()));
                     write(&mut xml, Event::Start(failure));
-                    let body = render_diagnose_diagnosis(&run.diagnosis);
+                    // A merged run has its diagnosis as the text its process printed.
+                    let body = if run.normalized.is_empty() {
+                        render_diagnose_diagnosis(&run.diagnosis)
+                    } else {
+                        run.normalized.clone()
+                    };
                     write(&mut xml, Event::Text(BytesText::new(&body)));
                     write(&mut xml, Event::End(BytesEnd::new("failure")));
                     write(&mut xml, Event::End(BytesEnd::new("testcase")));

@@ -623,7 +623,7 @@ pub fn render_diagnose(report: &DiagnoseReport) -> String {
                         ""
                     },
                     if replay.budget_spent {
-                        "; replays stop once they have taken as long as the exploration"
+                        "; no more replays than exploring runs"
                     } else {
                         ""
                     }

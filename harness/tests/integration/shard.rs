@@ -87,7 +87,9 @@ fn diagnose_runs_40_in_4_shards_merges_into_the_unsplit_report() {
         stdout_of(&args.iter().map(String::as_str).collect::<Vec<_>>(), status)
     };
     // Some seeds of the hand-off reproduce its deadlock, some do not.
-    let unsplit_text = run(&[], 1);
+    let outputs = tempfile::tempdir().unwrap();
+    let unsplit_junit = outputs.path().join("unsplit.xml");
+    let unsplit_text = run(&["--junit", unsplit_junit.to_str().unwrap()], 1);
     let unsplit_lines = run(&["--json"], 1);
     let shards: Vec<String> = (1..=SHARDS)
         .map(|k| run(&["--json", "--shard", &format!("{k}/{SHARDS}")], 1))
@@ -145,6 +147,48 @@ fn diagnose_runs_40_in_4_shards_merges_into_the_unsplit_report() {
     );
     assert!(merged_text.contains("bug hit rate: "), "{merged_text}");
     assert!(merged_text.contains("replay: "), "{merged_text}");
+    // JUnit and SARIF from the merged lines: the unsplit run's test cases and failures.
+    let merged_junit = outputs.path().join("merged.xml");
+    let merged_sarif = outputs.path().join("merged.sarif");
+    let junit_args = [
+        "--junit",
+        merged_junit.to_str().unwrap(),
+        "--sarif",
+        merged_sarif.to_str().unwrap(),
+    ];
+    stdout_of(&[&["merge"], &junit_args[..], &files[..]].concat(), 1);
+    let cases = |path: &std::path::Path| -> Vec<String> {
+        let xml = std::fs::read_to_string(path).unwrap();
+        let time = regex::Regex::new(r#" time="[^"]*""#).unwrap();
+        xml.lines()
+            .filter(|l| l.contains("<testcase ") || l.contains("<failure "))
+            .map(|l| time.replace_all(l.trim(), "").into_owned())
+            .collect()
+    };
+    let unsplit_cases = cases(&unsplit_junit);
+    assert_eq!(
+        unsplit_cases
+            .iter()
+            .filter(|l| l.contains("<testcase "))
+            .count(),
+        40
+    );
+    assert!(unsplit_cases.iter().any(|l| l.contains("<failure ")));
+    assert_eq!(cases(&merged_junit), unsplit_cases);
+    // SARIF: a result per class found, with its count of runs, as the unsplit run has them.
+    let classes = |sarif: &Value| -> Vec<(Value, Value)> {
+        (sarif["runs"][0]["results"].as_array().unwrap().iter())
+            .map(|r| (r["ruleId"].clone(), r["properties"]["runs"].clone()))
+            .collect()
+    };
+    let read_json = |path: &std::path::Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let unsplit_sarif = outputs.path().join("unsplit.sarif");
+    run(&["--sarif", unsplit_sarif.to_str().unwrap()], 1);
+    let merged_classes = classes(&read_json(&merged_sarif));
+    assert!(!merged_classes.is_empty());
+    assert_eq!(merged_classes, classes(&read_json(&unsplit_sarif)));
 
     // The summary line, then the total over packages, as one process prints them last.
     let merged_summary = json_lines(&stdout_of(&[&["merge", "--json"], &files[..]].concat(), 1));
