@@ -9,7 +9,7 @@
 //! that keeps the stuck goroutines stuck, and the classifier turns that into a class whatever
 //! the outcome (a whole-program deadlock or goroutines left behind after a test returned).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -441,23 +441,126 @@ impl Graph {
         self.holds.iter().filter(move |h| h.instance == instance)
     }
 
+    /// The structure among the `stuck` goroutines, if the graph shows one. Goroutines outside
+    /// `stuck` (a bystander, a test goroutine waiting for the victims) only count as holders.
+    pub fn shape(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
+        let graph = Lookup::new(self, stuck);
+        graph
+            .self_wait(stuck)
+            .or_else(|| graph.recursive_read(stuck))
+            .or_else(|| graph.lock_cycle(stuck))
+            .or_else(|| graph.held_across(stuck))
+            .or_else(|| graph.abandoned(stuck))
+            .or_else(|| graph.stale_timer(stuck))
+            .or_else(|| graph.wait_cycle(stuck))
+    }
+
+    /// Stable instance names: numbered per kind in an order that depends only on the graph's
+    /// structure, never on addresses: by who touches the instance (the goroutines waiting on or
+    /// holding it, by `rank`, their stable names' order, and how), then by kind and channel
+    /// state. `mutex #1`, `chan #2`.
+    pub fn labels(&self, rank: impl Fn(u64) -> (usize, String)) -> Vec<String> {
+        let mut touches: BTreeMap<usize, Vec<Touch>> = BTreeMap::new();
+        for w in &self.waits {
+            touches
+                .entry(w.instance)
+                .or_default()
+                .push((rank(w.goroutine), format!("0 wait {:?}", w.op)));
+        }
+        for h in &self.holds {
+            touches
+                .entry(h.instance)
+                .or_default()
+                .push((rank(h.goroutine), format!("1 hold {:?}", h.mode)));
+        }
+        for list in touches.values_mut() {
+            list.sort();
+        }
+        let key = |i: usize| {
+            let instance = &self.instances[i];
+            let channel = instance
+                .channel
+                .map(|c| (c.capacity, c.length, c.closed, c.timer));
+            (touches.get(&i).cloned(), instance.kind, channel)
+        };
+        let mut order: Vec<usize> = (0..self.instances.len()).collect();
+        order.sort_by_key(|&i| key(i));
+        let mut labels = vec![String::new(); self.instances.len()];
+        let mut counters: BTreeMap<Kind, usize> = BTreeMap::new();
+        for i in order {
+            let kind = self.instances[i].kind;
+            let n = counters.entry(kind).or_default();
+            *n += 1;
+            labels[i] = format!("{} #{n}", kind.as_str());
+        }
+        labels
+    }
+}
+
+/// The graph with what the shape rules look up indexed: each goroutine's waits, each
+/// instance's waits and holds, and the stuck goroutines that still reach it. Built once per
+/// [`Graph::shape`]: the rules look things up for every stuck goroutine, and a pool that leaves
+/// a thousand of them must not make that quadratic (it took minutes on ants' suite).
+struct Lookup<'g> {
+    graph: &'g Graph,
+    waits: HashMap<u64, Vec<&'g Wait>>,
+    waiters: HashMap<usize, Vec<&'g Wait>>,
+    holders: HashMap<usize, Vec<&'g Hold>>,
+    /// Stuck goroutines whose reach is known and contains the instance, in id order.
+    reachers: HashMap<usize, Vec<u64>>,
+}
+
+impl std::ops::Deref for Lookup<'_> {
+    type Target = Graph;
+
+    fn deref(&self) -> &Graph {
+        self.graph
+    }
+}
+
+impl<'g> Lookup<'g> {
+    fn new(graph: &'g Graph, stuck: &BTreeSet<u64>) -> Lookup<'g> {
+        let mut lookup = Lookup {
+            graph,
+            waits: HashMap::new(),
+            waiters: HashMap::new(),
+            holders: HashMap::new(),
+            reachers: HashMap::new(),
+        };
+        for w in &graph.waits {
+            lookup.waits.entry(w.goroutine).or_default().push(w);
+            lookup.waiters.entry(w.instance).or_default().push(w);
+        }
+        for h in &graph.holds {
+            lookup.holders.entry(h.instance).or_default().push(h);
+        }
+        for (g, reach) in &graph.reach {
+            if let (true, Reach::Known(instances)) = (stuck.contains(g), reach) {
+                for &i in instances {
+                    lookup.reachers.entry(i).or_default().push(*g);
+                }
+            }
+        }
+        lookup
+    }
+
+    fn waits_of(&self, goroutine: u64) -> impl Iterator<Item = &'g Wait> + '_ {
+        self.waits.get(&goroutine).into_iter().flatten().copied()
+    }
+
+    fn waiters_on(&self, instance: usize) -> impl Iterator<Item = &'g Wait> + '_ {
+        self.waiters.get(&instance).into_iter().flatten().copied()
+    }
+
+    fn holders_of(&self, instance: usize) -> impl Iterator<Item = &'g Hold> + '_ {
+        self.holders.get(&instance).into_iter().flatten().copied()
+    }
+
     /// The lock a goroutine waits for, when that is all it waits on.
     fn lock_wait(&self, goroutine: u64) -> Option<&Wait> {
         let mut waits = self.waits_of(goroutine);
         let wait = waits.next()?;
         (waits.next().is_none() && matches!(wait.op, Op::Lock | Op::RLock)).then_some(wait)
-    }
-
-    /// The structure among the `stuck` goroutines, if the graph shows one. Goroutines outside
-    /// `stuck` (a bystander, a test goroutine waiting for the victims) only count as holders.
-    pub fn shape(&self, stuck: &BTreeSet<u64>) -> Option<Shape> {
-        self.self_wait(stuck)
-            .or_else(|| self.recursive_read(stuck))
-            .or_else(|| self.lock_cycle(stuck))
-            .or_else(|| self.held_across(stuck))
-            .or_else(|| self.abandoned(stuck))
-            .or_else(|| self.stale_timer(stuck))
-            .or_else(|| self.wait_cycle(stuck))
     }
 
     /// The only thing a goroutine waits on (no select).
@@ -482,19 +585,14 @@ impl Graph {
         })
     }
 
-    /// The stuck goroutines that could still complete `g`'s wait: they reach the instance
-    /// and do not wait on it themselves (a second sender cannot take a send's value, a second
-    /// Cond waiter cannot signal). Goroutines whose reach is unknown are left out: the graph
-    /// claims no edge it cannot see.
-    fn completers<'a>(
-        &'a self,
-        wait: &'a Wait,
-        stuck: &'a BTreeSet<u64>,
-    ) -> impl Iterator<Item = u64> + 'a {
-        stuck.iter().copied().filter(move |&h| {
-            h != wait.goroutine
-                && matches!(self.reach.get(&h), Some(Reach::Known(r)) if r.contains(&wait.instance))
-                && !self.waits_of(h).any(|w| w.instance == wait.instance)
+    /// The stuck goroutines that could still complete `wait`: they reach the instance and do
+    /// not wait on it themselves (a second sender cannot take a send's value, a second Cond
+    /// waiter cannot signal). Goroutines whose reach is unknown are left out: the graph claims
+    /// no edge it cannot see.
+    fn completers<'a>(&'a self, wait: &'a Wait) -> impl Iterator<Item = u64> + 'a {
+        let reachers = self.reachers.get(&wait.instance).into_iter().flatten();
+        reachers.copied().filter(move |&h| {
+            h != wait.goroutine && !self.waits_of(h).any(|w| w.instance == wait.instance)
         })
     }
 
@@ -529,7 +627,7 @@ impl Graph {
                     let Some(wait) = path.last().and_then(|&(g, _, _)| step(g)) else {
                         continue;
                     };
-                    for h in self.completers(wait, stuck) {
+                    for h in self.completers(wait) {
                         if h == start && path.len() >= 2 {
                             // Receives alone make no cycle: a goroutine that still reaches a
                             // channel may have sent all it ever will (a server back in its
@@ -584,9 +682,8 @@ impl Graph {
             self.holders_of(wait.instance)
                 .find(|h| h.goroutine == reader && h.mode == Mode::Read)?;
             let writer = self
-                .waits
-                .iter()
-                .find(|w| w.instance == wait.instance && w.op == Op::Lock && w.goroutine != reader)?
+                .waiters_on(wait.instance)
+                .find(|w| w.op == Op::Lock && w.goroutine != reader)?
                 .goroutine;
             Some(Shape::RecursiveRead {
                 reader,
@@ -647,9 +744,8 @@ impl Graph {
             .find_map(|hold| {
                 let blocked = self.blocked_beyond_locks(hold.goroutine)?;
                 let waiters: Vec<u64> = self
-                    .waits
-                    .iter()
-                    .filter(|w| w.instance == hold.instance && w.goroutine != hold.goroutine)
+                    .waiters_on(hold.instance)
+                    .filter(|w| w.goroutine != hold.goroutine)
                     .map(|w| w.goroutine)
                     .collect::<BTreeSet<_>>()
                     .into_iter()
@@ -687,9 +783,8 @@ impl Graph {
             .filter(|h| !h.alive || !h.in_acquirer)
             .find_map(|hold| {
                 let waiters: Vec<u64> = self
-                    .waits
-                    .iter()
-                    .filter(|w| w.instance == hold.instance && stuck.contains(&w.goroutine))
+                    .waiters_on(hold.instance)
+                    .filter(|w| stuck.contains(&w.goroutine))
                     .map(|w| w.goroutine)
                     .collect::<BTreeSet<_>>()
                     .into_iter()
@@ -701,47 +796,6 @@ impl Graph {
                     waiters,
                 })
             })
-    }
-
-    /// Stable instance names: numbered per kind in an order that depends only on the graph's
-    /// structure, never on addresses: by who touches the instance (the goroutines waiting on or
-    /// holding it, by `rank`, their stable names' order, and how), then by kind and channel
-    /// state. `mutex #1`, `chan #2`.
-    pub fn labels(&self, rank: impl Fn(u64) -> (usize, String)) -> Vec<String> {
-        let mut touches: BTreeMap<usize, Vec<Touch>> = BTreeMap::new();
-        for w in &self.waits {
-            touches
-                .entry(w.instance)
-                .or_default()
-                .push((rank(w.goroutine), format!("0 wait {:?}", w.op)));
-        }
-        for h in &self.holds {
-            touches
-                .entry(h.instance)
-                .or_default()
-                .push((rank(h.goroutine), format!("1 hold {:?}", h.mode)));
-        }
-        for list in touches.values_mut() {
-            list.sort();
-        }
-        let key = |i: usize| {
-            let instance = &self.instances[i];
-            let channel = instance
-                .channel
-                .map(|c| (c.capacity, c.length, c.closed, c.timer));
-            (touches.get(&i).cloned(), instance.kind, channel)
-        };
-        let mut order: Vec<usize> = (0..self.instances.len()).collect();
-        order.sort_by_key(|&i| key(i));
-        let mut labels = vec![String::new(); self.instances.len()];
-        let mut counters: BTreeMap<Kind, usize> = BTreeMap::new();
-        for i in order {
-            let kind = self.instances[i].kind;
-            let n = counters.entry(kind).or_default();
-            *n += 1;
-            labels[i] = format!("{} #{n}", kind.as_str());
-        }
-        labels
     }
 }
 
