@@ -50,7 +50,9 @@ func exercise(fixed bool) {
 	go func() {
 		defer s.tasks.Done()
 		time.Sleep(2 * time.Millisecond)
-		s.startTask() // a sub-task, refused once draining
+		if s.startTask() { // a sub-task, refused once draining
+			s.tasks.Done()
+		}
 	}()
 	s.stop(fixed)
 }
