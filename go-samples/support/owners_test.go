@@ -18,6 +18,17 @@ func freshOwners(t *testing.T) {
 	})
 }
 
+// endedElsewhere ends the test name on a goroutine of its own, as a parallel
+// test ends meanwhile.
+func endedElsewhere(name string) {
+	done := make(chan struct{})
+	go func() {
+		testEnded(name)
+		close(done)
+	}()
+	<-done
+}
+
 // parked starts a goroutine that waits on block and returns its id.
 func parked(block chan struct{}) int64 {
 	ids := make(chan int64)
@@ -52,13 +63,7 @@ func TestACreatorRunningAnotherTestDecides(t *testing.T) {
 	var child int64
 	t.Run("sub", func(t *testing.T) {
 		child = parked(block)
-		// Another test ends meanwhile, on a goroutine of its own.
-		done := make(chan struct{})
-		go func() {
-			testEnded("TestOther")
-			close(done)
-		}()
-		<-done
+		endedElsewhere("TestOther")
 	})
 	if got := owners[child]; got != "TestACreatorRunningAnotherTestDecides" {
 		t.Fatalf("owner %q", got)
@@ -104,12 +109,7 @@ func TestARunningSubtestIsNamedInFull(t *testing.T) {
 	t.Run("sub", func(t *testing.T) {
 		testRunsHere(t.Name())
 		child = parked(block)
-		done := make(chan struct{})
-		go func() {
-			testEnded("TestOther")
-			close(done)
-		}()
-		<-done
+		endedElsewhere("TestOther")
 		testEnded(t.Name())
 	})
 	if got, want := owners[child], t.Name()+"/sub"; got != want {
@@ -131,12 +131,7 @@ func TestARunningTestsGoroutineIsNotClaimed(t *testing.T) {
 		testRunsHere(t.Name())
 		t.Run("first", func(t *testing.T) {
 			testRunsHere(t.Name())
-			done := make(chan struct{})
-			go func() {
-				testEnded("TestSibling") // ends while first still runs
-				close(done)
-			}()
-			<-done
+			endedElsewhere("TestSibling")
 			child = parked(block)
 			testEnded(t.Name())
 		})

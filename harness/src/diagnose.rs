@@ -2195,16 +2195,20 @@ FAIL
         assert_eq!(order, [3, 1, 4]);
     }
 
+    /// The offered replay as (seed, checked, same, whether the count cut the checks).
+    type Offered = Option<(u64, usize, usize, bool)>;
+
     /// Replays the checks `check_replays` asks for, the same diagnosis when the seed is in
-    /// `same_seeds`; and which checks were made.
-    fn replayed_with(runs: &[SeedRun], same_seeds: &[u64]) -> (Option<Replay>, Vec<(u64, usize)>) {
+    /// `same_seeds`: the checks made, (seed, check), and the offered replay.
+    fn replayed_with(runs: &[SeedRun], same_seeds: &[u64]) -> (Vec<(u64, usize)>, Offered) {
         let mut made = Vec::new();
         let replay = check_replays(runs, |run, check| {
             made.push((run.seed.value, check));
             Ok(Some(same_seeds.contains(&run.seed.value)))
         })
         .unwrap();
-        (replay, made)
+        let offered = replay.map(|r| (r.seed.value, r.checked, r.same, r.budget_spent));
+        (made, offered)
     }
 
     #[test]
@@ -2212,46 +2216,21 @@ FAIL
         let leak = |value| sample_run(value, Outcome::Leak, Some("chan.send-no-receiver"), &[]);
         let clean = |value| sample_run(value, Outcome::Clean, None, &[]);
         // Both checks of the first seed; it does not replay, so both of the next.
-        let runs = [leak(1), leak(2), clean(3), clean(4)];
-        let (replay, made) = replayed_with(&runs, &[2]);
-        assert_eq!(made, [(1, 1), (1, 2), (2, 1), (2, 2)]);
-        let replay = replay.unwrap();
         assert_eq!(
-            (
-                replay.seed.value,
-                replay.checked,
-                replay.same,
-                replay.budget_spent
-            ),
-            (2, 2, 2, false)
+            replayed_with(&[leak(1), leak(2), clean(3), clean(4)], &[2]),
+            (vec![(1, 1), (1, 2), (2, 1), (2, 2)], Some((2, 2, 2, false)))
         );
         // One exploring run (`--runs 1` on a suite that takes minutes): one check, which is
         // enough when it matches.
-        let (replay, made) = replayed_with(&[leak(1)], &[1]);
-        assert_eq!(made, [(1, 1)]);
-        let replay = replay.unwrap();
         assert_eq!(
-            (
-                replay.seed.value,
-                replay.checked,
-                replay.same,
-                replay.budget_spent
-            ),
-            (1, 1, 1, true)
+            replayed_with(&[leak(1)], &[1]),
+            (vec![(1, 1)], Some((1, 1, 1, true)))
         );
         // Two runs buy two checks; when the first seed's do not match, none is left for the
         // next seed, and the first is offered with its count.
-        let (replay, made) = replayed_with(&[leak(1), leak(2)], &[2]);
-        assert_eq!(made, [(1, 1), (1, 2)]);
-        let replay = replay.unwrap();
         assert_eq!(
-            (
-                replay.seed.value,
-                replay.checked,
-                replay.same,
-                replay.budget_spent
-            ),
-            (1, 2, 0, false)
+            replayed_with(&[leak(1), leak(2)], &[2]),
+            (vec![(1, 1), (1, 2)], Some((1, 2, 0, false)))
         );
     }
 
