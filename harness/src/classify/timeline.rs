@@ -34,7 +34,12 @@ use crate::evidence::trace::{GoState, TraceFrame, Transition, UserLog};
 use crate::evidence::world::{Loc, World};
 
 /// The timeline of one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// As JSON, a timeline of more than [`JSON_HISTORIES`] goroutines keeps the history of each
+/// lane's first goroutine only (what a lane stands for, and what the HTML page draws) and says
+/// how many it left out in `histories_left_out`: a pool's 900 short-lived goroutines made one
+/// `--json` line 5.6 MB, nearly all of it their state changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timeline {
     /// Every scenario goroutine, in the world's order (G1 first).
     pub goroutines: Vec<History>,
@@ -44,6 +49,34 @@ pub struct Timeline {
     pub steps: Vec<Step>,
     /// Nanoseconds from the root's creation to the last event kept.
     pub span_ns: u64,
+}
+
+/// Goroutines whose histories a timeline's JSON keeps in full.
+pub const JSON_HISTORIES: usize = 64;
+
+impl Serialize for Timeline {
+    /// The fields as they are, but `goroutines`: all of them up to [`JSON_HISTORIES`], else
+    /// those that head a lane, with `histories_left_out` saying how many were left out.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let heads: BTreeSet<&str> = (self.lanes.iter())
+            .filter_map(|lane| lane.goroutines.first().map(String::as_str))
+            .collect();
+        let kept: Vec<&History> = if self.goroutines.len() <= JSON_HISTORIES {
+            self.goroutines.iter().collect()
+        } else {
+            (self.goroutines.iter())
+                .filter(|h| heads.contains(h.name.as_str()))
+                .collect()
+        };
+        let mut out = serializer.serialize_struct("Timeline", 5)?;
+        out.serialize_field("goroutines", &kept)?;
+        out.serialize_field("histories_left_out", &(self.goroutines.len() - kept.len()))?;
+        out.serialize_field("lanes", &self.lanes)?;
+        out.serialize_field("steps", &self.steps)?;
+        out.serialize_field("span_ns", &self.span_ns)?;
+        out.end()
+    }
 }
 
 /// One goroutine's life, from the trace.
@@ -1141,5 +1174,57 @@ mod tests {
             Some(Gate::Mark("ready signalled".into()))
         );
         assert_eq!(Gate::parse("Exclusive"), None);
+    }
+
+    /// A timeline of `n` goroutines: G1 alone in a lane, the others sharing one.
+    fn pool(n: usize) -> Timeline {
+        let history = |i: usize| History {
+            name: format!("G{i}"),
+            function: None,
+            created_by: None,
+            created_at: None,
+            created_ns: None,
+            changes: Vec::new(),
+            stuck: false,
+            failed: false,
+        };
+        let lane = |goroutines: Vec<String>| Lane {
+            goroutines,
+            function: None,
+            stuck: false,
+            failed: false,
+        };
+        Timeline {
+            goroutines: (1..=n).map(history).collect(),
+            lanes: vec![
+                lane(vec!["G1".into()]),
+                lane((2..=n).map(|i| format!("G{i}")).collect()),
+            ],
+            steps: Vec::new(),
+            span_ns: 0,
+        }
+    }
+
+    #[test]
+    fn a_big_timeline_keeps_the_histories_of_its_lanes_heads_as_json() {
+        let names = |timeline: &Timeline| {
+            let json = serde_json::to_value(timeline).unwrap();
+            let names: Vec<String> = (json["goroutines"].as_array().unwrap().iter())
+                .map(|h| h["name"].as_str().unwrap().to_string())
+                .collect();
+            (
+                names.len(),
+                names[..2].to_vec(),
+                json["histories_left_out"].clone(),
+            )
+        };
+        assert_eq!(
+            names(&pool(JSON_HISTORIES)),
+            (JSON_HISTORIES, vec!["G1".into(), "G2".into()], 0.into())
+        );
+        assert_eq!(
+            names(&pool(900)),
+            (2, vec!["G1".into(), "G2".into()], 898.into())
+        );
     }
 }
