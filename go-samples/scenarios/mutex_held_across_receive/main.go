@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"gorepro.dev/samples/support"
 )
@@ -25,19 +26,22 @@ type collector struct {
 
 // work runs job id and hands its result to the collector.
 func (c *collector) work(id int) {
-	// One worker at a time: until the previous worker has sent its result or waits for the
-	// lock, and then until the collector is parked in its select again.
+	// One worker at a time: until the previous workers have sent their results or wait for
+	// the lock, and then until the collector is parked in its select again. (Counted, not
+	// marked: the workers' steps stay alike, so they share a lane whichever is G2.)
 	support.Await(fmt.Sprintf("worker %d may go", id), func() bool {
-		return id == 0 || support.Marked(fmt.Sprintf("sent %d", id-1)) ||
-			support.BlockedIn("sync.Mutex.Lock") >= id
+		return sent.Load() >= int32(id) || support.BlockedIn("sync.Mutex.Lock") >= id
 	})
 	support.AwaitBlocked("select", 1)
 	c.mu.Lock() // buggy: the collector holds mu while it waits for this send
 	delete(c.pending, id)
 	c.mu.Unlock()
 	c.results <- id * id
-	support.Mark(fmt.Sprintf("sent %d", id))
+	sent.Add(1)
 }
+
+// sent counts the results the workers have sent, for their gate.
+var sent atomic.Int32
 
 func run() {
 	c := &collector{
