@@ -968,19 +968,25 @@ fn receiver_left_on_cancel(facts: &Facts, sender: &Gor) -> Option<Finding> {
         }
         let history = world.history(receiver.id);
         // Its receives from the sender's send at its stuck line: the send woke it out of a
-        // receive, or its receive woke the sender parked in that send.
-        let mut received: Vec<u64> = history
-            .iter()
-            .filter(|t| {
+        // receive, or its receive woke the sender parked in that send. Channel waits only: a
+        // scheduling hold parks and wakes goroutines too, on the same line (the rewriter puts
+        // it there to keep line numbers), and the goroutine that releases it is no receiver.
+        let channel_wait = |reason: &str| matches!(reason, "chan send" | "chan receive" | "select");
+        let mut received: Vec<u64> = (history.iter().enumerate())
+            .filter(|&(i, t)| {
                 t.from == GoState::Waiting
                     && t.actor == Some(sender.id)
                     && user_loc(world, &t.stack).as_ref() == Some(at)
+                    && (history[..i].iter().rev())
+                        .find(|b| b.to == GoState::Waiting)
+                        .is_some_and(|b| channel_wait(&b.reason))
             })
-            .map(|t| t.time)
+            .map(|(_, t)| t.time)
             .collect();
         let sent = world.history(sender.id);
         received.extend(sent.iter().enumerate().filter_map(|(i, t)| {
             let parked_here = t.to == GoState::Waiting
+                && channel_wait(&t.reason)
                 && user_loc(world, &t.transition_stack).as_ref() == Some(at);
             let wake = sent[i + 1..].iter().find(|w| w.from == GoState::Waiting)?;
             (parked_here && wake.actor == Some(receiver.id)).then_some(wake.time)
