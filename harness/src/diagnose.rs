@@ -658,6 +658,13 @@ pub(crate) const REPLAY_CHECKS: usize = 2;
 pub(crate) const REPLAY_CANDIDATES: usize = 3;
 
 impl SeedRun {
+    /// The tests a reproduction that left no leaks was in, joined (`TestA, TestB/x`): what the
+    /// report, the progress line and JUnit name a deadlock or a timeout after.
+    pub fn stuck_in_tests(&self) -> Option<String> {
+        (self.reproduced && self.leaks.is_empty() && !self.running_tests.is_empty())
+            .then(|| self.running_tests.join(", "))
+    }
+
     /// The run did not block or fail, but its lock order has an inversion that could deadlock
     /// (see [`crate::lockorder`]): a finding of its own, not a reproduction.
     pub fn predicted(&self) -> bool {

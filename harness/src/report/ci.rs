@@ -78,6 +78,7 @@ fn write(xml: &mut Writer<Vec<u8>>, event: Event<'_>) {
 /// named after the tests it was in.
 fn cases(run: &SeedRun) -> Vec<Case<'_>> {
     let failed = failure(run);
+    let stuck_in = run.stuck_in_tests();
     match &failed {
         Some((kind, message)) if run.reproduced && !run.leaks.is_empty() => (run.leaks.iter())
             .map(|leak| {
@@ -96,8 +97,8 @@ fn cases(run: &SeedRun) -> Vec<Case<'_>> {
                 }
             })
             .collect(),
-        Some(_) if run.reproduced && !run.running_tests.is_empty() => vec![Case {
-            name: format!("{} (seed {})", run.running_tests.join(", "), run.seed),
+        Some(_) if stuck_in.is_some() => vec![Case {
+            name: format!("{} (seed {})", stuck_in.unwrap_or_default(), run.seed),
             run,
             failed,
         }],

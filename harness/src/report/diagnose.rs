@@ -108,8 +108,8 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
     let leakers: Vec<&str> = run.leaks.iter().map(|l| l.test.as_str()).collect();
     let leaked = if !leakers.is_empty() {
         format!("; leaked by {}", leakers.join(", "))
-    } else if run.reproduced && !run.running_tests.is_empty() {
-        format!("; in {}", run.running_tests.join(", "))
+    } else if let Some(tests) = run.stuck_in_tests() {
+        format!("; in {tests}")
     } else {
         String::new()
     };
@@ -122,16 +122,15 @@ pub fn render_diagnose_progress(event: &Progress<'_>) -> Option<String> {
 /// The featured run's leaks by test (or the tests it was stuck in) and ignored goroutines,
 /// under its diagnosis.
 fn render_leaks_and_ignored(out: &mut String, run: &SeedRun) {
-    if run.reproduced && run.leaks.is_empty() && !run.running_tests.is_empty() {
+    if let Some(tests) = run.stuck_in_tests() {
+        let plural = if run.running_tests.len() == 1 {
+            ""
+        } else {
+            "s"
+        };
         let _ = writeln!(
             out,
-            "  in test{}: {} (started and not ended at the verdict)",
-            if run.running_tests.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            run.running_tests.join(", ")
+            "  in test{plural}: {tests} (started and not ended at the verdict)"
         );
     }
     for leak in &run.leaks {
